@@ -1,0 +1,33 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "QuantKit",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "QuantKit", targets: ["QuantKit"]),
+        .executable(name: "qkit", targets: ["qkit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+    ],
+    targets: [
+        .target(name: "QKTensor", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        .target(name: "QKGraph", dependencies: ["QKTensor"]),
+        .target(name: "QKONNX", dependencies: ["QKGraph", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+                exclude: ["onnx.proto"]),
+        .target(name: "QKKernels", dependencies: []),
+        .target(name: "QKRuntime", dependencies: ["QKGraph", "QKKernels"]),
+        .target(name: "QuantKit", dependencies: ["QKTensor", "QKGraph", "QKONNX", "QKKernels", "QKRuntime"]),
+        .executableTarget(name: "qkit", dependencies: ["QuantKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .testTarget(name: "QKTensorTests", dependencies: ["QKTensor"]),
+        .testTarget(name: "QKGraphTests", dependencies: ["QKGraph"]),
+        .testTarget(name: "QKONNXTests", dependencies: ["QKONNX"]),
+        .testTarget(name: "QKKernelsTests", dependencies: ["QKKernels"]),
+        .testTarget(name: "QKRuntimeTests", dependencies: ["QKRuntime"]),
+        .testTarget(name: "QuantKitTests", dependencies: ["QuantKit"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,54 @@
+import QKGraph
+import QKTensor
+
+/// What a kernel sees when it runs one node: the node (for attributes), its input tensors
+/// (nil for an omitted optional input), the opset version of the node's domain, and the thread budget.
+public struct KernelContext: Sendable {
+    public let node: Node
+    public let inputs: [Tensor?]
+    public let opset: Int
+    public let threads: Int
+
+    public init(node: Node, inputs: [Tensor?], opset: Int, threads: Int) {
+        self.node = node
+        self.inputs = inputs
+        self.opset = opset
+        self.threads = threads
+    }
+
+    /// Required input `index`; throws ``RuntimeError/missingInput(node:opType:index:)`` when omitted.
+    public func input(_ index: Int) throws -> Tensor {
+        guard index < inputs.count, let tensor = inputs[index] else {
+            throw RuntimeError.missingInput(node: node.displayName, opType: node.opType, index: index)
+        }
+        return tensor
+    }
+
+    /// Optional input `index`, nil when omitted.
+    public func optionalInput(_ index: Int) -> Tensor? {
+        index < inputs.count ? inputs[index] : nil
+    }
+
+    /// An error about this node's inputs.
+    public func invalid(_ message: String) -> RuntimeError {
+        .invalidInput(node: node.displayName, opType: node.opType, message: message)
+    }
+
+    /// An error about an attribute value this runtime does not implement.
+    public func unsupported(_ attribute: String, _ value: String) -> RuntimeError {
+        .unsupportedAttribute(node: node.displayName, opType: node.opType, attribute: attribute, value: value)
+    }
+
+    /// Required input `index` as `T`; throws when its dtype is different.
+    public func input<T: TensorScalar>(_ index: Int, as type: T.Type) throws -> [T] {
+        let tensor = try input(index)
+        guard let values = tensor.values(as: T.self) else {
+            throw invalid("input #\(index) must be \(T.dtype), got \(tensor.dtype)")
+        }
+        return values
+    }
+}
+
+/// Runs one node: takes the context, returns one tensor per node output (in order; trailing optional
+/// outputs the node does not produce may be left out).
+public typealias OpKernel = @Sendable (KernelContext) throws -> [Tensor]

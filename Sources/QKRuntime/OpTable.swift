@@ -1,0 +1,26 @@
+/// The op → kernel table for the default ONNX domain ("" / "ai.onnx").
+///
+/// Each group lives in its own file under Ops/ and contributes a `[String: OpKernel]`; the groups must not
+/// overlap (checked when the table is built).
+public enum OpTable {
+    public static let standard: [String: OpKernel] = {
+        let groups: [[String: OpKernel]] = [
+            elementwiseKernels, activationKernels, shapeKernels, movementKernels,
+            reductionKernels, normalizationKernels, poolingKernels, linearKernels, convolutionKernels,
+        ]
+        var table: [String: OpKernel] = [:]
+        for group in groups {
+            for (op, kernel) in group {
+                precondition(table[op] == nil, "op \(op) is registered twice")
+                table[op] = kernel
+            }
+        }
+        return table
+    }()
+
+    /// The kernel for `opType` in `domain`, or nil when the runtime does not implement it.
+    public static func kernel(opType: String, domain: String) -> OpKernel? {
+        guard domain.isEmpty || domain == "ai.onnx" else { return nil }
+        return standard[opType]
+    }
+}

@@ -1,0 +1,3 @@
+extension OpTable {
+    static let movementKernels: [String: OpKernel] = [:]
+}

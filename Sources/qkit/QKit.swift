@@ -1,0 +1,10 @@
+import ArgumentParser
+import QuantKit
+
+@main
+struct QKit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "qkit",
+        abstract: "QuantKit: quantize, run, evaluate and export neural networks for edge deployment.",
+        subcommands: [])
+}
