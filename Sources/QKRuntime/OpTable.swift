@@ -18,9 +18,15 @@ public enum OpTable {
         return table
     }()
 
+    /// Kernels of ONNX Runtime's "com.microsoft" domain that QuantKit's passes emit (FusedConv, FusedGemm).
+    public static let microsoft: [String: OpKernel] = microsoftKernels
+
     /// The kernel for `opType` in `domain`, or nil when the runtime does not implement it.
     public static func kernel(opType: String, domain: String) -> OpKernel? {
-        guard domain.isEmpty || domain == "ai.onnx" else { return nil }
-        return standard[opType]
+        switch domain {
+        case "", "ai.onnx": standard[opType]
+        case "com.microsoft": microsoft[opType]
+        default: nil
+        }
     }
 }

@@ -1,0 +1,3 @@
+extension OpTable {
+    static let microsoftKernels: [String: OpKernel] = [:]
+}
