@@ -9,7 +9,7 @@ extension Tensor {
             func apply<T: TensorScalar>(_ values: [T]) -> [T] { Array(values[range]) }
         }
         let elements = (range.lowerBound * rowSize)..<(range.upperBound * rowSize)
-        return try! Tensor(shape: [range.count] + shape.dropFirst(), storage: storage.map(Slice(range: elements)))
+        return try! Tensor(shape: [range.count] + shape.dropFirst(), storage: try! storage.map(Slice(range: elements)))
     }
 
     /// Joins tensors of equal dtype and equal trailing shape along the first axis.
@@ -31,6 +31,6 @@ extension Tensor {
             }
         }
         let rows = parts.reduce(0) { $0 + $1.shape[0] }
-        return try Tensor(shape: [rows] + trailing, storage: first.storage.map(Append(parts: parts.map(\.storage))))
+        return try Tensor(shape: [rows] + trailing, storage: try first.storage.map(Append(parts: parts.map(\.storage))))
     }
 }

@@ -6,7 +6,7 @@ public protocol ElementTransform {
 
 extension TensorStorage {
     /// Applies `transform` to the typed array inside, keeping the dtype.
-    public func map(_ transform: some ElementTransform) rethrows -> TensorStorage {
+    public func map(_ transform: some ElementTransform) throws -> TensorStorage {
         switch self {
         case .float32(let v): .float32(try transform.apply(v))
         case .float16(let v): .float16(try transform.apply(v))
