@@ -41,7 +41,7 @@ enum GatherKernels {
             offsets[i] = offset
             DataMovement.increment(&index, in: indexTensor.shape)
         }
-        return [try data.dtype.run(BlockTake(source: data, starts: offsets, block: 1, shape: indexTensor.shape))]
+        return [try data.takingBlocks(at: offsets, size: 1, shape: indexTensor.shape)]
     }
 
     /// GatherND: each index tuple (the last indices dim, length k) selects `data[batch…, tuple…]`, a block of
@@ -74,7 +74,7 @@ enum GatherKernels {
             starts[t] = offset
         }
         let shape = Array(indexTensor.shape.dropLast()) + Array(data.shape[(b + k)...])
-        return [try data.dtype.run(BlockTake(source: data, starts: starts, block: block, shape: shape))]
+        return [try data.takingBlocks(at: starts, size: block, shape: shape)]
     }
 
     /// `indices` with negative values wrapped by `dim`; throws for any outside `-dim..<dim`.
@@ -87,21 +87,24 @@ enum GatherKernels {
     }
 }
 
-/// Copies `block` consecutive source elements from each offset in `starts`, in order, into a tensor of `shape`.
-struct BlockTake: ElementTypeGeneric {
-    let source: Tensor
+extension Tensor {
+    /// `size` consecutive elements from each flat offset in `starts`, in order, as a tensor of `shape`.
+    func takingBlocks(at starts: [Int], size: Int, shape: [Int]) throws -> Tensor {
+        guard starts.allSatisfy({ $0 >= 0 && $0 + size <= count }), starts.count * size == shape.reduce(1, *) else {
+            throw LayoutError.planOutOfRange(shape: shape, sourceCount: count)
+        }
+        return try Tensor(shape: shape, storage: storage.map(BlockTake(starts: starts, block: size)))
+    }
+}
+
+private struct BlockTake: ElementTransform {
     let starts: [Int]
     let block: Int
-    let shape: [Int]
 
-    func run<T: TensorScalar>(_ type: T.Type) throws -> Tensor {
-        let src = try source.requireValues(as: T.self)
-        guard starts.allSatisfy({ $0 >= 0 && $0 + block <= src.count }), starts.count * block == shape.reduce(1, *) else {
-            throw LayoutError.planOutOfRange(shape: shape, sourceCount: src.count)
-        }
+    func apply<T: TensorScalar>(_ src: [T]) -> [T] {
         var out: [T] = []
         out.reserveCapacity(starts.count * block)
         for s in starts { out.append(contentsOf: src[s ..< s + block]) }
-        return Tensor(shape: shape, values: out)
+        return out
     }
 }

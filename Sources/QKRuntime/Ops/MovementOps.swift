@@ -45,7 +45,11 @@ enum MovementKernels {
             b[axis] = 0
             guard a == b else { throw ctx.invalid("input #\(i) has shape \(part.shape), input #0 \(first.shape): only axis \(axis) may differ") }
         }
-        return [try first.dtype.run(ConcatCopy(parts: parts, axis: axis))]
+        var shape = first.shape
+        shape[axis] = parts.reduce(0) { $0 + $1.shape[axis] }
+        let copy = ConcatCopy(others: parts.dropFirst().map(\.storage), blocks: parts.map { $0.shape[axis...].reduce(1, *) },
+                              outer: shape[..<axis].reduce(1, *))
+        return [try Tensor(shape: shape, storage: first.storage.map(copy))]
     }
 
     /// Split: consecutive pieces along `axis`. Sizes come from the `split` attribute (before opset 13) or input
@@ -143,24 +147,25 @@ extension Tensor {
     }
 }
 
-/// Concat's copy: for each outer index, each input's block of `shape[axis]·inner` elements in turn.
-private struct ConcatCopy: ElementTypeGeneric {
-    let parts: [Tensor]
-    let axis: Int
+/// Concat's copy: for each outer index, each input's block of `shape[axis]·inner` elements in turn
+/// (the first input arrives as `apply`'s argument, the others as `others`).
+private struct ConcatCopy: ElementTransform {
+    let others: [TensorStorage]
+    let blocks: [Int]
+    let outer: Int
 
-    func run<T: TensorScalar>(_ type: T.Type) throws -> Tensor {
-        let arrays = try parts.map { try $0.requireValues(as: T.self) }
-        var shape = parts[0].shape
-        shape[axis] = parts.reduce(0) { $0 + $1.shape[axis] }
-        let outer = shape[..<axis].reduce(1, *)
-        let blocks = parts.map { $0.shape[axis...].reduce(1, *) }
+    func apply<T: TensorScalar>(_ first: [T]) throws -> [T] {
+        let arrays = try [first] + others.map { storage in
+            guard let v = T.values(in: storage) else { throw TensorError.dtypeMismatch(expected: T.dtype, actual: storage.dtype) }
+            return v
+        }
         var out: [T] = []
-        out.reserveCapacity(shape.reduce(1, *))
+        out.reserveCapacity(arrays.reduce(0) { $0 + $1.count })
         for o in 0..<outer {
             for (values, block) in zip(arrays, blocks) {
                 out.append(contentsOf: values[o * block ..< (o + 1) * block])
             }
         }
-        return Tensor(shape: shape, values: out)
+        return out
     }
 }

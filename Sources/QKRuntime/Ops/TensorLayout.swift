@@ -1,31 +1,6 @@
 import QKKernels
 import QKTensor
 
-/// A computation written once for every element type; ``DType/run(_:)`` picks the instantiation.
-protocol ElementTypeGeneric {
-    associatedtype Output
-    func run<T: TensorScalar>(_ type: T.Type) throws -> Output
-}
-
-extension DType {
-    /// Runs `body` instantiated with this dtype's Swift element type.
-    func run<Body: ElementTypeGeneric>(_ body: Body) throws -> Body.Output {
-        switch self {
-        case .float32: try body.run(Float.self)
-        case .float16: try body.run(Float16.self)
-        case .bfloat16: try body.run(BFloat16.self)
-        case .float64: try body.run(Double.self)
-        case .int8: try body.run(Int8.self)
-        case .uint8: try body.run(UInt8.self)
-        case .int16: try body.run(Int16.self)
-        case .uint16: try body.run(UInt16.self)
-        case .int32: try body.run(Int32.self)
-        case .int64: try body.run(Int64.self)
-        case .bool: try body.run(Bool.self)
-        }
-    }
-}
-
 /// How to build an output tensor by picking source elements axis by axis.
 ///
 /// The element at output index `(i0, …, in-1)` is `source[Σ offsets[k][ik]]` (offsets in source elements,
@@ -65,21 +40,19 @@ struct AxisGather: Sendable {
     var needsFill: Bool { offsets.contains { $0.contains { $0 < 0 } } }
 }
 
-/// Copies `source` into a new tensor as `plan` describes, in every dtype.
-struct AxisGatherCopy: ElementTypeGeneric {
-    let source: Tensor
+/// Copies the source elements into a new array as `plan` describes, in every dtype.
+private struct AxisGatherCopy: ElementTransform {
     let plan: AxisGather
     /// A scalar tensor of the source dtype, required when the plan has fill positions.
     let fill: Tensor?
     let threads: Int
 
-    func run<T: TensorScalar>(_ type: T.Type) throws -> Tensor {
-        let src = try source.requireValues(as: T.self)
+    func apply<T: TensorScalar>(_ src: [T]) throws -> [T] {
         let count = plan.shape.reduce(1, *)
         guard plan.offsets.count == plan.shape.count, plan.maxOffset < src.count else {
             throw LayoutError.planOutOfRange(shape: plan.shape, sourceCount: src.count)
         }
-        if count == 0 { return Tensor(shape: plan.shape, values: [T]()) }
+        if count == 0 { return [] }
         var fillValue: T?
         if plan.needsFill {
             guard let f = try fill?.requireValues(as: T.self).first else { throw LayoutError.missingFill }
@@ -92,7 +65,7 @@ struct AxisGatherCopy: ElementTypeGeneric {
                 gatherRows(source: s, destination: d, fill: seed)
             }
         }
-        return Tensor(shape: plan.shape, values: out)
+        return out
     }
 
     private func gatherRows<T>(source: UnsafeBufferPointer<T>, destination: UnsafeMutableBufferPointer<T>, fill: T) {
@@ -151,7 +124,7 @@ enum LayoutError: Error, CustomStringConvertible {
 extension Tensor {
     /// The tensor rebuilt as `plan` describes (see ``AxisGather``); `fill` is a scalar of the same dtype.
     func gathered(_ plan: AxisGather, fill: Tensor? = nil, threads: Int = 1) throws -> Tensor {
-        try dtype.run(AxisGatherCopy(source: self, plan: plan, fill: fill, threads: threads))
+        try Tensor(shape: plan.shape, storage: storage.map(AxisGatherCopy(plan: plan, fill: fill, threads: threads)))
     }
 
     /// The axes permuted: `result.shape[k] == shape[perm[k]]`, as numpy `transpose`.
@@ -165,8 +138,8 @@ extension Tensor {
         if mergedPerm == [1, 0] || mergedPerm == [0, 2, 1] {
             let batch = mergedPerm.count == 3 ? mergedShape[0] : 1
             let rows = mergedShape[mergedShape.count - 2], cols = mergedShape[mergedShape.count - 1]
-            let out = try dtype.run(TiledTranspose(source: self, batch: batch, rows: rows, cols: cols, threads: threads))
-            return try out.reshaped(outShape)
+            let transform = TiledTranspose(batch: batch, rows: rows, cols: cols, threads: threads)
+            return try Tensor(shape: outShape, storage: storage.map(transform))
         }
         let strides = self.strides
         let offsets = perm.map { axis in (0..<shape[axis]).map { $0 * strides[axis] } }
@@ -175,14 +148,12 @@ extension Tensor {
 }
 
 /// `[batch, rows, cols] → [batch, cols, rows]` in 32×32 tiles.
-private struct TiledTranspose: ElementTypeGeneric {
-    let source: Tensor
+private struct TiledTranspose: ElementTransform {
     let batch: Int, rows: Int, cols: Int
     let threads: Int
 
-    func run<T: TensorScalar>(_ type: T.Type) throws -> Tensor {
-        let src = try source.requireValues(as: T.self)
-        guard let seed = src.first else { return source }
+    func apply<T: TensorScalar>(_ src: [T]) -> [T] {
+        guard let seed = src.first else { return src }
         var out = [T](repeating: seed, count: src.count)
         let (rows, cols, tile) = (self.rows, self.cols, 32)
         let rowTiles = (rows + tile - 1) / tile
@@ -205,7 +176,7 @@ private struct TiledTranspose: ElementTypeGeneric {
                 }
             }
         }
-        return Tensor(shape: [batch, cols, rows], values: out)
+        return out
     }
 }
 

@@ -1,0 +1,60 @@
+import Testing
+import QKGraph
+import QKTensor
+@testable import QKRuntime
+
+/// Resize expectations below come from onnx.reference (opset 19) on the same inputs; the linear and nearest
+/// ones are also easy to verify by hand, e.g. half_pixel ×2: output 1 samples x = 1.5/2 − 0.5 = 0.25.
+@Suite struct ResizeOpsTests {
+    private let square = Tensor(shape: [1, 1, 2, 2], values: [Float(1), 2, 3, 4])
+    private let row = Tensor(shape: [1, 1, 1, 4], values: [Float(1), 2, 4, 8])
+
+    private func resize(_ x: Tensor, scales: [Float]? = nil, sizes: [Int64]? = nil,
+                        _ attributes: [String: Attribute]) throws -> Tensor {
+        let s = scales.map { Tensor(shape: [$0.count], values: $0) }
+        let z = sizes.map { Tensor(shape: [$0.count], values: $0) }
+        return try runMovementOp("Resize", [x, nil, s, z], attributes: attributes)[0]
+    }
+
+    private func close(_ a: Tensor, _ b: [Float], shape: [Int]) -> Bool {
+        a.shape == shape && zip(a.floatValues, b).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($1)) }
+    }
+
+    @Test func nearestHalfPixelUpsample() throws {
+        let y = try resize(square, scales: [1, 1, 2, 3], ["mode": .string("nearest")])
+        #expect(y.shape == [1, 1, 4, 6])
+        #expect(y.floatValues == [1, 1, 1, 2, 2, 2, 1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4, 3, 3, 3, 4, 4, 4])
+    }
+
+    @Test func nearestAsymmetricCeilDownsample() throws {
+        let y = try resize(row, sizes: [1, 1, 1, 3], ["mode": .string("nearest"), "nearest_mode": .string("ceil"),
+                                                      "coordinate_transformation_mode": .string("asymmetric")])
+        #expect(y.floatValues == [1, 4, 8])
+    }
+
+    @Test func linearHalfPixelAndAlignCorners() throws {
+        let y = try resize(square, scales: [1, 1, 2, 2], ["mode": .string("linear")])
+        #expect(close(y, [1, 1.25, 1.75, 2, 1.5, 1.75, 2.25, 2.5, 2.5, 2.75, 3.25, 3.5, 3, 3.25, 3.75, 4], shape: [1, 1, 4, 4]))
+        let a = try resize(square, sizes: [1, 1, 3, 3], ["mode": .string("linear"), "coordinate_transformation_mode": .string("align_corners")])
+        #expect(close(a, [1, 1.5, 2, 2, 2.5, 3, 3, 3.5, 4], shape: [1, 1, 3, 3]))
+    }
+
+    @Test func cubicAndAntialias() throws {
+        let c = try resize(row, scales: [1, 1, 1, 2], ["mode": .string("cubic")])
+        #expect(close(c, [0.89453125, 1.15625, 1.5625, 2.41796875, 3.16015625, 5.1171875, 7.1640625, 8.421875], shape: [1, 1, 1, 8]))
+        let aa = try resize(row, scales: [1, 1, 1, 0.5], ["mode": .string("linear"), "antialias": .int(1)])
+        #expect(close(aa, [1.75, 5.75], shape: [1, 1, 1, 2]))
+    }
+
+    @Test func upsampleOpset9UsesFloor() throws {
+        let y = try runMovementOp("Upsample", [square, Tensor(shape: [4], values: [Float(1), 1, 2, 2])],
+                                  attributes: ["mode": .string("nearest")], opset: 9)[0]
+        #expect(y.floatValues == [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4])
+    }
+
+    @Test func rejectsMissingOrDoubleTargets() {
+        #expect(throws: RuntimeError.self) { try resize(square, ["mode": .string("linear")]) }
+        #expect(throws: RuntimeError.self) { try resize(square, scales: [1, 1, 2, 2], sizes: [1, 1, 4, 4], [:]) }
+        #expect(throws: RuntimeError.self) { try resize(square, scales: [1, 1, 2, 2], ["mode": .string("area")]) }
+    }
+}
