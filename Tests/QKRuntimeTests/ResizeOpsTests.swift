@@ -46,6 +46,21 @@ import QKTensor
         #expect(close(aa, [1.75, 5.75], shape: [1, 1, 1, 2]))
     }
 
+    /// Bilinear interpolation reproduces affine functions exactly: with align_corners, input `i + 2j`
+    /// sampled at output (p, q) is `p·(h−1)/(H−1) + 2q·(w−1)/(W−1)`. Large enough to run on two threads.
+    @Test func linearAlignCornersReproducesAffineRamp() throws {
+        let (h, w, H, W) = (32, 40, 64, 80)
+        let plane = (0..<h * w).map { Float($0 / w + 2 * ($0 % w)) }
+        let x = Tensor(shape: [2, 4, h, w], values: Array((0..<8).map { _ in plane }.joined()))
+        let sizes = Tensor(shape: [4], values: [Int64(2), 4, Int64(H), Int64(W)])
+        let y = try runMovementOp("Resize", [x, nil, nil, sizes], attributes: [
+            "mode": .string("linear"), "coordinate_transformation_mode": .string("align_corners")], threads: 2)[0]
+        let expectedPlane = (0..<H * W).map { i -> Float in
+            Float(i / W) * Float(h - 1) / Float(H - 1) + 2 * Float(i % W) * Float(w - 1) / Float(W - 1)
+        }
+        #expect(close(y, Array((0..<8).map { _ in expectedPlane }.joined()), shape: [2, 4, H, W]))
+    }
+
     @Test func upsampleOpset9UsesFloor() throws {
         let y = try runMovementOp("Upsample", [square, Tensor(shape: [4], values: [Float(1), 1, 2, 2])],
                                   attributes: ["mode": .string("nearest")], opset: 9)[0]

@@ -151,7 +151,7 @@ enum ResizeKernel {
         for axis in r.resized where !isIdentity(r, shape, axis) {
             let pass = ResamplePass(axis: axis, geometry: geometry(r, shape, axis), map: map, filter: filter,
                                     excludeOutside: r.excludeOutside, cropMode: crop, extrapolation: r.extrapolation)
-            values = pass.apply(values, shape: shape)
+            values = pass.apply(values, shape: shape, threads: ctx.threads)
             shape[axis] = r.sizes[axis]
         }
         return Tensor(shape: shape, values: values).converted(to: data.dtype)

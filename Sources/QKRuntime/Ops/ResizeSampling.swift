@@ -1,3 +1,4 @@
+import QKKernels
 import QKTensor
 
 /// How Resize maps an output coordinate `x` on one axis to a source coordinate.
@@ -141,22 +142,24 @@ struct ResamplePass {
     }
 
     /// Applies the pass to `values` of `shape`; returns the new values (shape changes only on `axis`).
-    func apply(_ values: [Float], shape: [Int]) -> [Float] {
+    /// Output rows (one per outer index and output position) are independent and split across `threads`.
+    func apply(_ values: [Float], shape: [Int], threads: Int) -> [Float] {
         let outer = shape[..<axis].reduce(1, *), inner = shape[(axis + 1)...].reduce(1, *)
         let d = shape[axis], outLen = taps.count
         var out = [Float](repeating: 0, count: outer * outLen * inner)
         values.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
-                for b in 0..<outer {
-                    let inBase = b * d * inner
-                    for o in 0..<outLen {
-                        let row = dst.baseAddress! + (b * outLen + o) * inner
+                let workers = outer * outLen * inner >= 1 << 15 ? threads : 1
+                parallelChunks(outer * outLen, threads: workers) { range in
+                    for job in range {
+                        let (b, o) = job.quotientAndRemainder(dividingBy: outLen)
+                        let row = dst.baseAddress! + job * inner
                         if outside[o] {
                             row.update(repeating: extrapolation, count: inner)
                             continue
                         }
                         for (tap, w) in zip(taps[o], weights[o]) where w != 0 {
-                            let from = src.baseAddress! + inBase + tap * inner
+                            let from = src.baseAddress! + (b * d + tap) * inner
                             for i in 0..<inner { row[i] += w * from[i] }
                         }
                     }
