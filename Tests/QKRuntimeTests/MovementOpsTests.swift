@@ -79,3 +79,32 @@ private func naiveTranspose(_ x: [Float], shape: [Int], perm: [Int]) -> [Float] 
         #expect(throws: RuntimeError.self) { try runMovementOp("DepthToSpace", [iota([1, 6, 1, 1])], attributes: ["blocksize": .int(2)]) }
     }
 }
+
+@Suite struct MovementRobustnessTests {
+    /// Absurd shapes and attribute values from a malformed model must throw, never trap.
+    @Test func hostileValuesThrow() {
+        let x = iota([2, 3])
+        #expect(throws: RuntimeError.self) { try runMovementOp("Tile", [x, int64s([Int64.max, 2])]) }
+        #expect(throws: RuntimeError.self) { try runMovementOp("Reshape", [x, int64s([Int64.max, Int64.max, -1])]) }
+        #expect(throws: RuntimeError.self) { try runMovementOp("ConstantOfShape", [int64s([Int64.max, 4])]) }
+        #expect(throws: RuntimeError.self) { try runMovementOp("Pad", [x, int64s([Int64.min, 0, Int64.max, 0])]) }
+        #expect(throws: RuntimeError.self) {
+            try runMovementOp("DepthToSpace", [iota([1, 4, 1, 1])], attributes: ["blocksize": .int(Int64.max)])
+        }
+        #expect(throws: RuntimeError.self) {
+            try runMovementOp("Resize", [iota([1, 1, 2, 2]), nil, Tensor(shape: [4], values: [Float(1), 1, 1e30, 1])])
+        }
+        #expect(throws: RuntimeError.self) {
+            try runMovementOp("Split", [iota([4])], attributes: ["num_outputs": .int(Int64.max)], opset: 18, outputs: 2)
+        }
+    }
+
+    /// A NaN crop window maps every position outside the source: all outputs take the extrapolation value.
+    @Test func nanRoiGivesExtrapolation() throws {
+        let roi = Tensor(shape: [8], values: [Float(0), 0, .nan, 0, 1, 1, 1, 1])
+        let y = try runMovementOp("Resize", [iota([1, 1, 2, 2]), roi, nil, int64s([1, 1, 2, 2])], attributes: [
+            "mode": .string("linear"), "coordinate_transformation_mode": .string("tf_crop_and_resize"),
+            "extrapolation_value": .float(7)])[0]
+        #expect(y.floatValues == [7, 7, 7, 7])
+    }
+}

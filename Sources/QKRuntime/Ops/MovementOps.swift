@@ -65,7 +65,7 @@ enum MovementKernels {
         if let given = ctx.opset < 13 ? try ctx.node.ints("split") : try DataMovement.optionalIndexInput(ctx, 1, "split") {
             sizes = given
         } else if let n = try ctx.node.int("num_outputs") {
-            guard n > 0 else { throw ctx.invalid("num_outputs must be positive, got \(n)") }
+            guard n > 0, n == outputs else { throw ctx.invalid("num_outputs \(n) must be positive and match the \(outputs) outputs") }
             let chunk = (dim + n - 1) / n
             sizes = (0..<n).map { max(0, min(chunk, dim - $0 * chunk)) }
         } else {
@@ -91,11 +91,13 @@ enum MovementKernels {
         guard repeats.count == data.rank, repeats.allSatisfy({ $0 >= 0 }) else {
             throw ctx.invalid("repeats \(repeats) must hold \(data.rank) non-negative values")
         }
-        let strides = data.strides
-        let offsets = (0..<data.rank).map { k in
-            (0..<data.shape[k] * repeats[k]).map { ($0 % data.shape[k]) * strides[k] }
+        let products = zip(data.shape, repeats).map { $0.multipliedReportingOverflow(by: $1) }
+        let shape = products.map(\.partialValue)
+        guard products.allSatisfy({ !$0.overflow }), DataMovement.elementCount(shape) != nil else {
+            throw ctx.invalid("tiling \(data.shape) by \(repeats) is too large")
         }
-        let shape = zip(data.shape, repeats).map(*)
+        let strides = data.strides
+        let offsets = (0..<data.rank).map { k in (0..<shape[k]).map { ($0 % data.shape[k]) * strides[k] } }
         return [try data.gathered(AxisGather(shape: shape, offsets: offsets), threads: ctx.threads)]
     }
 
@@ -134,7 +136,9 @@ enum MovementKernels {
         let data = try ctx.input(0)
         guard data.rank == 4 else { throw ctx.invalid("input must be 4-D [N, C, H, W], got shape \(data.shape)") }
         let b = try ctx.node.required("blocksize", ctx.node.int)
-        guard b > 0 else { throw ctx.invalid("blocksize must be positive, got \(b)") }
+        guard b > 0, b <= max(data.shape[1], data.shape[2], data.shape[3]) else {
+            throw ctx.invalid("blocksize \(b) must be positive and fit the input shape \(data.shape)")
+        }
         return (data, b)
     }
 }

@@ -58,13 +58,16 @@ enum PadKernel {
         }
         var indices: [[Int]] = []
         for (k, d) in data.shape.enumerated() {
-            let length = d + begin[k] + end[k]
-            guard length >= 0 else { throw ctx.invalid("pads \(listed) crop axis \(k) of size \(d) below zero") }
+            let length = d.addingReportingOverflow(begin[k]).partialValue.addingReportingOverflow(end[k])
+            guard !length.overflow, length.partialValue >= 0, begin[k].magnitude <= UInt(DataMovement.maxElements),
+                  end[k].magnitude <= UInt(DataMovement.maxElements), length.partialValue <= DataMovement.maxElements else {
+                throw ctx.invalid("pads \(listed) give axis \(k) of size \(d) a negative or too large size")
+            }
             let grows = begin[k] > 0 || end[k] > 0
             guard d > 0 || !grows || mode == "constant" else {
                 throw ctx.invalid("\(mode) padding needs a non-empty axis \(k), shape is \(data.shape)")
             }
-            indices.append((0..<length).map { rule($0 - begin[k], d) })
+            indices.append((0..<length.partialValue).map { rule($0 - begin[k], d) })
         }
         return [try data.gathered(AxisGather(sourceShape: data.shape, indices: indices), fill: fill, threads: ctx.threads)]
     }

@@ -47,7 +47,8 @@ enum ResizeKernel {
         case (let scales?, nil):
             try setScales(scales.floatValues.map(Double.init), &request, data.shape, ctx)
         case (nil, let sizes?):
-            guard let values = sizes.values(as: Int64.self), values.count == axes.count, values.allSatisfy({ $0 >= 0 }) else {
+            guard let values = sizes.values(as: Int64.self), values.count == axes.count,
+                  values.allSatisfy({ $0 >= 0 && $0 <= DataMovement.maxElements }) else {
                 throw ctx.invalid("sizes must hold \(axes.count) non-negative int64 values, got \(sizes.dtype) \(sizes.shape)")
             }
             try setSizes(values.map { Int($0) }, &request, data.shape, policy: node.string("keep_aspect_ratio_policy", default: "stretch"), ctx)
@@ -82,8 +83,10 @@ enum ResizeKernel {
             throw ctx.invalid("scales \(scales) must hold \(r.resized.count) positive values")
         }
         for (i, axis) in r.resized.enumerated() {
+            let size = (Double(shape[axis]) * scales[i]).rounded(.down)
+            guard size <= Double(DataMovement.maxElements) else { throw ctx.invalid("scales \(scales) give a too large output") }
             r.scales[axis] = scales[i]
-            r.sizes[axis] = Int((Double(shape[axis]) * scales[i]).rounded(.down))
+            r.sizes[axis] = Int(size)
         }
     }
 
@@ -98,8 +101,10 @@ enum ResizeKernel {
         }
         for (i, axis) in r.resized.enumerated() {
             if let scale = common {
+                let size = scale * Double(shape[axis]) + 0.5
+                guard size <= Double(DataMovement.maxElements) else { throw ctx.invalid("sizes \(sizes) give a too large output") }
                 r.scales[axis] = scale
-                r.sizes[axis] = Int(scale * Double(shape[axis]) + 0.5)
+                r.sizes[axis] = Int(size)
             } else {
                 r.scales[axis] = ratios[i]
                 r.sizes[axis] = sizes[i]
@@ -130,8 +135,7 @@ enum ResizeKernel {
                 if isIdentity(r, data.shape, axis) { return Array(0..<data.shape[axis]) }
                 let g = geometry(r, data.shape, axis)
                 return (0..<g.output).map { o in
-                    let x = map(Double(o), g)
-                    if crop && (x < 0 || x > Double(g.input - 1)) { return -1 }
+                    guard let x = ResizeCoordinates.source(o, g, map, cropMode: crop) else { return -1 }
                     let left = x.rounded(.down)
                     let i = x == left ? Int(left) : Int(left) + (pick(x - left, g.scale) ? 1 : 0)
                     return min(max(i, 0), g.input - 1)

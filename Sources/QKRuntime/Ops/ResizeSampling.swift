@@ -42,6 +42,15 @@ enum ResizeCoordinates {
             return base + (g.width == 1 ? span / 2 : x * span / (g.width - 1))
         },
     ]
+
+    /// The source coordinate of output position `o`, or nil where the output takes the extrapolation value
+    /// (tf_crop_and_resize outside `0...d−1`, or a non-finite coordinate from a degenerate roi). Far-out
+    /// coordinates are clamped to ±1e9: every tap there is an edge element either way.
+    static func source(_ o: Int, _ g: AxisGeometry, _ map: Mapping, cropMode: Bool) -> Double? {
+        let x = map(Double(o), g)
+        guard x.isFinite, !cropMode || (x >= 0 && x <= Double(g.input - 1)) else { return nil }
+        return min(max(x, -1e9), 1e9)
+    }
 }
 
 /// Picks the source index for a fractional coordinate in nearest mode; `ratio = x − floor(x)` in `(0, 1)`.
@@ -119,7 +128,12 @@ struct ResamplePass {
         self.extrapolation = extrapolation
         var taps: [[Int]] = [], weights: [[Float]] = [], outside: [Bool] = []
         for o in 0..<g.output {
-            let x = map(Double(o), g)
+            guard let x = ResizeCoordinates.source(o, g, map, cropMode: cropMode) else {
+                taps.append([0])
+                weights.append([0])
+                outside.append(true)
+                continue
+            }
             let left = x.rounded(.down)
             var w = filter(x == left ? 1 : x - left, g.scale)
             let n = w.count, pad = (n + 1) / 2
@@ -134,7 +148,7 @@ struct ResamplePass {
             }
             taps.append(raw.map { min(max($0, 0), g.input - 1) })
             weights.append(w.map { Float($0) })
-            outside.append(cropMode && (x < 0 || x > Double(g.input - 1)))
+            outside.append(false)
         }
         self.taps = taps
         self.weights = weights

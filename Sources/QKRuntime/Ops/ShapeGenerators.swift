@@ -22,7 +22,7 @@ enum ShapeGenerators {
     /// (default float32 0).
     static func constantOfShape(_ ctx: KernelContext) throws -> [Tensor] {
         let shape = try ctx.input(0, as: Int64.self).map { Int($0) }
-        guard shape.allSatisfy({ $0 >= 0 }) else { throw ctx.invalid("shape \(shape) has a negative dim") }
+        guard DataMovement.elementCount(shape) != nil else { throw ctx.invalid("shape \(shape) has a negative dim or is too large") }
         let value = try ctx.node.tensor("value") ?? Tensor(scalar: Float(0))
         guard value.count == 1 else { throw ctx.invalid("value must hold one element, got shape \(value.shape)") }
         let plan = AxisGather(shape: shape, offsets: shape.map { Array(repeating: 0, count: $0) })
@@ -72,7 +72,7 @@ enum ShapeGenerators {
             guard let d = onnxDTypes[code] else { throw ctx.unsupported("dtype", "\(code)") }
             dtype = d
         }
-        let k = try ctx.node.int("k", default: 0)
+        let k = try ctx.node.int("k", default: 0).clamped(to: -input.shape[0]...input.shape[1])
         let (rows, cols) = (input.shape[0], input.shape[1])
         var values = [Double](repeating: 0, count: rows * cols)
         for r in 0..<rows where (0..<cols).contains(r + k) { values[r * cols + r + k] = 1 }
@@ -84,4 +84,8 @@ enum ShapeGenerators {
         1: .float32, 2: .uint8, 3: .int8, 4: .uint16, 5: .int16, 6: .int32, 7: .int64,
         9: .bool, 10: .float16, 11: .float64, 16: .bfloat16,
     ]
+}
+
+private extension Int {
+    func clamped(to range: ClosedRange<Int>) -> Int { Swift.min(Swift.max(self, range.lowerBound), range.upperBound) }
 }

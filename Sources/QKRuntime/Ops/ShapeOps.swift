@@ -77,11 +77,14 @@ enum ShapeKernels {
             throw failure("allowzero=1 forbids mixing 0 and -1")
         }
         if let i = inferred {
-            let known = dims.enumerated().reduce(1) { $1.offset == i ? $0 : $0 * $1.element }
-            guard known > 0, data.count % known == 0 else { throw failure("-1 cannot be inferred") }
+            var others = dims
+            others.remove(at: i)
+            guard let known = DataMovement.elementCount(others), known > 0, data.count % known == 0 else {
+                throw failure("-1 cannot be inferred")
+            }
             dims[i] = data.count / known
         }
-        guard dims.reduce(1, *) == data.count else { throw failure("element counts differ") }
+        guard DataMovement.elementCount(dims) == data.count else { throw failure("element counts differ") }
         return dims
     }
 

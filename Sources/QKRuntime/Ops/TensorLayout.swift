@@ -228,6 +228,23 @@ enum DataMovement {
         return (axis + 1..<next).allSatisfy { shape[$0] == 1 }
     }
 
+    /// The largest element count a kernel will allocate (2⁴⁰); shapes beyond it are rejected as invalid.
+    static let maxElements = 1 << 40
+
+    /// The element count of `shape`, nil when a dim is negative or the count exceeds ``maxElements``
+    /// (so products of untrusted dims never overflow).
+    static func elementCount(_ shape: [Int]) -> Int? {
+        guard shape.allSatisfy({ $0 >= 0 }) else { return nil }
+        if shape.contains(0) { return 0 }
+        var total = 1
+        for d in shape {
+            let (p, overflow) = total.multipliedReportingOverflow(by: d)
+            guard !overflow, p <= maxElements else { return nil }
+            total = p
+        }
+        return total
+    }
+
     /// `axis` made non-negative for a tensor of `rank`; nil when out of `-rank..<rank`.
     static func normalize(_ axis: Int, rank: Int) -> Int? {
         let a = axis < 0 ? axis + rank : axis
