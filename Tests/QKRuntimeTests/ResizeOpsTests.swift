@@ -73,3 +73,12 @@ import QKTensor
         #expect(throws: RuntimeError.self) { try resize(square, scales: [1, 1, 2, 2], ["mode": .string("area")]) }
     }
 }
+
+@Suite struct ResizeOpset10Tests {
+    /// Opset 10 nearest is asymmetric + floor: downsampling [1, 2, 4, 8] by 0.75 samples x = 0, 4/3, 8/3 → 0, 1, 2.
+    @Test func opset10NearestFloors() throws {
+        let x = Tensor(shape: [1, 4], values: [Float(1), 2, 4, 8])
+        let y = try runMovementOp("Resize", [x, Tensor(shape: [2], values: [Float(1), 0.75])], opset: 10)[0]
+        #expect(y == Tensor(shape: [1, 3], values: [Float(1), 2, 4]))
+    }
+}

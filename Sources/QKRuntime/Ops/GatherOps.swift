@@ -52,7 +52,7 @@ enum GatherKernels {
         let raw = try DataMovement.indexInput(ctx, 1, "indices")
         let b = try ctx.node.int("batch_dims", default: 0)
         let q = indexTensor.rank
-        guard q >= 1, b >= 0, b < q, b < data.rank + 1, Array(data.shape.prefix(b)) == Array(indexTensor.shape.prefix(b)),
+        guard q >= 1, b >= 0, b < q, b <= data.rank, Array(data.shape.prefix(b)) == Array(indexTensor.shape.prefix(b)),
               let k = indexTensor.shape.last, b + k <= data.rank else {
             throw ctx.invalid("indices shape \(indexTensor.shape) does not fit data shape \(data.shape) with batch_dims \(b)")
         }

@@ -19,7 +19,8 @@ enum ResizeKernel {
         var extrapolation: Float = 0
     }
 
-    /// Resize (opsets 10–19). Opset 10 takes (X, scales) with asymmetric coordinates; 11+ take
+    /// Resize (opsets 10–19). Opset 10 takes (X, scales) with asymmetric coordinates and floor rounding (as
+    /// ONNX's 10→11 version converter maps it); 11+ take
     /// (X, roi?, scales?, sizes?) with exactly one of scales/sizes non-empty. Output dim `k` is
     /// `floor(d·scale)` for scales and `sizes[k]` for sizes (then `scale = size / d`; the policies
     /// not_larger/not_smaller use the min/max scale over `axes` and `round(d·scale)`).
@@ -36,7 +37,7 @@ enum ResizeKernel {
         var request = Request(
             mode: try node.string("mode", default: "nearest"),
             coordinates: old ? "asymmetric" : try node.string("coordinate_transformation_mode", default: "half_pixel"),
-            nearestMode: old ? "simple" : try node.string("nearest_mode", default: "round_prefer_floor"),
+            nearestMode: old ? "floor" : try node.string("nearest_mode", default: "round_prefer_floor"),
             scales: Array(repeating: 1, count: rank), sizes: data.shape,
             roi: Array(repeating: (0, 1), count: rank), resized: axes)
         request.cubicA = Double(try node.float("cubic_coeff_a", default: -0.75))
@@ -64,13 +65,13 @@ enum ResizeKernel {
         return [try run(request, data, ctx)]
     }
 
-    /// Upsample (opsets 7–9): scales attribute (7) or input (9), nearest or linear, asymmetric coordinates,
-    /// output dim `floor(d·scale)`.
+    /// Upsample (opsets 7–9): scales attribute (7) or input (9), nearest (floor) or linear, asymmetric
+    /// coordinates, output dim `floor(d·scale)`.
     static func upsample(_ ctx: KernelContext) throws -> [Tensor] {
         let data = try ctx.input(0)
         let scales = ctx.opset < 9 ? try ctx.node.required("scales", ctx.node.floats) : try ctx.input(1).floatValues
         var request = Request(
-            mode: try ctx.node.string("mode", default: "nearest"), coordinates: "asymmetric", nearestMode: "simple",
+            mode: try ctx.node.string("mode", default: "nearest"), coordinates: "asymmetric", nearestMode: "floor",
             scales: Array(repeating: 1, count: data.rank), sizes: data.shape,
             roi: Array(repeating: (0, 1), count: data.rank), resized: Array(0..<data.rank))
         if request.mode == "bilinear" { request.mode = "linear" }
@@ -137,7 +138,7 @@ enum ResizeKernel {
                 return (0..<g.output).map { o in
                     guard let x = ResizeCoordinates.source(o, g, map, cropMode: crop) else { return -1 }
                     let left = x.rounded(.down)
-                    let i = x == left ? Int(left) : Int(left) + (pick(x - left, g.scale) ? 1 : 0)
+                    let i = x == left ? Int(left) : Int(left) + (pick(x - left) ? 1 : 0)
                     return min(max(i, 0), g.input - 1)
                 }
             }

@@ -61,14 +61,12 @@ enum ResizeCoordinates {
 /// | round_prefer_ceil  | ratio ≥ 0.5                    |
 /// | floor              | never                          |
 /// | ceil               | always                         |
-/// | simple (opset < 11)| the axis shrinks (scale < 1)   |
 enum ResizeNearest {
-    static let modes: [String: @Sendable (_ ratio: Double, _ scale: Double) -> Bool] = [
-        "round_prefer_floor": { r, _ in r > 0.5 },
-        "round_prefer_ceil": { r, _ in r >= 0.5 },
-        "floor": { _, _ in false },
-        "ceil": { _, _ in true },
-        "simple": { _, s in s < 1 },
+    static let modes: [String: @Sendable (_ ratio: Double) -> Bool] = [
+        "round_prefer_floor": { $0 > 0.5 },
+        "round_prefer_ceil": { $0 >= 0.5 },
+        "floor": { _ in false },
+        "ceil": { _ in true },
     ]
 }
 
