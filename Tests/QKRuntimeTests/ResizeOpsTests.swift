@@ -61,6 +61,14 @@ import QKTensor
         #expect(close(y, Array((0..<8).map { _ in expectedPlane }.joined()), shape: [2, 4, H, W]))
     }
 
+    /// uint8 linear: [0, 255] → 4 samples at x = −0.25, 0.25, 0.75, 1.25 (edges clamp): 0, 63.75, 191.25, 255,
+    /// rounded half to even → 0, 64, 191, 255.
+    @Test func integerLinearRoundsHalfToEven() throws {
+        let x = Tensor(shape: [1, 2], values: [UInt8(0), 255])
+        let y = try runMovementOp("Resize", [x, nil, Tensor(shape: [2], values: [Float(1), 2])], attributes: ["mode": .string("linear")])[0]
+        #expect(y == Tensor(shape: [1, 4], values: [UInt8(0), 64, 191, 255]))
+    }
+
     @Test func upsampleOpset9UsesFloor() throws {
         let y = try runMovementOp("Upsample", [square, Tensor(shape: [4], values: [Float(1), 1, 2, 2])],
                                   attributes: ["mode": .string("nearest")], opset: 9)[0]

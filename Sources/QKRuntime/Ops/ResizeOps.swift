@@ -24,7 +24,8 @@ enum ResizeKernel {
     /// (X, roi?, scales?, sizes?) with exactly one of scales/sizes non-empty. Output dim `k` is
     /// `floor(d·scale)` for scales and `sizes[k]` for sizes (then `scale = size / d`; the policies
     /// not_larger/not_smaller use the min/max scale over `axes` and `round(d·scale)`).
-    /// Modes nearest (every dtype), linear and cubic (floating dtypes), optionally antialiased.
+    /// Modes nearest (every dtype, exact), linear and cubic (numeric dtypes, optionally antialiased), computed
+    /// in Float; integer results round half to even and saturate, as the ONNX reference.
     static func resize(_ ctx: KernelContext) throws -> [Tensor] {
         let data = try ctx.input(0)
         let node = ctx.node
@@ -148,9 +149,7 @@ enum ResizeKernel {
         guard let filter = ResizeFilter.weights(mode: r.mode, antialias: r.antialias, a: r.cubicA) else {
             throw ctx.unsupported("mode", r.mode)
         }
-        guard data.dtype.isFloatingPoint else {
-            throw ctx.invalid("\(r.mode) resize needs a floating-point input, got \(data.dtype)")
-        }
+        guard data.dtype != .bool else { throw ctx.invalid("\(r.mode) resize needs a numeric input, got bool") }
         var shape = data.shape
         var values = data.floatValues
         for axis in r.resized where !isIdentity(r, shape, axis) {
@@ -159,6 +158,7 @@ enum ResizeKernel {
             values = pass.apply(values, shape: shape, threads: ctx.threads)
             shape[axis] = r.sizes[axis]
         }
+        if data.dtype.isInteger { values = values.map { $0.rounded(.toNearestOrEven) } }
         return Tensor(shape: shape, values: values).converted(to: data.dtype)
     }
 }
