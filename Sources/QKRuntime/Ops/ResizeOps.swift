@@ -75,7 +75,6 @@ enum ResizeKernel {
             mode: try ctx.node.string("mode", default: "nearest"), coordinates: "asymmetric", nearestMode: "floor",
             scales: Array(repeating: 1, count: data.rank), sizes: data.shape,
             roi: Array(repeating: (0, 1), count: data.rank), resized: Array(0..<data.rank))
-        if request.mode == "bilinear" { request.mode = "linear" }
         try setScales(scales.map(Double.init), &request, data.shape, ctx)
         return [try run(request, data, ctx)]
     }
