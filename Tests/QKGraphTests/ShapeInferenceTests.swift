@@ -63,6 +63,20 @@ enum ShapeFixture {
 @Suite struct ShapeInferenceTests {
     typealias F = ShapeFixture
 
+    @Test func everyListedOperatorHasAShapeFunction() {
+        let standard = """
+            Conv ConvTranspose Gemm MatMul Add Sub Mul Div Pow Sqrt Exp Log Neg Abs Reciprocal Relu LeakyRelu Clip \
+            Sigmoid Tanh Erf Gelu HardSigmoid HardSwish Softmax LogSoftmax MaxPool AveragePool GlobalAveragePool \
+            GlobalMaxPool BatchNormalization LayerNormalization Flatten Reshape Transpose Squeeze Unsqueeze Concat \
+            Split Slice Gather Shape Cast Constant ConstantOfShape Identity Dropout ReduceMean ReduceSum ReduceMax \
+            ReduceMin Where Equal Less Greater Not Expand Range Pad Resize Floor Ceil Max Min ArgMax Tile \
+            QuantizeLinear DequantizeLinear QLinearConv QLinearMatMul MatMulInteger ConvInteger DynamicQuantizeLinear
+            """.split(separator: " ").map(String.init)
+        let supported = ShapeInference.supportedOperators
+        #expect(standard.filter { !(supported[""] ?? []).contains($0) } == [])
+        #expect(["FusedConv", "FusedGemm"].allSatisfy { (supported["com.microsoft"] ?? []).contains($0) })
+    }
+
     @Test func broadcastingFollowsONNXForSymbols() throws {
         let cases: [([Dimension], [Dimension], [Dimension])] = [
             (F.dims("batch", 1, 4), F.dims(3, 1), F.dims("batch", 3, 4)),

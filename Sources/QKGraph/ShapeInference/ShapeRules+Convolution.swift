@@ -85,7 +85,8 @@ extension ShapeInference {
         return { context in
             let outputType = dtype(context)
             guard let input = context.shape(x), let weight = context.shape(w) else {
-                return [context.output(outputType, context.shape(x).map { $0.map { _ in .unknown } })]
+                let batch = context.shape(x).map { shape in shape.indices.map { $0 == 0 ? shape[0] : .unknown } }
+                return [context.output(outputType, batch)]
             }
             guard input.count >= 3, weight.count == input.count else {
                 throw context.failure("input \(describe(input)) and weight \(describe(weight)) must have the same rank ≥ 3")
