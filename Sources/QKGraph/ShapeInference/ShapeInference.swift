@@ -10,7 +10,8 @@ import QKTensor
 /// - Operators without a shape function get outputs of unknown dtype and shape; inference never fails for them.
 /// - A structural contradiction (MatMul inner sizes 3 and 4, Concat of different ranks, Reshape of 12 elements
 ///   to `[5, -1]`, a declared output type that disagrees with the inferred one) throws
-///   ``GraphError/shapeInference(node:message:)`` naming the node and the shapes.
+///   ``GraphError/shapeInference(node:message:)`` naming the node and the shapes; a cycle throws
+///   ``GraphError/cycle(nodes:)``.
 public enum ShapeInference {
     /// The dtype and shape of every value in `model`'s graph: graph inputs, initializers and node outputs.
     ///
@@ -32,7 +33,7 @@ public enum ShapeInference {
         var declared: [String: ValueInfo] = [:]
         for info in graph.valueInfo + graph.outputs { declared[info.name] = info }
 
-        for node in dependencyOrder(graph) {
+        for node in try graph.topologicalOrder().map({ graph.nodes[$0] }) {
             let context = ShapeRuleContext(
                 node: node, opset: opset(of: node, in: model),
                 inputs: node.inputs.map { $0.isEmpty ? nil : values[$0] ?? .unknown })
@@ -78,34 +79,6 @@ public enum ShapeInference {
             }
         }
         return refined
-    }
-
-    /// Nodes ordered so that each comes after the producers of its inputs, otherwise in file order (one pass
-    /// for a graph that is already sorted). Nodes on a cycle are appended in file order.
-    static func dependencyOrder(_ graph: Graph) -> [Node] {
-        var producer: [String: Int] = [:]
-        for (index, node) in graph.nodes.enumerated() {
-            for output in node.outputs where !output.isEmpty { producer[output] = index }
-        }
-        var placed = [Bool](repeating: false, count: graph.nodes.count)
-        var order: [Int] = []
-        var progress = true
-        while progress, order.count < graph.nodes.count {
-            progress = false
-            for (index, node) in graph.nodes.enumerated() where !placed[index] {
-                let ready = node.inputs.allSatisfy { input in
-                    guard let source = producer[input], source != index else { return true }
-                    return placed[source]
-                }
-                if ready {
-                    placed[index] = true
-                    order.append(index)
-                    progress = true
-                }
-            }
-        }
-        order += (0..<graph.nodes.count).filter { !placed[$0] }
-        return order.map { graph.nodes[$0] }
     }
 }
 
