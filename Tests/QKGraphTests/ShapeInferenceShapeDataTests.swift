@@ -87,6 +87,17 @@ import QKTensor
         #expect(values["y"]?.shape == F.dims(2, 12))
     }
 
+    @Test func sizeMaxAndMinCarryData() throws {
+        let values = try ShapeInference.inferValues(F.model(
+            [F.node("Size", ["x"], ["n"]), F.node("Size", ["y"], ["m"]), F.node("Shape", ["y"], ["s"]),
+             F.node("Max", ["s", "floor"], ["atLeast"]), F.node("Min", ["s", "floor"], ["atMost"])],
+            inputs: [F.input("x", .float32, 2, 3, 4), F.input("y", .float32, "batch", 5)],
+            initializers: ["floor": F.int64s(3)]))
+        #expect(values["n"]?.data == F.dims(24) && values["n"]?.shape == [] && values["n"]?.dtype == .int64)
+        #expect(values["m"]?.data == F.dims("?"))
+        #expect(values["atLeast"]?.data == F.dims("?", 5) && values["atMost"]?.data == F.dims("?", 3))
+    }
+
     @Test func nonConstantShapeInputGivesRankOnly() throws {
         let infos = try F.infer([F.node("Reshape", ["x", "shape"], ["y"]), F.node("Expand", ["x", "shape"], ["e"])],
                                 inputs: [F.input("x", .float32, 4, 6), F.input("shape", .int64, 3)])

@@ -111,6 +111,20 @@ enum ShapeFixture {
         #expect(infos["negated"]?.dtype == .bool)
     }
 
+    @Test func moreElementwiseAndIndexingRows() throws {
+        let infos = try F.infer(
+            [F.node("GreaterOrEqual", ["a", "b"], ["ge"]), F.node("IsNaN", ["a"], ["nan"]),
+             F.node("CastLike", ["a", "i"], ["like"]), F.node("GatherElements", ["a", "i"], ["ge_idx"]),
+             F.node("ArgMin", ["a"], ["arg"], ["keepdims": .int(0)]), F.node("ReduceL2", ["a"], ["l2"])],
+            inputs: [F.input("a", .float32, "n", 3), F.input("b", .float32, 3), F.input("i", .int64, "n", 2)])
+        #expect(infos["ge"]?.dtype == .bool && infos["ge"]?.shape == F.dims("n", 3))
+        #expect(infos["nan"]?.dtype == .bool)
+        #expect(infos["like"]?.dtype == .int64 && infos["like"]?.shape == F.dims("n", 3))
+        #expect(infos["ge_idx"]?.dtype == .float32 && infos["ge_idx"]?.shape == F.dims("n", 2))
+        #expect(infos["arg"]?.shape == F.dims(3) && infos["arg"]?.dtype == .int64)
+        #expect(infos["l2"]?.shape == F.dims(1, 1))
+    }
+
     @Test func layerNormalizationStatisticsKeepLeadingAxes() throws {
         let infos = try F.infer(
             [F.node("LayerNormalization", ["x", "s"], ["y", "mean", "inv"], ["axis": .int(-2)])],

@@ -49,6 +49,13 @@ extension Dimension {
         result.overflow ? .unknown : .known(result.partialValue)
     }
 
+    /// max(a, b) or min(a, b) through `pick` for known sizes; a when both are the same symbol.
+    static func extreme(_ a: Dimension, _ b: Dimension, by pick: (Int, Int) -> Int) -> Dimension {
+        if let x = a.value, let y = b.value { return .known(pick(x, y)) }
+        if case .symbolic(let s) = a, case .symbolic(let t) = b, s == t { return a }
+        return .unknown
+    }
+
     /// a + b with the identity a + 0 = a.
     static func + (a: Dimension, b: Dimension) -> Dimension {
         if let x = a.value, let y = b.value { return known(x.addingReportingOverflow(y)) }

@@ -1,6 +1,7 @@
 import QKTensor
 
-/// Shape functions of elementwise, activation and normalization operators.
+/// Shape functions of elementwise, activation and normalization operators (the output keeps the shape, or the
+/// broadcast shape, of the inputs).
 extension ShapeInference {
     static let elementwiseRules: [String: ShapeRule] = [
         "Add": broadcasting(data: { $0 + $1 }),
@@ -8,8 +9,8 @@ extension ShapeInference {
         "Mul": broadcasting(data: { $0 * $1 }),
         "Div": broadcasting(data: { $0 / $1 }),
         "Pow": broadcasting(),
-        "Max": broadcasting(),
-        "Min": broadcasting(),
+        "Max": broadcasting(data: { Dimension.extreme($0, $1, by: max) }),
+        "Min": broadcasting(data: { Dimension.extreme($0, $1, by: min) }),
         "Equal": broadcasting(result: .bool),
         "Less": broadcasting(result: .bool),
         "Greater": broadcasting(result: .bool),
@@ -51,6 +52,43 @@ extension ShapeInference {
             return [context.output(context.dtype(0), context.shape(0)), statistics, statistics]
         },
         "LayerNormalization": layerNormalization,
+        "InstanceNormalization": sameAsInput,
+        "MeanVarianceNormalization": sameAsInput,
+        "LpNormalization": sameAsInput,
+        "LRN": sameAsInput,
+        "GreaterOrEqual": broadcasting(result: .bool),
+        "LessOrEqual": broadcasting(result: .bool),
+        "And": broadcasting(result: .bool),
+        "Or": broadcasting(result: .bool),
+        "Xor": broadcasting(result: .bool),
+        "Mod": broadcasting(),
+        "PRelu": broadcasting(),
+        "Sum": broadcasting(),
+        "Mean": broadcasting(),
+        "IsNaN": { context in [context.output(.bool, context.shape(0))] },
+        "IsInf": { context in [context.output(.bool, context.shape(0))] },
+        "CastLike": { context in [context.output(context.dtype(1), context.shape(0))] },
+        "Sign": sameAsInput,
+        "Round": sameAsInput,
+        "Sin": sameAsInput,
+        "Cos": sameAsInput,
+        "Tan": sameAsInput,
+        "Asin": sameAsInput,
+        "Acos": sameAsInput,
+        "Atan": sameAsInput,
+        "Sinh": sameAsInput,
+        "Cosh": sameAsInput,
+        "Elu": sameAsInput,
+        "Selu": sameAsInput,
+        "Celu": sameAsInput,
+        "Softplus": sameAsInput,
+        "Softsign": sameAsInput,
+        "Mish": sameAsInput,
+        "ThresholdedRelu": sameAsInput,
+        "Shrink": sameAsInput,
+        "Hardmax": sameAsInput,
+        "CumSum": sameAsInput,
+        "Trilu": sameAsInput,
     ]
 
     /// One output with the dtype and shape of input 0.

@@ -9,6 +9,7 @@ extension ShapeInference {
         "Gather": gather,
         "Pad": pad,
         "Resize": resize,
+        "GatherElements": { context in [context.output(context.dtype(0), context.shape(1))] },
     ]
 
     /// Inputs joined along `axis`: other dimensions must agree, the axis sizes add up.

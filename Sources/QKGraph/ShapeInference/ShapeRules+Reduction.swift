@@ -1,13 +1,20 @@
 import QKTensor
 
-/// Shape functions of reductions: ReduceMean/Sum/Max/Min and ArgMax.
+/// Shape functions of reductions: Reduce* and ArgMax/ArgMin.
 extension ShapeInference {
     static let reductionRules: [String: ShapeRule] = [
         "ReduceMean": reduction(axesInputSince: 18),
         "ReduceSum": reduction(axesInputSince: 13),
         "ReduceMax": reduction(axesInputSince: 18),
         "ReduceMin": reduction(axesInputSince: 18),
+        "ReduceProd": reduction(axesInputSince: 18),
+        "ReduceL1": reduction(axesInputSince: 18),
+        "ReduceL2": reduction(axesInputSince: 18),
+        "ReduceLogSum": reduction(axesInputSince: 18),
+        "ReduceLogSumExp": reduction(axesInputSince: 18),
+        "ReduceSumSquare": reduction(axesInputSince: 18),
         "ArgMax": argReduction,
+        "ArgMin": argReduction,
     ]
 
     /// Reduced axes become 1 (`keepdims`, the default) or disappear. Axes come from the attribute before

@@ -1,7 +1,7 @@
 import QKTensor
 
-/// Shape functions of the operators that make and convert shape tensors: Shape, Constant, ConstantOfShape,
-/// Cast and Range. These are the sources of propagated data.
+/// Shape functions of the operators that make and convert shape tensors: Shape, Size, Constant,
+/// ConstantOfShape, Cast and Range. These are the sources of propagated data.
 extension ShapeInference {
     static let shapeOpRules: [String: ShapeRule] = [
         "Shape": shapeOf,
@@ -9,6 +9,11 @@ extension ShapeInference {
         "ConstantOfShape": constantOfShape,
         "Cast": cast,
         "Range": range,
+        "Size": { context in
+            var output = context.output(.int64, [])
+            if let shape = context.shape(0) { output.data = [DimensionProduct(shape).dimension] }
+            return [output]
+        },
     ]
 
     /// ONNX `TensorProto.DataType` codes of the dtypes QuantKit holds.
