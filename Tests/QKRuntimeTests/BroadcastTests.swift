@@ -28,7 +28,7 @@ enum KernelHarness {
 }
 
 /// A seeded SplitMix64 generator so random tests are deterministic.
-struct SeededGenerator: RandomNumberGenerator {
+private struct SplitMix64: RandomNumberGenerator {
     var state: UInt64
     mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
@@ -72,7 +72,7 @@ struct SeededGenerator: RandomNumberGenerator {
     }
 
     @Test func parallelMapMatchesSerialOnRandomShapes() throws {
-        var rng = SeededGenerator(state: 42)
+        var rng = SplitMix64(state: 42)
         for _ in 0..<20 {
             let rank = Int.random(in: 1...4, using: &rng)
             let out = (0..<rank).map { _ in Int.random(in: 1...16, using: &rng) }
