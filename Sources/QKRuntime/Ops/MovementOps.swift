@@ -4,19 +4,19 @@ import QKTensor
 extension OpTable {
     /// Ops that move elements without arithmetic (Resize interpolates but belongs with them).
     static let movementKernels: [String: OpKernel] = [
-        "Transpose": MovementKernels.transpose,
-        "Concat": MovementKernels.concat,
-        "Split": MovementKernels.split,
-        "Tile": MovementKernels.tile,
-        "DepthToSpace": MovementKernels.depthToSpace,
-        "SpaceToDepth": MovementKernels.spaceToDepth,
-        "Slice": SliceKernel.slice,
-        "Gather": GatherKernels.gather,
-        "GatherElements": GatherKernels.gatherElements,
-        "GatherND": GatherKernels.gatherND,
-        "Pad": PadKernel.pad,
-        "Resize": ResizeKernel.resize,
-        "Upsample": ResizeKernel.upsample,
+        "Transpose": { try MovementKernels.transpose($0) },
+        "Concat": { try MovementKernels.concat($0) },
+        "Split": { try MovementKernels.split($0) },
+        "Tile": { try MovementKernels.tile($0) },
+        "DepthToSpace": { try MovementKernels.depthToSpace($0) },
+        "SpaceToDepth": { try MovementKernels.spaceToDepth($0) },
+        "Slice": { try SliceKernel.slice($0) },
+        "Gather": { try GatherKernels.gather($0) },
+        "GatherElements": { try GatherKernels.gatherElements($0) },
+        "GatherND": { try GatherKernels.gatherND($0) },
+        "Pad": { try PadKernel.pad($0) },
+        "Resize": { try ResizeKernel.resize($0) },
+        "Upsample": { try ResizeKernel.upsample($0) },
     ]
 }
 
