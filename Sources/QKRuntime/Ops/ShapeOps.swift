@@ -109,10 +109,11 @@ enum ShapeKernels {
         }
     }
 
-    /// Squeeze: removes the listed size-1 axes (all size-1 axes when none are given).
+    /// Squeeze: removes the listed size-1 axes (all size-1 axes when none, or an empty list, are given, as ONNX
+    /// Runtime does).
     static func squeeze(_ ctx: KernelContext) throws -> [Tensor] {
         let data = try ctx.input(0)
-        guard let listed = try axes(ctx) else { return [try data.reshaped(data.shape.filter { $0 != 1 })] }
+        guard let listed = try axes(ctx), !listed.isEmpty else { return [try data.reshaped(data.shape.filter { $0 != 1 })] }
         let drop = Set(try listed.map { try DataMovement.axis($0, rank: data.rank, ctx, "axes entry") })
         for axis in drop where data.shape[axis] != 1 {
             throw ctx.invalid("cannot squeeze axis \(axis) of shape \(data.shape): its size is not 1")
