@@ -60,8 +60,7 @@ extension ShapeInference {
         let fill = try context.node.tensor("value")
         let dtype = fill?.dtype ?? .float32
         guard let dims = context.input(0).data else {
-            let rank = context.shape(0)?.first?.value
-            return [context.output(dtype, rank.map { Array(repeating: .unknown, count: $0) })]
+            return [context.output(dtype, context.unknownShape(rankFrom: 0))]
         }
         if let negative = dims.first(where: { ($0.value ?? 0) < 0 }) {
             throw context.failure("shape \(describe(dims)) has a negative dimension \(negative)")
