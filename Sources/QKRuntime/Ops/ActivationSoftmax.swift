@@ -62,8 +62,9 @@ private struct SoftmaxPlan {
             sum += e
         }
         if logarithmic {
-            let shift = m + T.logarithm(sum)
-            for j in 0..<length { (y + j * stride).initialize(to: x[j * stride] - shift) }
+            // (x − m) − ln Σ, not x − (m + ln Σ): the latter loses ln Σ's digits when |m| is large.
+            let logSum = T.logarithm(sum)
+            for j in 0..<length { (y + j * stride).initialize(to: (x[j * stride] - m) - logSum) }
         } else {
             let scale = 1 / sum
             for j in 0..<length { y[j * stride] *= scale }
