@@ -22,12 +22,13 @@ public enum QuantizedTensor: Sendable, Equatable {
 }
 
 /// Rounds half to even, exactly as `Float.rounded(.toNearestOrEven)`, in a form the compiler vectorises on
-/// baseline x86-64 (adding and subtracting 1.5 · 2²³ rounds in the FPU's default mode; |v| ≥ 2²² is already an
-/// integer or saturates anyway).
+/// baseline x86-64: for |v| < 2²³, |v| + 2²³ lies where the float spacing is 1, so the addition rounds |v| to an
+/// integer (half to even, the FPU's default mode) and subtracting 2²³ is exact; |v| ≥ 2²³ is already an integer.
 @inline(__always)
 func roundHalfEven(_ v: Float) -> Float {
-    let magic: Float = 12_582_912
-    return abs(v) < 4_194_304 ? (v + magic) - magic : v
+    let magic: Float = 8_388_608
+    let magnitude = abs(v)
+    return magnitude < magic ? Float(signOf: v, magnitudeOf: (magnitude + magic) - magic) : v
 }
 
 /// One quantized value as a Float: q = saturate(round_half_even(x / scale) + zeroPoint) into [lo, hi].
