@@ -44,6 +44,14 @@ func quantizedValue(_ x: Float, scale: Float, zeroPoint: Float, lo: Float, hi: F
     return r.isNaN ? zeroPoint : Swift.min(Swift.max(r, lo), hi)
 }
 
+/// The Int32 of an integer-valued float with |r| < 2²², without a trapping conversion (so loops vectorise):
+/// r + 1.5 · 2²³ keeps r in the low mantissa bits, and subtracting the bits of 1.5 · 2²³ leaves r.
+@inline(__always)
+func integerValue(_ r: Float) -> Int32 {
+    let magic: Float = 12_582_912
+    return Int32(bitPattern: (r + magic).bitPattern) &- Int32(bitPattern: magic.bitPattern)
+}
+
 /// Quantizes float values as ONNX QuantizeLinear: q = saturate(round_half_even(x / scale) + zero_point), the
 /// division done in float32, then (q − zero_point) fits the type's full range (never the symmetric/reduced one).
 /// NaN quantizes to the zero point (dequantizes to 0), +∞/−∞ saturate to qmax/qmin.
@@ -93,13 +101,14 @@ private func quantizeValues<T: FixedWidthInteger & TensorScalar>(
                             let scale = scales[paramStart]
                             let zero = Float(zeroPoints[paramStart])
                             for k in start..<(start + count) {
-                                out[k] = T(quantizedValue(x[k], scale: scale, zeroPoint: zero, lo: lo, hi: hi))
+                                out[k] = T(truncatingIfNeeded: integerValue(
+                                    quantizedValue(x[k], scale: scale, zeroPoint: zero, lo: lo, hi: hi)))
                             }
                         } else {
                             for k in 0..<count {
                                 let p = paramStart + k
-                                out[start + k] = T(quantizedValue(
-                                    x[start + k], scale: scales[p], zeroPoint: Float(zeroPoints[p]), lo: lo, hi: hi))
+                                out[start + k] = T(truncatingIfNeeded: integerValue(quantizedValue(
+                                    x[start + k], scale: scales[p], zeroPoint: Float(zeroPoints[p]), lo: lo, hi: hi)))
                             }
                         }
                     }

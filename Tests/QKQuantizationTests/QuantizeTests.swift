@@ -45,6 +45,10 @@ import Testing
         }
     }
 
+    @Test func bitTrickConversionIsExactOverEveryQuantizedValue() {
+        for v in Int32(-65536)...65535 { #expect(integerValue(Float(v)) == v) }
+    }
+
     @Test func nanAndInfinity() throws {
         let x: [Float] = [.nan, .infinity, -.infinity, -.nan]
         let q = try quantize(x, shape: [4], QuantParameters(scale: 0.1, zeroPoint: 100, type: .uint8))
