@@ -14,8 +14,8 @@ public enum ConstantFolding {
         "RandomNormal", "RandomNormalLike", "RandomUniform", "RandomUniformLike", "Multinomial", "Bernoulli",
     ]
 
-    /// Returns the folded model and the number of nodes folded.
-    public static func apply(to model: Model, maxElements: Int = 1 << 22) throws -> (model: Model, folded: Int) {
+    /// Returns the folded model and a report counting the folded nodes.
+    public static func apply(to model: Model, maxElements: Int = 1 << 22) throws -> (model: Model, report: PassReport) {
         var graph = try model.graph.topologicallySorted()
         let overridable = Set(graph.inputs.map(\.name))
         let graphOutputs = Set(graph.outputs.map(\.name))
@@ -31,7 +31,8 @@ public enum ConstantFolding {
             for (name, tensor) in outputs { constants[name] = tensor }
             folded += 1
         }
-        guard folded > 0 else { return (model, 0) }
+        let report = PassReport(pass: "ConstantFolding", nodesFolded: folded)
+        guard folded > 0 else { return (model, report) }
         let stillRead = Set(kept.flatMap(\.inputs)).union(graphOutputs)
         for (name, tensor) in constants where graph.initializers[name] == nil && stillRead.contains(name) {
             graph.initializers[name] = tensor
@@ -39,7 +40,7 @@ public enum ConstantFolding {
         graph.nodes = kept
         var result = model
         result.graph = graph
-        return (result, folded)
+        return (result, report)
     }
 
     /// The outputs of `node` when it can be folded, else nil.
