@@ -116,6 +116,12 @@ import Testing
         [Float(-2), -1.5, 1.5, 2].withUnsafeBufferPointer { g.add($0) }   // bins [−2, 0) and [0, 2]
         [Float(3)].withUnsafeBufferPointer { g.add($0) }                  // edges −3, 0, 3
         #expect(g.counts == [2, 3])
+        // All zeros first (zero range: the middle bin), then growth.
+        var z = FixedHistogram(binCount: 4, domain: .signed)
+        [Float](repeating: 0, count: 3).withUnsafeBufferPointer { z.add($0) }
+        #expect(z.counts == [0, 0, 3, 0])
+        [Float(1)].withUnsafeBufferPointer { z.add($0) }
+        #expect(z.counts == [0, 0, 3, 1])
     }
 
     @Test func nanAndInfinityAreSkippedAndCounted() {
