@@ -21,7 +21,7 @@ let package = Package(
         .target(name: "CQKKernels"),
         .target(name: "QKKernels", dependencies: ["CQKKernels"]),
         .target(name: "QKRuntime", dependencies: ["QKGraph", "QKKernels"]),
-        .target(name: "QKQuantization", dependencies: ["QKGraph", "QKRuntime"]),
+        .target(name: "QKQuantization", dependencies: ["QKGraph", "QKKernels", "QKRuntime"]),
         .target(name: "QuantKit", dependencies: ["QKTensor", "QKGraph", "QKONNX", "QKKernels", "QKRuntime", "QKQuantization"]),
         .executableTarget(name: "qkit", dependencies: ["QuantKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "QKTensorTests", dependencies: ["QKTensor"], exclude: ["Resources"]),

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import QKQuantization
+@testable import QKKernels
 
 @Suite struct FixedPointTests {
     @Test func quantizeMultiplierByHand() {
@@ -19,7 +19,7 @@ import Testing
     }
 
     @Test func multiplierIsNormalised() {
-        var rng = SplitMix64(seed: 3)
+        var rng = SeededGenerator(seed: 3)
         for _ in 0..<10_000 {
             let m = exp(Double.random(in: log(1e-6)..<0, using: &rng))
             let (q, shift) = quantizeMultiplier(m)
@@ -50,7 +50,7 @@ import Testing
     }
 
     @Test func requantizeMatchesRoundedRealProduct() {
-        var rng = SplitMix64(seed: 2018)
+        var rng = SeededGenerator(seed: 2018)
         var exactHits = 0, total = 0
         for _ in 0..<200 {
             let m = exp(Double.random(in: log(1e-6)..<0, using: &rng))
