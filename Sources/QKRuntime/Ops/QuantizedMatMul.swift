@@ -1,0 +1,155 @@
+import QKKernels
+import QKTensor
+
+/// MatMulInteger and QLinearMatMul on the reference integer GEMM (``int8GemmReference``).
+extension OpTable {
+    /// MatMulInteger: Y = (A − a_zero_point) · (B − b_zero_point) in int32, numpy-style batch broadcasting.
+    /// a_zero_point is a scalar or one value per row of A (M); b_zero_point a scalar or one per column of B (N).
+    static let matMulIntegerKernel: OpKernel = { ctx in
+        let product = try integerMatMul(ctx, a: 0, aZero: 2, b: 1, bZero: 3)
+        return [Tensor(shape: product.shape, values: product.values)]
+    }
+
+    /// QLinearMatMul: Y = saturate(round_half_to_even(acc · a_scale · b_scale / y_scale) + y_zero_point) with
+    /// acc = (a − a_zero_point) · (b − b_zero_point) in int32. The multiplier is computed in the scales' dtype
+    /// and applied in double precision, as ONNX's reference does, so results are exact against it; b_scale and
+    /// b_zero_point may hold one value per column of b. The output dtype is y_zero_point's.
+    static let qLinearMatMulKernel: OpKernel = { ctx in
+        let (aScaleTensor, aScale) = try ctx.scaleInput(1, "a_scale")
+        let (_, bScale) = try ctx.scaleInput(4, "b_scale")
+        let (_, yScale) = try ctx.scaleInput(6, "y_scale")
+        guard aScale.count == 1, yScale.count == 1 else {
+            throw ctx.invalid("a_scale and y_scale must hold one value, got \(aScale.count) and \(yScale.count)")
+        }
+        let product = try integerMatMul(ctx, a: 0, aZero: 2, b: 3, bZero: 5)
+        let n = product.shape.last ?? 1
+        guard bScale.count == 1 || bScale.count == n else {
+            throw ctx.invalid("b_scale has \(bScale.count) values, expected 1 or \(n) (one per column of b)")
+        }
+        let aType = try ctx.input(0).dtype
+        let zero = try ctx.zeroPointInput(7, "y_zero_point", matching: nil)
+        let dtype = zero.tensor?.dtype ?? aType
+        guard let range = quantizedRanges[dtype], zero.values.count == 1 else {
+            throw ctx.invalid("y_zero_point must be one int8 or uint8 value, got \(zero.values.count) of \(dtype)")
+        }
+        let multipliers = bScale.map { scaleProduct(aScale[0], $0, over: yScale[0], in: aScaleTensor.dtype) }
+        let y = product.values.enumerated().map { i, acc in
+            requantizeValue(acc, multiplier: multipliers.count == 1 ? multipliers[0] : multipliers[i % n],
+                            zeroPoint: zero.values[0], range: range)
+        }
+        return [quantizedTensor(y, shape: product.shape, dtype: dtype)]
+    }
+
+    /// x_scale · w_scale / y_scale rounded after each operation to `dtype` (float32, float16 or bfloat16),
+    /// as numpy computes it in the ONNX reference.
+    static func scaleProduct(_ a: Float, _ b: Float, over c: Float, in dtype: DType) -> Float {
+        func rounded(_ v: Float) -> Float {
+            switch dtype {
+            case .float16: Float(Float16(v))
+            case .bfloat16: BFloat16(v).floatValue
+            default: v
+            }
+        }
+        return rounded(rounded(a * b) / c)
+    }
+
+    /// The int32 product (A − a_zp)(B − b_zp) of inputs `a` and `b` (uint8 or int8), with MatMul's rank rules
+    /// (1-D A gets a leading 1, 1-D B a trailing 1, both removed from the result) and batch broadcasting.
+    private static func integerMatMul(_ ctx: KernelContext, a ai: Int, aZero: Int, b bi: Int,
+                                      bZero: Int) throws -> (shape: [Int], values: [Int32]) {
+        let a = try ctx.input(ai), b = try ctx.input(bi)
+        for (name, t) in [("A", a), ("B", b)] where t.dtype != .uint8 && t.dtype != .int8 {
+            throw ctx.invalid("\(name) must be uint8 or int8, got \(t.dtype)")
+        }
+        guard a.rank >= 1, b.rank >= 1 else { throw ctx.invalid("A and B must have rank >= 1, got \(a.shape) and \(b.shape)") }
+        let aShape = a.rank == 1 ? [1] + a.shape : a.shape
+        let bShape = b.rank == 1 ? b.shape + [1] : b.shape
+        let (m, k) = (aShape[aShape.count - 2], aShape[aShape.count - 1])
+        let (k2, n) = (bShape[bShape.count - 2], bShape[bShape.count - 1])
+        guard k == k2 else { throw ctx.invalid("A \(a.shape) and B \(b.shape) have different inner dimensions \(k) and \(k2)") }
+        let aZp = try ctx.zeroPointInput(aZero, "a_zero_point", matching: a.dtype).values
+        let bZp = try ctx.zeroPointInput(bZero, "b_zero_point", matching: b.dtype).values
+        guard aZp.count == 1 || aZp.count == m else {
+            throw ctx.invalid("a_zero_point has \(aZp.count) values, expected 1 or \(m) (one per row of A)")
+        }
+        guard bZp.count == 1 || bZp.count == n else {
+            throw ctx.invalid("b_zero_point has \(bZp.count) values, expected 1 or \(n) (one per column of B)")
+        }
+        let batches = try IntegerMatMulBatches(ctx, Array(aShape.dropLast(2)), Array(bShape.dropLast(2)))
+        var shape = batches.shape + [m, n]
+        if a.rank == 1 { shape.remove(at: shape.count - 2) }
+        if b.rank == 1 { shape.removeLast() }
+        var c = [Int32](repeating: 0, count: batches.count * m * n)
+        func run<A: FixedWidthInteger, B: FixedWidthInteger>(_ av: [A], _ bv: [B]) {
+            av.withUnsafeBufferPointer { pa in
+                bv.withUnsafeBufferPointer { pb in
+                    aZp.withUnsafeBufferPointer { za in
+                        bZp.withUnsafeBufferPointer { zb in
+                            c.withUnsafeMutableBufferPointer { pc in
+                                for batch in 0..<batches.count {
+                                    let (ia, ib) = batches.operands(batch)
+                                    int8GemmReference(m: m, n: n, k: k,
+                                                      a: pa.baseAddress! + ia * m * k, lda: k,
+                                                      aZeroPoints: za.baseAddress!, aZeroStride: za.count == 1 ? 0 : 1,
+                                                      b: pb.baseAddress! + ib * k * n, ldb: n,
+                                                      bZeroPoints: zb.baseAddress!, bZeroStride: zb.count == 1 ? 0 : 1,
+                                                      c: pc.baseAddress! + batch * m * n, ldc: n)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        guard !c.isEmpty, k > 0 else { return (shape, c) }
+        switch (a.storage, b.storage) {
+        case (.uint8(let x), .uint8(let y)): run(x, y)
+        case (.uint8(let x), .int8(let y)): run(x, y)
+        case (.int8(let x), .uint8(let y)): run(x, y)
+        case (.int8(let x), .int8(let y)): run(x, y)
+        default: break
+        }
+        return (shape, c)
+    }
+}
+
+/// The broadcast batch axes of an integer MatMul and, for each output batch, the A and B matrices it reads.
+struct IntegerMatMulBatches {
+    let shape: [Int]
+    let count: Int
+    private let aStrides: [Int]
+    private let bStrides: [Int]
+
+    init(_ ctx: KernelContext, _ aBatch: [Int], _ bBatch: [Int]) throws {
+        let rank = max(aBatch.count, bBatch.count)
+        let a = Array(repeating: 1, count: rank - aBatch.count) + aBatch
+        let b = Array(repeating: 1, count: rank - bBatch.count) + bBatch
+        shape = try zip(a, b).map { x, y in
+            guard x == y || x == 1 || y == 1 else { throw ctx.invalid("batch axes \(aBatch) and \(bBatch) do not broadcast") }
+            return x == 1 ? y : x
+        }
+        count = shape.reduce(1, *)
+        func strides(_ dims: [Int]) -> [Int] {
+            var result = Array(repeating: 0, count: rank), running = 1
+            for axis in stride(from: rank - 1, through: 0, by: -1) {
+                result[axis] = dims[axis] == 1 ? 0 : running
+                running *= dims[axis]
+            }
+            return result
+        }
+        aStrides = strides(a)
+        bStrides = strides(b)
+    }
+
+    /// The A and B matrix indices of output batch `batch`.
+    func operands(_ batch: Int) -> (a: Int, b: Int) {
+        var rest = batch, a = 0, b = 0
+        for axis in stride(from: shape.count - 1, through: 0, by: -1) {
+            let index = rest % shape[axis]
+            rest /= shape[axis]
+            a += index * aStrides[axis]
+            b += index * bStrides[axis]
+        }
+        return (a, b)
+    }
+}
