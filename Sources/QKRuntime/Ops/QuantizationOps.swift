@@ -10,6 +10,7 @@ extension OpTable {
         "QLinearConv": qLinearConvKernel,
     ]
 
-    /// ONNX Runtime com.microsoft quantized ops (QLinearAdd, QLinearMul, QLinearConcat, QLinearAveragePool, ...).
-    static let quantizedMicrosoftKernels: [String: OpKernel] = [:]
+    /// ONNX Runtime com.microsoft quantized ops: QLinearAdd, QLinearMul, QLinearConcat, QLinearAveragePool,
+    /// QLinearGlobalAveragePool, QLinearLeakyRelu, QLinearSigmoid (Ops/QuantizedMicrosoft.swift).
+    static let quantizedMicrosoftKernels: [String: OpKernel] = quantizedMicrosoftOps
 }
