@@ -39,6 +39,17 @@ private struct SplitMix64: RandomNumberGenerator {
     }
 }
 
+/// A closure as an ``ElementBinaryOp``, for tests.
+private struct Op<A, B, R>: ElementBinaryOp {
+    let f: (A, B) -> R
+    init(_ f: @escaping (A, B) -> R) { self.f = f }
+    func callAsFunction(_ a: A, _ b: B) -> R { f(a, b) }
+}
+
+private let add = Op<Int64, Int64, Int64>(+)
+private let mul = Op<Int64, Int64, Int64>(*)
+private let sub = Op<Int64, Int64, Int64>(-)
+
 @Suite struct BroadcastTests {
     @Test func shapesFollowNumpy() throws {
         #expect(try broadcastShape([2, 3, 4], [3, 1]) == [2, 3, 4])
@@ -54,20 +65,20 @@ private struct SplitMix64: RandomNumberGenerator {
     @Test func mapCoversEveryLayoutCase() throws {
         // np.arange(6).reshape(2, 3) + np.array([10, 20, 30]) (trailing vector)
         let a = (0..<6).map(Int64.init)
-        #expect(try broadcastMap(a, [2, 3], [10, 20, 30], [3], threads: 1, +).values == [10, 21, 32, 13, 24, 35])
+        #expect(try broadcastMap(a, [2, 3], [10, 20, 30], [3], threads: 1, add).values == [10, 21, 32, 13, 24, 35])
         // ... + np.array([[100], [200]]) (column)
-        #expect(try broadcastMap(a, [2, 3], [100, 200], [2, 1], threads: 1, +).values == [100, 101, 102, 203, 204, 205])
+        #expect(try broadcastMap(a, [2, 3], [100, 200], [2, 1], threads: 1, add).values == [100, 101, 102, 203, 204, 205])
         // np.array([[1], [2]]) * np.array([1, 10, 100]) (outer product, both broadcast)
-        #expect(try broadcastMap([1, 2] as [Int64], [2, 1], [1, 10, 100], [3], threads: 1, *).values
+        #expect(try broadcastMap([1, 2] as [Int64], [2, 1], [1, 10, 100], [3], threads: 1, mul).values
                 == [1, 10, 100, 2, 20, 200])
         // scalar on either side, and a rank-0 result
-        #expect(try broadcastMap([5] as [Int64], [], a, [2, 3], threads: 1, -).values == [5, 4, 3, 2, 1, 0])
-        let scalar = try broadcastMap([2] as [Int64], [], [3] as [Int64], [1], threads: 1, *)
+        #expect(try broadcastMap([5] as [Int64], [], a, [2, 3], threads: 1, sub).values == [5, 4, 3, 2, 1, 0])
+        let scalar = try broadcastMap([2] as [Int64], [], [3] as [Int64], [1], threads: 1, mul)
         #expect(scalar.shape == [1] && scalar.values == [6])
         // a middle axis broadcast: (2, 1, 2) + (1, 3, 1)
-        let mid = try broadcastMap([0, 1, 2, 3] as [Int64], [2, 1, 2], [0, 10, 20] as [Int64], [1, 3, 1], threads: 1, +)
+        let mid = try broadcastMap([0, 1, 2, 3] as [Int64], [2, 1, 2], [0, 10, 20] as [Int64], [1, 3, 1], threads: 1, add)
         #expect(mid.shape == [2, 3, 2] && mid.values == [0, 1, 10, 11, 20, 21, 2, 3, 12, 13, 22, 23])
-        let empty = try broadcastMap([Int64](), [0, 3], [1, 2, 3], [3], threads: 1, +)
+        let empty = try broadcastMap([Int64](), [0, 3], [1, 2, 3], [3], threads: 1, add)
         #expect(empty.shape == [0, 3] && empty.values.isEmpty)
     }
 
@@ -80,7 +91,7 @@ private struct SplitMix64: RandomNumberGenerator {
             let bShape = Array(out.map { Bool.random(using: &rng) ? 1 : $0 }.dropFirst(Int.random(in: 0..<rank, using: &rng)))
             let a = (0..<aShape.reduce(1, *)).map { _ in Int32.random(in: -100...100, using: &rng) }
             let b = (0..<bShape.reduce(1, *)).map { _ in Int32.random(in: -100...100, using: &rng) }
-            let parallel = try broadcastMap(a, aShape, b, bShape, threads: 4) { $0 &* 3 &+ $1 }
+            let parallel = try broadcastMap(a, aShape, b, bShape, threads: 4, Op<Int32, Int32, Int32> { $0 &* 3 &+ $1 })
             // Reference: explicit index arithmetic over the broadcast shape.
             let shape = try broadcastShape(aShape, bShape)
             let strides = Tensor.strides(for: shape)
@@ -93,6 +104,9 @@ private struct SplitMix64: RandomNumberGenerator {
             }
             let expected = (0..<shape.reduce(1, *)).map { a[offset($0, aShape)] &* 3 &+ b[offset($0, bShape)] }
             #expect(parallel.shape == shape && parallel.values == expected)
+            // Materialising each operand (byte copies) agrees with the same index arithmetic.
+            #expect(broadcastValues(a, from: aShape, to: shape) == (0..<expected.count).map { a[offset($0, aShape)] })
+            #expect(broadcastValues(b, from: bShape, to: shape) == (0..<expected.count).map { b[offset($0, bShape)] })
         }
     }
 
