@@ -123,3 +123,15 @@ import Testing
         #expect(try KernelHarness.one("Celu", [b]).values(as: BFloat16.self) == [BFloat16(Float(-0.63212055)), BFloat16(Float(2))])
     }
 }
+
+@Suite struct ActivationEmptyTensorTests {
+    @Test func emptyInputsGiveEmptyOutputs() throws {
+        let empty = Tensor(zeros: .float32, shape: [0, 3])
+        #expect(try KernelHarness.one("Softmax", [empty]).shape == [0, 3])
+        #expect(try KernelHarness.one("Softmax", [Tensor(zeros: .float32, shape: [2, 0])]).shape == [2, 0])
+        #expect(try KernelHarness.one("Relu", [empty]).shape == [0, 3])
+        #expect(try KernelHarness.one("Add", [empty, Tensor(scalar: Float(1))]).shape == [0, 3])
+        #expect(try KernelHarness.one("Expand", [Tensor(scalar: Float(1)), Tensor(shape: [2], values: [Int64(0), 4])]).shape == [0, 4])
+        #expect(try KernelHarness.one("Where", [Tensor(zeros: .bool, shape: [0]), Tensor(scalar: Float(1)), Tensor(scalar: Float(2))]).shape == [0])
+    }
+}

@@ -41,13 +41,14 @@ private struct SoftmaxPlan {
         let n = x.count
         let lanes = outer * inner
         return [T](unsafeUninitializedCapacity: n) { out, initialized in
-            x.withUnsafeBufferPointer { src in
-                let dst = out.baseAddress!
+            guard let dst = out.baseAddress, n > 0 else { initialized = 0; return }
+            x.withUnsafeBufferPointer { buffer in
+                guard let src = buffer.baseAddress else { return }
                 parallelChunks(lanes, threads: n < parallelThreshold ? 1 : threads) { range in
                     for lane in range {
                         let (o, i) = (lane / inner, lane % inner)
                         let base = o * length * inner + i
-                        normalise(src.baseAddress! + base, dst + base, stride: inner)
+                        normalise(src + base, dst + base, stride: inner)
                     }
                 }
             }

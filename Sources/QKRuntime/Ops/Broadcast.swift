@@ -116,9 +116,12 @@ protocol ElementBinaryOp {
 func parallelMap<Op: ElementUnaryOp>(_ a: [Op.A], threads: Int, _ op: Op) -> [Op.R] {
     let n = a.count
     return [Op.R](unsafeUninitializedCapacity: n) { out, initialized in
+        // Pointers are taken once, outside the loop: reading the inout buffer inside it costs an
+        // exclusivity check per element.
+        guard let po = out.baseAddress else { initialized = 0; return }
         a.withUnsafeBufferPointer { pa in
             parallelChunks(n, threads: n < parallelThreshold ? 1 : threads) { range in
-                for i in range { (out.baseAddress! + i).initialize(to: op(pa[i])) }
+                for i in range { (po + i).initialize(to: op(pa[i])) }
             }
         }
         initialized = n
@@ -133,9 +136,9 @@ func broadcastMap<Op: ElementBinaryOp>(_ a: [Op.A], _ aShape: [Int], _ b: [Op.B]
     let n = shape.reduce(1, *)
     let workers = n < parallelThreshold ? 1 : threads
     let values = [Op.R](unsafeUninitializedCapacity: n) { out, initialized in
+        guard let po = out.baseAddress else { initialized = 0; return }
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
-                let po = out.baseAddress!
                 if a.count == n && b.count == n {
                     parallelChunks(n, threads: workers) { r in for i in r { (po + i).initialize(to: op(pa[i], pb[i])) } }
                 } else if b.count == 1 && a.count == n {
@@ -179,8 +182,9 @@ func broadcastValues<T>(_ values: [T], from: [Int], to shape: [Int]) -> [T] {
     let length = layout.rowLength
     let step = layout.strides[0].last!
     return [T](unsafeUninitializedCapacity: n) { out, initialized in
+        guard let start = out.baseAddress else { initialized = 0; return }
+        let dst = UnsafeMutableRawPointer(start)
         values.withUnsafeBytes { src in
-            let dst = UnsafeMutableRawPointer(out.baseAddress!)
             for row in 0..<layout.rowCount {
                 let (source, target) = (src.baseAddress! + layout.offset(row: row, operand: 0) * size, dst + row * length * size)
                 if step == 1 {
