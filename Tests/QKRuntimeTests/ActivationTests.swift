@@ -12,6 +12,8 @@ import Testing
 
     @Test func reluFamily() throws {
         #expect(try apply("Relu") == [0, 0, 0, 0.5, 3])
+        // np.maximum(np.nan, 0) is nan
+        #expect(try KernelHarness.one("Relu", [Tensor(shape: [1], values: [Float.nan])]).values(as: Float.self)?[0].isNaN == true)
         #expect(try KernelHarness.one("Relu", [Tensor(shape: [2], values: [Int32(-4), 4])]).values(as: Int32.self) == [0, 4])
         // np.where(x < 0, 0.1 * x, x)
         #expect(KernelHarness.close(try apply("LeakyRelu", ["alpha": .float(0.1)]), [-0.2, -0.05, 0, 0.5, 3]))

@@ -120,8 +120,13 @@ func parallelMap<Op: ElementUnaryOp>(_ a: [Op.A], threads: Int, _ op: Op) -> [Op
         // exclusivity check per element.
         guard let po = out.baseAddress else { initialized = 0; return }
         a.withUnsafeBufferPointer { pa in
+            guard let source = pa.baseAddress else { return }
             parallelChunks(n, threads: n < parallelThreshold ? 1 : threads) { range in
-                for i in range { (po + i).initialize(to: op(pa[i])) }
+                var (from, to) = (source + range.lowerBound, po + range.lowerBound)
+                for _ in range {
+                    to.initialize(to: op(from.pointee))
+                    (from, to) = (from + 1, to + 1)
+                }
             }
         }
         initialized = n
