@@ -18,3 +18,10 @@ import Testing
     #expect(BFloat16(Float(1.0 + 1.0 / 256)).floatValue == 1.0)
     #expect(BFloat16(Float(1.0 + 3.0 / 256)).floatValue == 1.0 + 4.0 / 256)
 }
+
+@Test func rowsSliceAndConcatenateRoundTrip() throws {
+    let t = Tensor(shape: [3, 2], values: [Int32(0), 1, 2, 3, 4, 5])
+    #expect(t.rows(1..<3) == Tensor(shape: [2, 2], values: [Int32(2), 3, 4, 5]))
+    #expect(try Tensor.concatenatingRows([t.rows(0..<1), t.rows(1..<3)]) == t)
+    #expect(throws: TensorError.self) { try Tensor.concatenatingRows([t, Tensor(shape: [1, 3], values: [Int32(0), 0, 0])]) }
+}

@@ -15,4 +15,21 @@ typedef struct {
 
 /// The features of the CPU this process runs on.
 qk_cpu_features qk_detect_cpu_features(void);
+
+/// fp32 GEMM micro-kernels: C[i*ldc + j] += alpha * sum_p A[p*MR + i] * B[p*NR + j]
+/// for i < mr, j < nr, where A is a packed MR×kc micro-panel (column p holds MR consecutive values) and
+/// B is a packed kc×NR micro-panel (row p holds NR consecutive values). mr ≤ MR and nr ≤ NR give the valid
+/// part of the tile at the edges of C; the packed panels are always full (zero padded).
+///
+/// | function                    | MR | NR | needs          |
+/// |-----------------------------|----|----|----------------|
+/// | qk_sgemm_micro_avx512_12x32 | 12 | 32 | avx512f        |
+/// | qk_sgemm_micro_avx2_6x16    |  6 | 16 | avx2, fma      |
+/// | qk_sgemm_micro_generic_4x16 |  4 | 16 | any x86-64/C99 |
+void qk_sgemm_micro_avx512_12x32(long kc, const float *a, const float *b, float *c, long ldc,
+                                 long mr, long nr, float alpha);
+void qk_sgemm_micro_avx2_6x16(long kc, const float *a, const float *b, float *c, long ldc,
+                              long mr, long nr, float alpha);
+void qk_sgemm_micro_generic_4x16(long kc, const float *a, const float *b, float *c, long ldc,
+                                 long mr, long nr, float alpha);
 #endif

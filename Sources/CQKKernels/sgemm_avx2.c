@@ -1,0 +1,46 @@
+#include "CQKKernels.h"
+#include "sgemm_common.h"
+#include <immintrin.h>
+
+#define QK_MR 6
+#define QK_NR 16
+
+__attribute__((target("avx2,fma")))
+void qk_sgemm_micro_avx2_6x16(long kc, const float *a, const float *b, float *c, long ldc,
+                              long mr, long nr, float alpha) {
+    __m256 acc[QK_MR][2];
+#pragma clang loop unroll(full)
+    for (int i = 0; i < QK_MR; i++) {
+        acc[i][0] = _mm256_setzero_ps();
+        acc[i][1] = _mm256_setzero_ps();
+    }
+    for (long p = 0; p < kc; p++) {
+        __m256 b0 = _mm256_loadu_ps(b);
+        __m256 b1 = _mm256_loadu_ps(b + 8);
+#pragma clang loop unroll(full)
+        for (int i = 0; i < QK_MR; i++) {
+            __m256 ai = _mm256_broadcast_ss(a + i);
+            acc[i][0] = _mm256_fmadd_ps(ai, b0, acc[i][0]);
+            acc[i][1] = _mm256_fmadd_ps(ai, b1, acc[i][1]);
+        }
+        a += QK_MR;
+        b += QK_NR;
+    }
+    __m256 va = _mm256_set1_ps(alpha);
+    if (mr == QK_MR && nr == QK_NR) {
+#pragma clang loop unroll(full)
+        for (int i = 0; i < QK_MR; i++) {
+            float *row = c + i * ldc;
+            _mm256_storeu_ps(row, _mm256_fmadd_ps(va, acc[i][0], _mm256_loadu_ps(row)));
+            _mm256_storeu_ps(row + 8, _mm256_fmadd_ps(va, acc[i][1], _mm256_loadu_ps(row + 8)));
+        }
+        return;
+    }
+    float tile[QK_MR * QK_NR];
+#pragma clang loop unroll(full)
+    for (int i = 0; i < QK_MR; i++) {
+        _mm256_storeu_ps(tile + i * QK_NR, acc[i][0]);
+        _mm256_storeu_ps(tile + i * QK_NR + 8, acc[i][1]);
+    }
+    qk_sgemm_add_partial(tile, QK_NR, c, ldc, mr, nr, alpha);
+}

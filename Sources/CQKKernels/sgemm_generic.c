@@ -1,0 +1,21 @@
+#include "CQKKernels.h"
+#include "sgemm_common.h"
+
+#define QK_MR 4
+#define QK_NR 16
+
+void qk_sgemm_micro_generic_4x16(long kc, const float *a, const float *b, float *c, long ldc,
+                                 long mr, long nr, float alpha) {
+    float acc[QK_MR * QK_NR] = {0};
+    for (long p = 0; p < kc; p++) {
+        for (int i = 0; i < QK_MR; i++) {
+            float ai = a[i];
+            for (int j = 0; j < QK_NR; j++) {
+                acc[i * QK_NR + j] += ai * b[j];
+            }
+        }
+        a += QK_MR;
+        b += QK_NR;
+    }
+    qk_sgemm_add_partial(acc, QK_NR, c, ldc, mr, nr, alpha);
+}

@@ -1,0 +1,195 @@
+/// Grouped N-D convolution (1-D, 2-D or 3-D), ONNX Conv semantics, with an optional fused epilogue:
+///
+///     Y[n, m, o] = f( Σ_{c ∈ group(m)} Σ_t W[m, c, t] · X[n, c, o·s − p + t·d] + B[m] + S[n, m, o] )
+///
+/// taps outside the input read 0; f is `activation`, S the optional `sum` (same shape as Y).
+/// Depthwise convolutions (groups = C = M) run a direct loop; everything else runs im2col + ``gemm``,
+/// with 1×1 stride-1 unpadded kernels reading X directly. Work is split over images × groups when there
+/// are enough of them, otherwise the GEMM itself runs on `threads` threads.
+public func conv(_ shape: ConvShape, input: [Float], weights: [Float], bias: [Float]?, sum: [Float]? = nil,
+                 activation: Activation = .identity, threads: Int = 1) -> [Float] {
+    precondition(input.count == shape.inputCount && weights.count == shape.weightCount, "conv operand sizes")
+    precondition(bias.map { $0.count == shape.outputChannels } ?? true, "conv bias size")
+    precondition(sum.map { $0.count == shape.outputCount } ?? true, "conv sum size")
+    let g = shape.geometry.promotedTo3D
+    return [Float](unsafeUninitializedCapacity: shape.outputCount) { y, initialized in
+        initialized = shape.outputCount
+        guard shape.outputCount > 0 else { return }
+        input.withUnsafeBufferPointer { x in
+            weights.withUnsafeBufferPointer { w in
+                let job = ConvJob(shape: shape, g: g, x: x.baseAddress!, w: w.baseAddress!, y: y.baseAddress!)
+                if shape.groups == shape.inputChannels && shape.groups == shape.outputChannels {
+                    job.depthwise(threads: threads)
+                } else {
+                    job.im2colGemm(threads: threads)
+                }
+                job.finish(bias: bias, sum: sum, activation: activation, threads: threads)
+            }
+        }
+    }
+}
+
+/// Pointers and sizes for one conv call (3-D promoted geometry).
+private struct ConvJob: @unchecked Sendable {
+    let shape: ConvShape
+    let g: WindowGeometry
+    let x: UnsafePointer<Float>
+    let w: UnsafePointer<Float>
+    let y: UnsafeMutablePointer<Float>
+
+    var inPlane: Int { g.inputSize }
+    var outPlane: Int { g.outputSize }
+
+    /// True when op(B) of the GEMM is the input itself: 1×1×1 kernel, unit strides, no padding.
+    var isPointwise: Bool {
+        g.kernelSize == 1 && g.strides.allSatisfy { $0 == 1 } && g.padsBegin.allSatisfy { $0 == 0 }
+            && g.padsEnd.allSatisfy { $0 == 0 }
+    }
+
+    func im2colGemm(threads: Int) {
+        let cg = shape.inputChannelsPerGroup, mg = shape.outputChannelsPerGroup
+        let rows = cg * g.kernelSize
+        let tasks = shape.batch * shape.groups
+        let pointwise = isPointwise
+        // One task = one (image, group) GEMM: Y[n, group] (mg×P) = W[group] (mg×rows) · col (rows×P).
+        let runTasks = { (range: Range<Int>, gemmThreads: Int) in
+            let col = pointwise ? nil : UnsafeMutablePointer<Float>.allocate(capacity: rows * outPlane)
+            defer { col?.deallocate() }
+            for task in range {
+                let n = task / shape.groups, group = task % shape.groups
+                let src = x + (n * shape.inputChannels + group * cg) * inPlane
+                let b: UnsafePointer<Float>
+                if let col {
+                    im2col(src, channels: cg, into: col)
+                    b = UnsafePointer(col)
+                } else {
+                    b = src
+                }
+                gemm(transA: false, transB: false, m: mg, n: outPlane, k: rows, alpha: 1,
+                     a: w + group * mg * rows, lda: rows, b: b, ldb: outPlane, beta: 0,
+                     c: y + (n * shape.outputChannels + group * mg) * outPlane, ldc: outPlane, threads: gemmThreads)
+            }
+        }
+        if tasks >= threads {
+            parallelChunks(tasks, threads: threads) { runTasks($0, 1) }
+        } else {
+            runTasks(0..<tasks, threads)
+        }
+    }
+
+    /// Writes the (channels·K) × P column matrix of one image group: row (c, t), column o holds
+    /// X[c, o·s − p + t·d] or 0 in the padding.
+    func im2col(_ src: UnsafePointer<Float>, channels: Int, into col: UnsafeMutablePointer<Float>) {
+        let (kd, kh, kw) = (g.kernel[0], g.kernel[1], g.kernel[2])
+        let (od, oh, ow) = (g.output[0], g.output[1], g.output[2])
+        let (id, ih, iw) = (g.input[0], g.input[1], g.input[2])
+        var row = col
+        for c in 0..<channels {
+            let plane = src + c * inPlane
+            for td in 0..<kd {
+                let offD = td * g.dilations[0] - g.padsBegin[0]
+                let validD = validOutputRange(count: od, stride: g.strides[0], offset: offD, size: id)
+                for th in 0..<kh {
+                    let offH = th * g.dilations[1] - g.padsBegin[1]
+                    let validH = validOutputRange(count: oh, stride: g.strides[1], offset: offH, size: ih)
+                    for tw in 0..<kw {
+                        let offW = tw * g.dilations[2] - g.padsBegin[2]
+                        let validW = validOutputRange(count: ow, stride: g.strides[2], offset: offW, size: iw)
+                        let sw = g.strides[2]
+                        for zd in 0..<od {
+                            for zh in 0..<oh {
+                                let dst = row + (zd * oh + zh) * ow
+                                guard validD.contains(zd), validH.contains(zh) else {
+                                    dst.update(repeating: 0, count: ow)
+                                    continue
+                                }
+                                let line = plane + ((zd * g.strides[0] + offD) * ih + zh * g.strides[1] + offH) * iw + offW
+                                dst.update(repeating: 0, count: validW.lowerBound)
+                                if sw == 1 {
+                                    (dst + validW.lowerBound).update(from: line + validW.lowerBound,
+                                                                     count: validW.count)
+                                } else {
+                                    for zw in validW { dst[zw] = line[zw * sw] }
+                                }
+                                (dst + validW.upperBound).update(repeating: 0, count: ow - validW.upperBound)
+                            }
+                        }
+                        row += outPlane
+                    }
+                }
+            }
+        }
+    }
+
+    /// Direct depthwise convolution (one input and one output channel per group), parallel over planes:
+    /// each tap adds w · (shifted input window) to the output plane.
+    func depthwise(threads: Int) {
+        let planes = shape.batch * shape.outputChannels
+        let taps = g.kernelSize
+        parallelChunks(planes, threads: threads) { range in
+            for planeIndex in range {
+                let channel = planeIndex % shape.outputChannels
+                let src = x + planeIndex * inPlane, dst = y + planeIndex * outPlane
+                dst.update(repeating: 0, count: outPlane)
+                let filter = w + channel * taps
+                var tap = 0
+                for td in 0..<g.kernel[0] {
+                    for th in 0..<g.kernel[1] {
+                        for tw in 0..<g.kernel[2] {
+                            addTap(filter[tap], from: src, to: dst, td: td, th: th, tw: tw)
+                            tap += 1
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// dst[o] += weight · src[o·s − p + t·d] over the outputs whose input position is inside the plane.
+    @inline(__always)
+    private func addTap(_ weight: Float, from src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>,
+                        td: Int, th: Int, tw: Int) {
+        let offD = td * g.dilations[0] - g.padsBegin[0]
+        let offH = th * g.dilations[1] - g.padsBegin[1]
+        let offW = tw * g.dilations[2] - g.padsBegin[2]
+        let (sd, sh, sw) = (g.strides[0], g.strides[1], g.strides[2])
+        let validD = validOutputRange(count: g.output[0], stride: sd, offset: offD, size: g.input[0])
+        let validH = validOutputRange(count: g.output[1], stride: sh, offset: offH, size: g.input[1])
+        let validW = validOutputRange(count: g.output[2], stride: sw, offset: offW, size: g.input[2])
+        for zd in validD {
+            for zh in validH {
+                let out = dst + (zd * g.output[1] + zh) * g.output[2]
+                let line = src + ((zd * sd + offD) * g.input[1] + zh * sh + offH) * g.input[2] + offW
+                if sw == 1 {
+                    for zw in validW { out[zw] += weight * line[zw] }
+                } else {
+                    for zw in validW { out[zw] += weight * line[zw * sw] }
+                }
+            }
+        }
+    }
+
+    /// Bias, sum and activation on every output plane.
+    func finish(bias: [Float]?, sum: [Float]?, activation: Activation, threads: Int) {
+        guard bias != nil || sum != nil || activation != .identity else { return }
+        let planes = shape.batch * shape.outputChannels
+        sum.withOptionalBuffer { s in
+            parallelChunks(planes, threads: threads) { range in
+                for plane in range {
+                    finishPlane(y + plane * outPlane, count: outPlane, bias: bias?[plane % shape.outputChannels],
+                                sum: s.map { $0 + plane * outPlane }, activation: activation)
+                }
+            }
+        }
+    }
+}
+
+extension Optional where Wrapped == [Float] {
+    /// Runs `body` with the array's base address, or nil when there is no array.
+    func withOptionalBuffer<R>(_ body: (UnsafePointer<Float>?) -> R) -> R {
+        switch self {
+        case .some(let array): array.withUnsafeBufferPointer { body($0.baseAddress) }
+        case .none: body(nil)
+        }
+    }
+}

@@ -1,0 +1,88 @@
+/// Single-precision general matrix multiply (row-major, BLAS semantics):
+///
+///     C ← alpha · op(A) · op(B) + beta · C,   op(X) = X or Xᵀ
+///
+/// op(A) is m×k, op(B) is k×n, C is m×n. `lda`, `ldb`, `ldc` are the row strides of the matrices as
+/// stored (A is m×k when `transA` is false, k×m when true; likewise B). When `beta` is 0, C is not read
+/// (NaN in C does not propagate), as in BLAS.
+///
+/// Blocked as in GotoBLAS: op(B) is packed in kc×nc panels, op(A) in mc×kc blocks, and a register-blocked
+/// micro-kernel (``GemmMicroKernel``) computes each MR×NR tile. With `threads > 1` the larger of m and n is
+/// split into contiguous slabs computed in parallel, each with its own packing buffers.
+///
+/// Example: m = n = k = 1, alpha = 2, A = [3], B = [4], beta = 1, C = [1] gives C = [25].
+public func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+                 a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                 beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int,
+                 threads: Int = 1, kernel: GemmMicroKernel = .best) {
+    guard m > 0, n > 0 else { return }
+    scaleMatrix(c, rows: m, columns: n, ldc: ldc, by: beta)
+    guard k > 0, alpha != 0 else { return }
+    let a = GemmOperand(base: a, ld: lda, transposed: transA)
+    let b = GemmOperand(base: b, ld: ldb, transposed: transB)
+    // Below ~64³ multiply-adds threading costs more than it saves.
+    let workers = m * n * k < 262_144 ? 1 : max(1, threads)
+    if workers == 1 {
+        gemmSlab(rows: 0..<m, columns: 0..<n, k: k, alpha: alpha, a: a, b: b, c: c, ldc: ldc, kernel: kernel)
+        return
+    }
+    if n >= m {
+        let blocks = (n + kernel.nr - 1) / kernel.nr
+        parallelChunks(blocks, threads: workers) { range in
+            let columns = range.lowerBound * kernel.nr..<min(n, range.upperBound * kernel.nr)
+            gemmSlab(rows: 0..<m, columns: columns, k: k, alpha: alpha, a: a, b: b, c: c, ldc: ldc, kernel: kernel)
+        }
+    } else {
+        let blocks = (m + kernel.mr - 1) / kernel.mr
+        parallelChunks(blocks, threads: workers) { range in
+            let rows = range.lowerBound * kernel.mr..<min(m, range.upperBound * kernel.mr)
+            gemmSlab(rows: rows, columns: 0..<n, k: k, alpha: alpha, a: a, b: b, c: c, ldc: ldc, kernel: kernel)
+        }
+    }
+}
+
+/// C ← beta · C over an m×n block (C ← 0 when beta is 0, without reading C).
+private func scaleMatrix(_ c: UnsafeMutablePointer<Float>, rows: Int, columns: Int, ldc: Int, by beta: Float) {
+    guard beta != 1 else { return }
+    for i in 0..<rows {
+        let row = c + i * ldc
+        if beta == 0 {
+            row.update(repeating: 0, count: columns)
+        } else {
+            for j in 0..<columns { row[j] *= beta }
+        }
+    }
+}
+
+/// C[rows, columns] += alpha · op(A)[rows, :] · op(B)[:, columns] on the calling thread.
+private func gemmSlab(rows: Range<Int>, columns: Range<Int>, k: Int, alpha: Float, a: GemmOperand,
+                      b: GemmOperand, c: UnsafeMutablePointer<Float>, ldc: Int, kernel: GemmMicroKernel) {
+    let mr = kernel.mr, nr = kernel.nr
+    let kcMax = min(kernel.kc, k)
+    let mcMax = min(kernel.mc, (rows.count + mr - 1) / mr * mr)
+    let ncMax = min(kernel.nc, (columns.count + nr - 1) / nr * nr)
+    let packedA = UnsafeMutablePointer<Float>.allocate(capacity: mcMax * kcMax)
+    let packedB = UnsafeMutablePointer<Float>.allocate(capacity: ncMax * kcMax)
+    defer {
+        packedA.deallocate()
+        packedB.deallocate()
+    }
+    for jc in stride(from: columns.lowerBound, to: columns.upperBound, by: kernel.nc) {
+        let nc = min(kernel.nc, columns.upperBound - jc)
+        for pc in stride(from: 0, to: k, by: kernel.kc) {
+            let kc = min(kernel.kc, k - pc)
+            b.packColumns(into: packedB, k: pc..<pc + kc, columns: jc..<jc + nc, nr: nr)
+            for ic in stride(from: rows.lowerBound, to: rows.upperBound, by: kernel.mc) {
+                let mc = min(kernel.mc, rows.upperBound - ic)
+                a.packRows(into: packedA, rows: ic..<ic + mc, k: pc..<pc + kc, mr: mr)
+                for jr in stride(from: 0, to: nc, by: nr) {
+                    let panelB = packedB + jr * kc
+                    for ir in stride(from: 0, to: mc, by: mr) {
+                        kernel.function(kc, packedA + ir * kc, panelB, c + (ic + ir) * ldc + jc + jr, ldc,
+                                        min(mr, mc - ir), min(nr, nc - jr), alpha)
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import QKKernels
+import QKTensor
+
+extension KernelContext {
+    /// Softmax `yᵢ = e^(xᵢ − m) / Σⱼ e^(xⱼ − m)` (m the maximum), or LogSoftmax `yᵢ = xᵢ − m − ln Σⱼ e^(xⱼ − m)`.
+    ///
+    /// From opset 13 it runs along `axis` (default −1). Before 13 the input is viewed as 2-D,
+    /// `[∏ shape[..<axis], ∏ shape[axis...]]` (axis default 1), and each row is normalised.
+    func softmax(logarithmic: Bool) throws -> Tensor {
+        let x = try input(0)
+        let rank = max(x.rank, 1)
+        let axis = try node.int("axis", default: opset < 13 ? 1 : -1)
+        guard axis >= -rank, axis < rank || (opset < 13 && axis == rank) else {
+            throw invalid("axis \(axis) is out of range for rank \(x.rank)")
+        }
+        let a = axis < 0 ? axis + rank : axis
+        let shape = x.rank == 0 ? [1] : x.shape
+        let outer = shape[..<a].reduce(1, *)
+        let (length, inner) = opset < 13 ? (shape[a...].reduce(1, *), 1) : (shape[a], shape[(a + 1)...].reduce(1, *))
+        let plan = SoftmaxPlan(outer: outer, length: length, inner: inner, logarithmic: logarithmic, threads: threads)
+        switch x.storage {
+        case .float32(let v): return Tensor(shape: x.shape, values: plan.run(v))
+        case .float64(let v): return Tensor(shape: x.shape, values: plan.run(v))
+        case .float16(let v): return Tensor(shape: x.shape, values: plan.run(v.map(Float.init)).map(Float16.init))
+        case .bfloat16(let v): return Tensor(shape: x.shape, values: plan.run(v.map(\.floatValue)).map(BFloat16.init))
+        default: throw invalid("expects a floating-point tensor, got \(x.dtype)")
+        }
+    }
+}
+
+/// The input as `[outer, length, inner]`, normalised along `length`.
+private struct SoftmaxPlan {
+    let outer: Int, length: Int, inner: Int
+    let logarithmic: Bool
+    let threads: Int
+
+    func run<T: FloatMath>(_ x: [T]) -> [T] {
+        let n = x.count
+        let lanes = outer * inner
+        return [T](unsafeUninitializedCapacity: n) { out, initialized in
+            x.withUnsafeBufferPointer { src in
+                let dst = out.baseAddress!
+                parallelChunks(lanes, threads: n < parallelThreshold ? 1 : threads) { range in
+                    for lane in range {
+                        let (o, i) = (lane / inner, lane % inner)
+                        let base = o * length * inner + i
+                        normalise(src.baseAddress! + base, dst + base, stride: inner)
+                    }
+                }
+            }
+            initialized = n
+        }
+    }
+
+    private func normalise<T: FloatMath>(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, stride: Int) {
+        var m = -T.infinity
+        for j in 0..<length where x[j * stride] > m || x[j * stride].isNaN { m = x[j * stride] }
+        var sum: T = 0
+        for j in 0..<length {
+            let e = T.exponential(x[j * stride] - m)
+            if !logarithmic { (y + j * stride).initialize(to: e) }
+            sum += e
+        }
+        if logarithmic {
+            let shift = m + T.logarithm(sum)
+            for j in 0..<length { (y + j * stride).initialize(to: x[j * stride] - shift) }
+        } else {
+            let scale = 1 / sum
+            for j in 0..<length { y[j * stride] *= scale }
+        }
+    }
+}

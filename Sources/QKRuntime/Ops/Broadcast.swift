@@ -1,0 +1,176 @@
+import QKKernels
+import QKTensor
+
+/// Two shapes that cannot be broadcast together.
+public struct BroadcastError: Error, CustomStringConvertible, Equatable {
+    public let shapes: [[Int]]
+
+    public var description: String {
+        "shapes \(shapes.map { "\($0)" }.joined(separator: ", ")) cannot be broadcast together "
+            + "(each axis, aligned from the right, must be equal or 1)"
+    }
+}
+
+/// The numpy (multidirectional) broadcast of two shapes: align from the right, pad the shorter with 1s;
+/// on each axis the sizes must be equal or one of them 1, and the result takes the other.
+/// `broadcastShape([2, 3, 4], [3, 1]) == [2, 3, 4]`; `[2, 0]` with `[1]` gives `[2, 0]`.
+public func broadcastShape(_ a: [Int], _ b: [Int]) throws -> [Int] {
+    if a == b { return a }
+    let rank = max(a.count, b.count)
+    var out = [Int](repeating: 1, count: rank)
+    for axis in 0..<rank {
+        let da = axis < rank - a.count ? 1 : a[axis - (rank - a.count)]
+        let db = axis < rank - b.count ? 1 : b[axis - (rank - b.count)]
+        guard da == db || da == 1 || db == 1 else { throw BroadcastError(shapes: [a, b]) }
+        out[axis] = da == 1 ? db : da
+    }
+    return out
+}
+
+/// The broadcast of any number of shapes (``broadcastShape(_:_:)`` folded left to right).
+public func broadcastShape(_ shapes: [[Int]]) throws -> [Int] {
+    guard var out = shapes.first else { return [] }
+    for shape in shapes.dropFirst() {
+        do { out = try broadcastShape(out, shape) } catch { throw BroadcastError(shapes: shapes) }
+    }
+    return out
+}
+
+/// Element offsets of broadcast operands: the output's axes are collapsed (size-1 axes dropped, neighbours
+/// merged when every operand is contiguous across them), and each operand gets a stride per collapsed axis
+/// that is 0 where it is broadcast. The output is walked as rows of the last collapsed axis.
+struct BroadcastLayout {
+    /// Collapsed output axes; at least one.
+    let dims: [Int]
+    /// Per operand, per collapsed axis.
+    let strides: [[Int]]
+    let count: Int
+
+    init(output: [Int], operands: [[Int]]) {
+        let rank = output.count
+        let padded = operands.map { [Int](repeating: 1, count: rank - $0.count) + $0 }
+        let full = padded.map { shape -> [Int] in
+            let contiguous = Tensor.strides(for: shape)
+            return (0..<rank).map { shape[$0] == 1 ? 0 : contiguous[$0] }
+        }
+        var dims: [Int] = []
+        var strides = [[Int]](repeating: [], count: operands.count)
+        for axis in 0..<rank where output[axis] != 1 {
+            let mergeable = !dims.isEmpty && (0..<operands.count).allSatisfy { k in
+                strides[k].last! == full[k][axis] * output[axis]
+            }
+            if mergeable {
+                dims[dims.count - 1] *= output[axis]
+                for k in 0..<operands.count { strides[k][strides[k].count - 1] = full[k][axis] }
+            } else {
+                dims.append(output[axis])
+                for k in 0..<operands.count { strides[k].append(full[k][axis]) }
+            }
+        }
+        if dims.isEmpty {
+            dims = [1]
+            strides = strides.map { _ in [0] }
+        }
+        self.dims = dims
+        self.strides = strides
+        self.count = output.reduce(1, *)
+    }
+
+    var rowLength: Int { dims[dims.count - 1] }
+    var rowCount: Int { rowLength == 0 ? 0 : count / rowLength }
+
+    /// Offset of the first element of output row `row` in operand `k`.
+    func offset(row: Int, operand k: Int) -> Int {
+        var rest = row
+        var offset = 0
+        var axis = dims.count - 2
+        while axis >= 0, rest > 0 {
+            offset += (rest % dims[axis]) * strides[k][axis]
+            rest /= dims[axis]
+            axis -= 1
+        }
+        return offset
+    }
+}
+
+/// Below this many elements a map runs on one thread.
+let parallelThreshold = 1 << 15
+
+/// `f` applied to every element, split over `threads` for large arrays.
+func parallelMap<A, R>(_ a: [A], threads: Int, _ f: (A) -> R) -> [R] {
+    let n = a.count
+    return [R](unsafeUninitializedCapacity: n) { out, initialized in
+        a.withUnsafeBufferPointer { pa in
+            parallelChunks(n, threads: n < parallelThreshold ? 1 : threads) { range in
+                for i in range { (out.baseAddress! + i).initialize(to: f(pa[i])) }
+            }
+        }
+        initialized = n
+    }
+}
+
+/// `f(a, b)` over the broadcast of `a` (shape `aShape`) and `b` (shape `bShape`), numpy rules.
+/// Same shapes, a scalar operand and a trailing (bias-like) operand run as flat loops.
+func broadcastMap<A, B, R>(_ a: [A], _ aShape: [Int], _ b: [B], _ bShape: [Int], threads: Int,
+                           _ f: (A, B) -> R) throws -> (shape: [Int], values: [R]) {
+    let shape = try broadcastShape(aShape, bShape)
+    let n = shape.reduce(1, *)
+    let workers = n < parallelThreshold ? 1 : threads
+    let values = [R](unsafeUninitializedCapacity: n) { out, initialized in
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                let po = out.baseAddress!
+                if a.count == n && b.count == n {
+                    parallelChunks(n, threads: workers) { r in for i in r { (po + i).initialize(to: f(pa[i], pb[i])) } }
+                } else if b.count == 1 && a.count == n {
+                    let y = pb[0]
+                    parallelChunks(n, threads: workers) { r in for i in r { (po + i).initialize(to: f(pa[i], y)) } }
+                } else if a.count == 1 && b.count == n {
+                    let x = pa[0]
+                    parallelChunks(n, threads: workers) { r in for i in r { (po + i).initialize(to: f(x, pb[i])) } }
+                } else if n > 0 {
+                    let layout = BroadcastLayout(output: shape, operands: [aShape, bShape])
+                    let length = layout.rowLength
+                    let (sa, sb) = (layout.strides[0].last!, layout.strides[1].last!)
+                    parallelChunks(layout.rowCount, threads: workers) { rows in
+                        for row in rows {
+                            let (oa, ob, oo) = (layout.offset(row: row, operand: 0), layout.offset(row: row, operand: 1),
+                                                row * length)
+                            for j in 0..<length { (po + oo + j).initialize(to: f(pa[oa + j * sa], pb[ob + j * sb])) }
+                        }
+                    }
+                }
+            }
+        }
+        initialized = n
+    }
+    return (shape, values)
+}
+
+/// `values` (shape `from`) repeated to the broadcast-compatible shape `to`.
+func broadcastValues<T>(_ values: [T], from: [Int], to shape: [Int]) -> [T] {
+    if from == shape { return values }
+    let n = shape.reduce(1, *)
+    if values.count == 1 { return [T](repeating: values[0], count: n) }
+    let layout = BroadcastLayout(output: shape, operands: [from])
+    let length = layout.rowLength
+    let step = layout.strides[0].last!
+    return [T](unsafeUninitializedCapacity: n) { out, initialized in
+        values.withUnsafeBufferPointer { src in
+            for row in 0..<layout.rowCount {
+                let (base, target) = (layout.offset(row: row, operand: 0), row * length)
+                for j in 0..<length { (out.baseAddress! + target + j).initialize(to: src[base + j * step]) }
+            }
+        }
+        initialized = n
+    }
+}
+
+/// A tensor broadcast (materialised) to `shape`, any dtype.
+func broadcastTensor(_ tensor: Tensor, to shape: [Int]) throws -> Tensor {
+    struct Repeat: ElementTransform {
+        let from: [Int], to: [Int]
+        func apply<T: TensorScalar>(_ values: [T]) -> [T] { broadcastValues(values, from: from, to: to) }
+    }
+    return try Tensor(shape: shape, storage: tensor.storage.map(Repeat(from: tensor.shape, to: shape)))
+}

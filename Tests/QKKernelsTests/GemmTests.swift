@@ -1,0 +1,85 @@
+import Testing
+@testable import QKKernels
+
+@Suite struct GemmTests {
+    /// Runs the optimized GEMM on arrays (A, B stored with leading dimensions lda/ldb, C with ldc).
+    static func run(_ kernel: GemmMicroKernel, transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+                    a: [Float], lda: Int, b: [Float], ldb: Int, beta: Float, c: [Float], ldc: Int,
+                    threads: Int) -> [Float] {
+        var c = c
+        a.withUnsafeBufferPointer { ap in
+            b.withUnsafeBufferPointer { bp in
+                c.withUnsafeMutableBufferPointer { cp in
+                    gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: ap.baseAddress!, lda: lda,
+                         b: bp.baseAddress!, ldb: ldb, beta: beta, c: cp.baseAddress!, ldc: ldc,
+                         threads: threads, kernel: kernel)
+                }
+            }
+        }
+        return c
+    }
+
+    @Test func handComputed2x3x2() {
+        // A = [[1, 2, 3], [4, 5, 6]], B = [[1, 0], [0, 1], [1, 1]]: A·B = [[4, 5], [10, 11]].
+        // With alpha = 2, beta = 0.5 and C = [[2, 2], [2, 2]]: [[9, 11], [21, 23]].
+        let a: [Float] = [1, 2, 3, 4, 5, 6], b: [Float] = [1, 0, 0, 1, 1, 1]
+        for kernel in GemmMicroKernel.available {
+            let c = Self.run(kernel, transA: false, transB: false, m: 2, n: 2, k: 3, alpha: 2, a: a, lda: 3,
+                             b: b, ldb: 2, beta: 0.5, c: [2, 2, 2, 2], ldc: 2, threads: 1)
+            #expect(c == [9, 11, 21, 23], "\(kernel)")
+        }
+        var reference: [Float] = [2, 2, 2, 2]
+        gemmReference(transA: false, transB: false, m: 2, n: 2, k: 3, alpha: 2, a: a, lda: 3, b: b, ldb: 2,
+                      beta: 0.5, c: &reference, ldc: 2)
+        #expect(reference == [9, 11, 21, 23])
+    }
+
+    @Test func betaZeroIgnoresNaNInC() {
+        for kernel in GemmMicroKernel.available {
+            let c = Self.run(kernel, transA: false, transB: false, m: 1, n: 1, k: 1, alpha: 1, a: [3], lda: 1,
+                             b: [4], ldb: 1, beta: 0, c: [.nan], ldc: 1, threads: 1)
+            #expect(c == [12], "\(kernel)")
+        }
+    }
+
+    @Test func transposedOperandsAgreeWithHandComputed() {
+        // Aᵀ stored as [[1, 4], [2, 5], [3, 6]] (3×2), Bᵀ stored as [[1, 0, 1], [0, 1, 1]] (2×3); same product as above.
+        for kernel in GemmMicroKernel.available {
+            let c = Self.run(kernel, transA: true, transB: true, m: 2, n: 2, k: 3, alpha: 1, a: [1, 4, 2, 5, 3, 6],
+                             lda: 2, b: [1, 0, 1, 0, 1, 1], ldb: 3, beta: 0, c: [0, 0, 0, 0], ldc: 2, threads: 1)
+            #expect(c == [4, 5, 10, 11], "\(kernel)")
+        }
+    }
+
+    /// Random shapes around and across the register tiles and cache blocks (k > kc, m > mc), all transposes,
+    /// padded leading dimensions, 1 and 2 threads: every kernel this CPU supports against the reference.
+    @Test(arguments: 0..<24)
+    func randomShapesMatchReference(seed: Int) {
+        var rng = SeededGenerator(seed: UInt64(seed) &+ 1000)
+        let big = seed % 6 == 0
+        let m = big ? Int.random(in: 130...200, using: &rng) : Int.random(in: 1...40, using: &rng)
+        let n = big ? Int.random(in: 60...140, using: &rng) : Int.random(in: 1...70, using: &rng)
+        let k = big ? Int.random(in: 257...300, using: &rng) : Int.random(in: 1...50, using: &rng)
+        let transA = seed & 1 == 1, transB = seed & 2 == 2
+        let (aRows, aCols) = transA ? (k, m) : (m, k)
+        let (bRows, bCols) = transB ? (n, k) : (k, n)
+        let lda = aCols + seed % 3, ldb = bCols + seed % 2, ldc = n + seed % 4
+        let a = rng.floats(aRows * lda), b = rng.floats(bRows * ldb), c = rng.floats(m * ldc)
+        let alpha: Float = [1, 0.5, -2][seed % 3], beta: Float = [0, 1, 0.25, -1][seed % 4]
+        var expected = c
+        gemmReference(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                      beta: beta, c: &expected, ldc: ldc)
+        for kernel in GemmMicroKernel.available {
+            for threads in [1, 2] {
+                let got = Self.run(kernel, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a,
+                                   lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, threads: threads)
+                #expect(maxRelativeError(got, expected) < 1e-4, "\(kernel) threads \(threads) \(m)×\(n)×\(k)")
+            }
+        }
+    }
+
+    @Test func detectsTheGenericKernelAlways() {
+        #expect(GemmMicroKernel.available.last?.name == "generic")
+        #expect(GemmMicroKernel.best.name == GemmMicroKernel.available[0].name)
+    }
+}

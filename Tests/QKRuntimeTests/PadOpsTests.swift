@@ -1,0 +1,38 @@
+import Testing
+import QKGraph
+import QKTensor
+@testable import QKRuntime
+
+@Suite struct PadOpsTests {
+    // np.pad([0,1,2], (2,3), mode=...)
+    @Test(arguments: [
+        ("constant", [Float(9), 9, 0, 1, 2, 9, 9, 9]),
+        ("edge", [Float(0), 0, 0, 1, 2, 2, 2, 2]),
+        ("reflect", [Float(2), 1, 0, 1, 2, 1, 0, 1]),
+        ("wrap", [Float(1), 2, 0, 1, 2, 0, 1, 2]),
+    ])
+    func modesMatchNumpy(mode: String, expected: [Float]) throws {
+        let y = try runMovementOp("Pad", [iota([3]), int64s([2, 3]), Tensor(scalar: Float(9))], attributes: ["mode": .string(mode)])[0]
+        #expect(y == Tensor(shape: [8], values: expected))
+    }
+
+    @Test func axesInputAndNegativePads() throws {
+        // pad only axis -1 of [[0,1],[2,3]] by (1, 0); then crop one row with a negative pad.
+        let y = try runMovementOp("Pad", [iota([2, 2]), int64s([1, 0]), nil, int64s([-1])])[0]
+        #expect(y == Tensor(shape: [2, 3], values: [Float(0), 0, 1, 0, 2, 3]))
+        let cropped = try runMovementOp("Pad", [iota([2, 2]), int64s([-1, 0, 0, 0])])[0]
+        #expect(cropped == Tensor(shape: [1, 2], values: [Float(2), 3]))
+    }
+
+    @Test func attributeFormBeforeOpset11() throws {
+        let x = Tensor(shape: [2], values: [Int32(5), 6])
+        let y = try runMovementOp("Pad", [x], attributes: ["pads": .ints([1, 1]), "value": .float(7)], opset: 2)[0]
+        #expect(y == Tensor(shape: [4], values: [Int32(7), 5, 6, 7]))
+    }
+
+    @Test func rejectsBadPads() {
+        #expect(throws: RuntimeError.self) { try runMovementOp("Pad", [iota([2, 2]), int64s([1, 1])]) }
+        #expect(throws: RuntimeError.self) { try runMovementOp("Pad", [iota([2]), int64s([-3, 0])]) }
+        #expect(throws: RuntimeError.self) { try runMovementOp("Pad", [iota([2]), int64s([1, 1])], attributes: ["mode": .string("mirror")]) }
+    }
+}
