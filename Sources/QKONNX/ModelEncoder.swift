@@ -45,13 +45,14 @@ struct ModelEncoder {
         var proto = Onnx_GraphProto()
         proto.name = graph.name
         if !graph.docString.isEmpty { proto.docString = graph.docString }
+        // Initializers first, so a graph's own tensors precede its subgraphs' tensors in the side file.
+        proto.initializer = try graph.initializers.sorted { $0.key < $1.key }.map { name, value in
+            try tensor(value, name: name, allowExternal: true)
+        }
         proto.node = try graph.nodes.map { try node($0) }
         proto.input = graph.inputs.map(Self.valueInfo)
         proto.output = graph.outputs.map(Self.valueInfo)
         proto.valueInfo = graph.valueInfo.map(Self.valueInfo)
-        proto.initializer = try graph.initializers.sorted { $0.key < $1.key }.map { name, value in
-            try tensor(value, name: name, allowExternal: true)
-        }
         return proto
     }
 
