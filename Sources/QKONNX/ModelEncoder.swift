@@ -50,9 +50,10 @@ struct ModelEncoder {
             try tensor(value, name: name, allowExternal: true)
         }
         proto.node = try graph.nodes.map { try node($0) }
-        proto.input = graph.inputs.map(Self.valueInfo)
-        proto.output = graph.outputs.map(Self.valueInfo)
-        proto.valueInfo = graph.valueInfo.map(Self.valueInfo)
+        proto.input = try graph.inputs.map { try Self.typedValueInfo($0, role: "input", graph: graph.name) }
+        proto.output = try graph.outputs.map { try Self.typedValueInfo($0, role: "output", graph: graph.name) }
+        // value_info entries are hints: one without an element type would be invalid ONNX, so it is left out.
+        proto.valueInfo = graph.valueInfo.compactMap { info in info.dtype.map { Self.valueInfo(info, dtype: $0) } }
         return proto
     }
 
@@ -116,13 +117,22 @@ struct ModelEncoder {
         return proto
     }
 
-    static func valueInfo(_ info: ValueInfo) -> Onnx_ValueInfoProto {
+    /// A graph input or output, which ONNX requires to have an element type.
+    static func typedValueInfo(_ info: ValueInfo, role: String, graph: String) throws -> Onnx_ValueInfoProto {
+        guard let dtype = info.dtype else {
+            throw ONNXError.untypedValue(value: "\(role) '\(info.name)' of graph '\(graph)'")
+        }
+        return valueInfo(info, dtype: dtype)
+    }
+
+    /// A tensor type of `dtype`; the shape is left out when unknown (nil), and each dimension is a
+    /// dim_value, a dim_param, or neither (unknown).
+    static func valueInfo(_ info: ValueInfo, dtype: DType) -> Onnx_ValueInfoProto {
         var proto = Onnx_ValueInfoProto()
         proto.name = info.name
         if !info.docString.isEmpty { proto.docString = info.docString }
-        guard info.dtype != nil || info.shape != nil else { return proto }
         var type = Onnx_TypeProto.Tensor()
-        if let dtype = info.dtype { type.elemType = ONNXDataType.code(for: dtype) }
+        type.elemType = ONNXDataType.code(for: dtype)
         if let shape = info.shape {
             type.shape.dim = shape.map { dimension in
                 var proto = Onnx_TensorShapeProto.Dimension()

@@ -18,13 +18,25 @@ import QKTensor
 ///
 /// Every other code (STRING, UINT32, UINT64, complex, float8, int4, …) is unsupported.
 enum ONNXDataType {
-    static let codeForDType: [DType: Onnx_TensorProto.DataType] = [
-        .float32: .float, .uint8: .uint8, .int8: .int8, .uint16: .uint16, .int16: .int16, .int32: .int32,
-        .int64: .int64, .bool: .bool, .float16: .float16, .float64: .double, .bfloat16: .bfloat16,
-    ]
+    /// The ONNX data type of `dtype` (an exhaustive switch, so a new ``DType`` cannot be forgotten here).
+    static func dataType(for dtype: DType) -> Onnx_TensorProto.DataType {
+        switch dtype {
+        case .float32: .float
+        case .uint8: .uint8
+        case .int8: .int8
+        case .uint16: .uint16
+        case .int16: .int16
+        case .int32: .int32
+        case .int64: .int64
+        case .bool: .bool
+        case .float16: .float16
+        case .float64: .double
+        case .bfloat16: .bfloat16
+        }
+    }
 
     static let dtypeForCode: [Int32: DType] =
-        Dictionary(uniqueKeysWithValues: codeForDType.map { (Int32($0.value.rawValue), $0.key) })
+        Dictionary(uniqueKeysWithValues: DType.allCases.map { (code(for: $0), $0) })
 
     /// ONNX's names for the codes 0 … 28, for messages.
     private static let names = [
@@ -35,9 +47,7 @@ enum ONNXDataType {
     ]
 
     /// The ONNX code of `dtype`.
-    static func code(for dtype: DType) -> Int32 {
-        Int32(codeForDType[dtype, default: .undefined].rawValue)
-    }
+    static func code(for dtype: DType) -> Int32 { Int32(dataType(for: dtype).rawValue) }
 
     /// The ONNX name of a data type code, such as `STRING`, or `code 99` for a code ONNX does not define.
     static func name(of code: Int32) -> String {

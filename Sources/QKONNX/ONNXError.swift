@@ -29,6 +29,9 @@ public enum ONNXError: Error, CustomStringConvertible, Equatable {
     case externalData(file: String, tensor: String, reason: String)
     /// Writing an output file failed.
     case writeFailed(file: String, reason: String)
+    /// A graph input or output without an element type (read from a non-tensor or unsupported type, or
+    /// never declared): ONNX requires one, so the model cannot be written.
+    case untypedValue(value: String)
     /// The serialized model would pass protobuf's 2 GiB message limit.
     case modelTooLarge(bytes: Int)
 
@@ -63,6 +66,9 @@ public enum ONNXError: Error, CustomStringConvertible, Equatable {
             "\(file): external data of tensor \(tensor): \(reason)"
         case .writeFailed(let file, let reason):
             "\(file): cannot write: \(reason)"
+        case .untypedValue(let value):
+            "cannot write \(value): it has no element type QuantKit can write (its type was not a tensor of a "
+                + "supported element type, or was never declared), and ONNX requires one"
         case .modelTooLarge(let bytes):
             "the serialized model would be \(bytes) bytes, over protobuf's 2 GiB limit; "
                 + "write it with an external data threshold so the weights go to a side file"

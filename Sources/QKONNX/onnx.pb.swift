@@ -10,7 +10,7 @@
 
 /// The subset of the ONNX protobuf schema that QuantKit reads and writes.
 ///
-/// Field numbers and enum values are ONNX's own (onnx/onnx.proto of onnx 1.23, IR version 13), so files written by any
+/// Field numbers and enum values are ONNX's own (onnx/onnx.proto as shipped with onnx 1.23), so files written by any
 /// ONNX tool decode with these messages and the messages we write decode in any ONNX tool. Messages QuantKit
 /// does not use (device configurations, sharding, quantization annotations) are left out: their fields are
 /// kept as unknown fields by the decoder and simply not interpreted.

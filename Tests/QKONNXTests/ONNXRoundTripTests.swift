@@ -10,10 +10,8 @@ import Testing
         "test_conv_with_strides_padding.onnx", "test_gemm_default_single_elem_vector_bias.onnx", "test_if.onnx",
         "test_loop11.onnx", "test_scan9_sum.onnx", "test_cast_FLOAT_to_FLOAT16.onnx",
         "test_cast_FLOAT_to_BFLOAT16.onnx", "test_constantofshape_int_zeros.onnx",
-        "test_ai_onnx_ml_tree_ensemble_single_tree.onnx", "test_sequence_map_identity_1_sequence.onnx",
-        "test_and2d.onnx", "test_flexattention_causal_mask.onnx",
-        "test_strnormalizer_export_monday_casesensintive_lower.onnx", "typed_fields.onnx", "features.onnx",
-        "external.onnx",
+        "test_ai_onnx_ml_tree_ensemble_single_tree.onnx", "test_and2d.onnx", "test_flexattention_causal_mask.onnx",
+        "typed_fields.onnx", "features.onnx", "external.onnx",
     ]
 
     @Test(arguments: models)
@@ -39,6 +37,31 @@ import Testing
         #expect(try directory.contents() == ["model.onnx"])
     }
 
+    /// Values read with `dtype == nil` (a sequence input, a string input) cannot be written as valid ONNX.
+    @Test func untypedGraphInputsAreNotWritten() throws {
+        let sequences = try ONNXReader.readModel(atPath: TestResources.path("test_sequence_map_identity_1_sequence.onnx"))
+        #expect(throws: ONNXError.untypedValue(value: "input 'x' of graph 'test_sequence_map_identity_1_sequence'")) {
+            try ONNXWriter.serialize(sequences)
+        }
+        let strings = try ONNXReader.readModel(atPath: TestResources.path(
+            "test_strnormalizer_export_monday_casesensintive_lower.onnx"))
+        #expect(throws: ONNXError.untypedValue(
+            value: "input 'x' of graph 'test_strnormalizer_export_monday_casesensintive_lower'")) {
+            try ONNXWriter.serialize(strings)
+        }
+    }
+
+    /// value_info entries are optional hints: those without an element type are left out, the others kept.
+    @Test func untypedValueInfoIsLeftOut() throws {
+        var graph = Graph(name: "g", nodes: [Node(name: "r", opType: "Relu", inputs: ["x"], outputs: ["y"])],
+                          inputs: [ValueInfo(name: "x", dtype: .float32, shape: [.known(2)])],
+                          outputs: [ValueInfo(name: "y", dtype: .float32, shape: nil)])
+        graph.valueInfo = [ValueInfo(name: "a", dtype: nil, shape: [.known(2)]), ValueInfo(name: "b", dtype: .int8, shape: [])]
+        let read = try ONNXReader.model(from: try ONNXWriter.serialize(Model(graph: graph)), baseDirectory: nil)
+        #expect(read.graph.valueInfo == [ValueInfo(name: "b", dtype: .int8, shape: [])])
+        #expect(read.graph.outputs == graph.outputs)
+    }
+
     @Test func initializersAndAttributesAreWrittenSortedByName() throws {
         let node = Node(name: "n", opType: "Custom", domain: "x", inputs: ["a"], outputs: ["b"],
                         attributes: ["zeta": .int(1), "alpha": .float(2), "mid": .string("m")])
@@ -52,6 +75,20 @@ import Testing
         // Elements in raw_data, little-endian: Float(2) = 0x40000000.
         #expect(proto.graph.initializer[2].rawData == Data([0, 0, 0, 0x40]))
         #expect(proto.graph.initializer[2].floatData.isEmpty)
+    }
+
+    /// TensorProto.DataType codes from onnx.proto: FLOAT=1 UINT8=2 INT8=3 UINT16=4 INT16=5 INT32=6 INT64=7
+    /// BOOL=9 FLOAT16=10 DOUBLE=11 BFLOAT16=16.
+    @Test func dataTypeCodesMatchONNX() throws {
+        let expected: [DType: Int32] = [.float32: 1, .uint8: 2, .int8: 3, .uint16: 4, .int16: 5, .int32: 6, .int64: 7,
+                                        .bool: 9, .float16: 10, .float64: 11, .bfloat16: 16]
+        #expect(Set(expected.keys) == Set(DType.allCases))
+        for (dtype, code) in expected {
+            let bytes = try ONNXWriter.serializeTensor(Tensor(zeros: dtype, shape: [2]), name: "t")
+            let proto = try Onnx_TensorProto(serializedBytes: bytes)
+            #expect(proto.dataType == code, "\(dtype)")
+            #expect(proto.rawData.count == 2 * dtype.byteSize)
+        }
     }
 
     @Test func serializedTensorReadsBack() throws {
