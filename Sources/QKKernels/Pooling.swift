@@ -26,7 +26,7 @@ public enum Pooling {
         x.withUnsafeBufferPointer { xb in
             values.withUnsafeMutableBufferPointer { vb in
                 argmax.withUnsafeMutableBufferPointer { ib in
-                    let xp = xb.baseAddress!, vp = vb.baseAddress!, ip = ib.baseAddress
+                    let xp = xb.baseAddress!, vp = vb.baseAddress!, ip = indices ? ib.baseAddress : nil
                     parallelChunks(planes, threads: threads) { range in
                         for plane in range {
                             let src = xp + plane * inPlane
@@ -47,7 +47,7 @@ public enum Pooling {
                                 vp[plane * outPlane + out] = best
                                 if let ip {
                                     let offset = columnMajor
-                                        ? bestAt.0 * columnStrides[2] + bestAt.1 * columnStrides[1] + bestAt.2 * columnStrides[0]
+                                        ? bestAt.0 * columnStrides[0] + bestAt.1 * columnStrides[1] + bestAt.2 * columnStrides[2]
                                         : (bestAt.0 * g.input[1] + bestAt.1) * g.input[2] + bestAt.2
                                     ip[plane * outPlane + out] = Int64(plane * inPlane + offset)
                                 }

@@ -1,3 +1,85 @@
+import QKKernels
+import QKTensor
+
 extension OpTable {
-    static let poolingKernels: [String: OpKernel] = [:]
+    static let poolingKernels: [String: OpKernel] = [
+        "MaxPool": maxPoolKernel,
+        "AveragePool": { ctx in
+            let countIncludePad = try ctx.node.int("count_include_pad", default: 0) != 0
+            return try floatPool(ctx) { x, planes, g in
+                Pooling.average(x, planes: planes, geometry: g, countIncludePad: countIncludePad, threads: ctx.threads)
+            }
+        },
+        "LpPool": { ctx in
+            let p = Float(try ctx.node.int("p", default: 2))
+            return try floatPool(ctx) { x, planes, g in Pooling.lp(x, planes: planes, geometry: g, p: p, threads: ctx.threads) }
+        },
+        "GlobalAveragePool": { ctx in
+            try globalPool(ctx) { x, planes, size in
+                (0..<planes).map { plane in x[plane * size..<(plane + 1) * size].reduce(0, +) / Float(size) }
+            }
+        },
+        "GlobalMaxPool": { ctx in
+            try globalPool(ctx) { x, planes, size in
+                (0..<planes).map { plane in x[plane * size..<(plane + 1) * size].max() ?? 0 }
+            }
+        },
+    ]
+
+    /// The N·C planes and window of a pooling node's input (kernel_shape required).
+    private static func poolWindow(_ ctx: KernelContext, _ x: Tensor) throws -> (planes: Int, geometry: WindowGeometry) {
+        guard x.rank >= 3 else { throw ctx.invalid("X must be N×C×spatial, got shape \(x.shape)") }
+        guard x.count > 0 else { throw ctx.invalid("X \(x.shape) must not be empty") }
+        let kernel = try ctx.node.required("kernel_shape", ctx.node.ints)
+        let ceilMode = try ctx.node.int("ceil_mode", default: 0) != 0
+        let geometry = try ctx.windowGeometry(spatial: Array(x.shape[2...]), kernel: kernel, ceilMode: ceilMode)
+        return (x.shape[0] * x.shape[1], geometry)
+    }
+
+    /// AveragePool / LpPool: fp32 compute for any floating-point dtype.
+    private static func floatPool(_ ctx: KernelContext,
+                                  _ pool: ([Float], Int, WindowGeometry) -> [Float]) throws -> [Tensor] {
+        let (x, values) = try ctx.floatInput(0)
+        let (planes, geometry) = try poolWindow(ctx, x)
+        let y = pool(values, planes, geometry)
+        return [ctx.floatOutput(y, shape: Array(x.shape[..<2]) + geometry.output, as: x.dtype)]
+    }
+
+    /// MaxPool over float and 8-bit integer tensors, with the optional Indices output
+    /// (flat indices into X; `storage_order` 1 numbers the spatial axes column-major).
+    static let maxPoolKernel: OpKernel = { ctx in
+        let x = try ctx.input(0)
+        let (planes, geometry) = try poolWindow(ctx, x)
+        let wantsIndices = ctx.node.outputs.count > 1 && !ctx.node.outputs[1].isEmpty
+        let columnMajor = try ctx.node.int("storage_order", default: 0) != 0
+        let shape = Array(x.shape[..<2]) + geometry.output
+        func run<T: TensorScalar & Comparable & Numeric>(_ values: [T]) -> [Tensor] {
+            let (y, indices) = Pooling.max(values, planes: planes, geometry: geometry, indices: wantsIndices,
+                                           columnMajor: columnMajor, threads: ctx.threads)
+            let output = Tensor(shape: shape, values: y)
+            return indices.map { [output, Tensor(shape: shape, values: $0)] } ?? [output]
+        }
+        switch x.storage {
+        case .float32(let v): return run(v)
+        case .float64(let v): return run(v)
+        case .float16(let v): return run(v)
+        case .int8(let v): return run(v)
+        case .uint8(let v): return run(v)
+        case .bfloat16:
+            var outputs = run(x.floatValues)
+            outputs[0] = outputs[0].converted(to: .bfloat16)
+            return outputs
+        default: throw ctx.invalid("MaxPool supports float and 8-bit integer tensors, got \(x.dtype)")
+        }
+    }
+
+    /// GlobalAveragePool / GlobalMaxPool: one value per N·C plane, output N×C×1×…×1.
+    private static func globalPool(_ ctx: KernelContext, _ pool: ([Float], Int, Int) -> [Float]) throws -> [Tensor] {
+        let (x, values) = try ctx.floatInput(0)
+        guard x.rank >= 3 else { throw ctx.invalid("X must be N×C×spatial, got shape \(x.shape)") }
+        let planes = x.shape[0] * x.shape[1], size = x.shape[2...].reduce(1, *)
+        guard size > 0 else { throw ctx.invalid("X \(x.shape) has an empty spatial extent") }
+        let y = pool(values, planes, size)
+        return [ctx.floatOutput(y, shape: Array(x.shape[..<2]) + Array(repeating: 1, count: x.rank - 2), as: x.dtype)]
+    }
 }
