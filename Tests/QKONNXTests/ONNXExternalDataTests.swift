@@ -57,6 +57,28 @@ import Testing
         #expect(try ONNXReader.readModel(atPath: path) == Self.model())
     }
 
+    @Test func overwritingReplacesTheFileAndAFailedWriteLeavesItAlone() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("m.onnx")
+        try ONNXWriter.write(Self.model(), toPath: path, externalDataThreshold: 4096)
+        var smaller = Self.model()
+        smaller.graph.initializers["big"] = nil
+        try ONNXWriter.write(smaller, toPath: path, externalDataThreshold: 4096)
+        #expect(try ONNXReader.readModel(atPath: path) == smaller)
+        let before = try TestResources.bytesAt(path)
+        let sideBefore = try TestResources.bytesAt(directory.file("m.onnx.data"))
+
+        var broken = Self.model()
+        broken.graph.outputs[0].dtype = nil  // refused after the side file's tensors were already streamed
+        #expect(throws: ONNXError.untypedValue(value: "output 'r' of graph 'g'")) {
+            try ONNXWriter.write(broken, toPath: path, externalDataThreshold: 4096)
+        }
+        #expect(try TestResources.bytesAt(path) == before)
+        #expect(try TestResources.bytesAt(directory.file("m.onnx.data")) == sideBefore)
+        #expect(try directory.contents() == ["m.onnx", "m.onnx.data"])
+    }
+
     @Test func writingIntoAMissingDirectoryFails() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
