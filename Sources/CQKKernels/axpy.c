@@ -1,0 +1,9 @@
+#include "CQKKernels.h"
+
+void qk_saxpy(long n, float alpha, const float *restrict x, long incx, float *restrict y, long incy) {
+    if (incx == 1 && incy == 1) {
+        for (long i = 0; i < n; i++) y[i] += alpha * x[i];
+    } else {
+        for (long i = 0; i < n; i++) y[i * incy] += alpha * x[i * incx];
+    }
+}
