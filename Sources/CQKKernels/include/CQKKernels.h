@@ -35,4 +35,6 @@ void qk_sgemm_micro_generic_4x16(long kc, const float *a, const float *b, float 
 
 /// y[i·incy] += alpha · x[i·incx] for i < n (x and y must not overlap); the unit-stride case vectorizes.
 void qk_saxpy(long n, float alpha, const float *x, long incx, float *y, long incy);
+/// Σ x[i·incx] · y[i·incy] for i < n, summed in an unspecified order (the unit-stride case vectorizes).
+float qk_sdot(long n, const float *x, long incx, const float *y, long incy);
 #endif
