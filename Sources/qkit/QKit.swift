@@ -6,5 +6,6 @@ struct QKit: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "qkit",
         abstract: "QuantKit: quantize, run, evaluate and export neural networks for edge deployment.",
-        subcommands: [])
+        subcommands: [QuickstartCommand.self, InspectCommand.self, RunCommand.self, ConvertCommand.self,
+                      BenchCommand.self, ConformanceCommand.self])
 }

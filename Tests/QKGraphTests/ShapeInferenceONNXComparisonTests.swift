@@ -93,9 +93,13 @@ import QKTensor
         try JSONDecoder().decode(type, from: Data(contentsOf: resources.appendingPathComponent(name)))
     }
 
-    @Test func attentionBlockMatchesONNXShapeInference() throws {
-        let model = try Self.load("attention_block.graph.json", as: JSONGraph.self).model
-        let expected = try Self.load("attention_block.shapes.json", as: [String: Expected].self)
+    /// The cases `make_shape_cases.py` writes, with the least number of values and dimensions each must compare.
+    static let cases: [(name: String, values: Int, dimensions: Int)] = [("attention_block", 80, 150), ("encoder", 85, 150)]
+
+    @Test(arguments: cases)
+    func matchesONNXShapeInference(_ name: String, values: Int, dimensions: Int) throws {
+        let model = try Self.load("\(name).graph.json", as: JSONGraph.self).model
+        let expected = try Self.load("\(name).shapes.json", as: [String: Expected].self)
         let inferred = try ShapeInference.infer(model)
 
         var mismatches: [String] = []
@@ -124,8 +128,8 @@ import QKTensor
             }
         }
         #expect(mismatches == [])
-        #expect(expected.count >= 80)
-        #expect(comparedDimensions >= 150)
+        #expect(expected.count >= values)
+        #expect(comparedDimensions >= dimensions)
     }
 
     /// Where onnx gives up, the symbol algebra still knows: the merged heads are
@@ -138,5 +142,21 @@ import QKTensor
         #expect(values["head_dim"]?.data == [.known(16)])
         let filled = try model.withInferredShapes()
         #expect(filled.graph.valueInfo.count == model.graph.nodes.flatMap(\.outputs).count - model.graph.outputs.count)
+    }
+
+    /// Position ids are Range(0, sequence, 1), so every hidden state of the encoder fixture stays
+    /// [batch, sequence, 64] where onnx loses the sequence length after the position embedding.
+    @Test func encoderKeepsTheSequenceSymbol() throws {
+        let model = try Self.load("encoder.graph.json", as: JSONGraph.self).model
+        let inferred = try ShapeInference.infer(model)
+        let hidden: [QKGraph.Dimension] = [.symbolic("batch"), .symbolic("sequence"), .known(64)]
+        #expect(inferred["last_hidden_state"]?.shape == hidden)
+        let layerNorms = model.graph.nodes.filter { $0.opType == "LayerNormalization" }.flatMap(\.outputs)
+        #expect(layerNorms.count == 5)
+        #expect(layerNorms.allSatisfy { inferred[$0]?.shape == hidden })
+        let scores = model.graph.nodes.filter { $0.opType == "Softmax" }.flatMap(\.outputs)
+        #expect(!scores.isEmpty && scores.allSatisfy {
+            inferred[$0]?.shape == [.symbolic("batch"), .known(4), .symbolic("sequence"), .symbolic("sequence")]
+        })
     }
 }

@@ -84,6 +84,16 @@ import QKTensor
         #expect(values["down"]?.data == F.dims(10, 6, 2))
         // a non-constant start: length unknown
         #expect(values["rf"]?.shape == F.dims("?"))
+        let positions = try F.infer(
+            [F.node("Shape", ["x"], ["s"]), F.node("Gather", ["s", "one"], ["n"]), F.node("Range", ["zero", "n", "one"], ["p"]),
+             F.node("Range", ["one", "n", "one"], ["q"])],
+            inputs: [Self.x], initializers: ["zero": Tensor(scalar: Int64(0)), "one": Tensor(scalar: Int64(1))])
+        #expect(positions["p"]?.shape == F.dims(16) && positions["q"]?.shape == F.dims(15))
+        let symbolic = try F.infer(
+            [F.node("Shape", ["x"], ["s"]), F.node("Gather", ["s", "zero"], ["n"]), F.node("Range", ["zero", "n", "one"], ["p"]),
+             F.node("Range", ["one", "n", "one"], ["q"])],
+            inputs: [Self.x], initializers: ["zero": Tensor(scalar: Int64(0)), "one": Tensor(scalar: Int64(1))])
+        #expect(symbolic["p"]?.shape == F.dims("batch") && symbolic["q"]?.shape == F.dims("?"))
         #expect(values["y"]?.shape == F.dims(2, 12))
     }
 

@@ -116,6 +116,18 @@ private func vector(_ values: [Float]) -> Tensor { Tensor(shape: [values.count],
         #expect(throws: RuntimeError.self) { try run("LpNormalization", opset: 22, [x], ["p": .int(3)]) }
     }
 
+    @Test func meanVarianceNormalizationOverDefaultAndNonContiguousAxes() throws {
+        // Default axes [0, 2, 3]: channel 0 holds [1, 3] and channel 1 holds [0, 4], each mapping to [−1, 1].
+        let x = Tensor(shape: [2, 2, 1, 1], values: [Float(1), 0, 3, 4])
+        expectClose(try run("MeanVarianceNormalization", opset: 13, [x])[0].floatValues, [-1, -1, 1, 1])
+        // Axes [0, 2] of arange(8) in [2, 2, 2] (numpy: (x − m)/(√(E[x²] − m²) + 1e-9)).
+        let y = try run("MeanVarianceNormalization", opset: 13, [Tensor(shape: [2, 2, 2], values: (0..<8).map(Double.init))],
+                        ["axes": .ints([0, 2])])[0]
+        let expected = [-1.2126781245934295, -0.7276068747560577, -1.2126781245934295, -0.7276068747560577,
+                        0.7276068747560577, 1.2126781245934295, 0.7276068747560577, 1.2126781245934295]
+        for (a, e) in zip(try #require(y.values(as: Double.self)), expected) { #expect(abs(a - e) < 1e-12) }
+    }
+
     @Test func largeLayerNormalizationIsTheSameOnEveryThreadCount() throws {
         let (count, width) = (512, 96)
         var state: UInt64 = 11

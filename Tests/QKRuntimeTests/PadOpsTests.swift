@@ -36,3 +36,24 @@ import QKTensor
         #expect(throws: RuntimeError.self) { try runMovementOp("Pad", [iota([2]), int64s([1, 1])], attributes: ["mode": .string("mirror")]) }
     }
 }
+
+@Suite struct PadWidthTests {
+    /// Constant padding of an empty axis reads no source element: every output is the constant.
+    @Test func constantPadOfEmptyAxis() throws {
+        let empty = Tensor(shape: [0], values: [Float16]())
+        let y = try runMovementOp("Pad", [empty, int64s([1, 2]), Tensor(scalar: Float16(1.5))])[0]
+        #expect(y == Tensor(shape: [3], values: [Float16(1.5), 1.5, 1.5]))
+    }
+
+    /// Element widths 1 (bool), 2 (bfloat16) and 8 (float64) take the same copy loops as 4-byte floats.
+    @Test func everyElementWidth() throws {
+        let pads = int64s([0, 1, 0, 0])
+        let b = try runMovementOp("Pad", [Tensor(shape: [1, 2], values: [true, false]), pads, nil], attributes: ["mode": .string("edge")])[0]
+        #expect(b == Tensor(shape: [1, 3], values: [true, true, false]))
+        let bf = Tensor(shape: [1, 2], values: [BFloat16(Float(2)), BFloat16(Float(-3))])
+        let y = try runMovementOp("Pad", [bf, pads, nil], attributes: ["mode": .string("wrap")])[0]
+        #expect(y == Tensor(shape: [1, 3], values: [BFloat16(Float(-3)), BFloat16(Float(2)), BFloat16(Float(-3))]))
+        let d = try runMovementOp("Transpose", [Tensor(shape: [2, 2], values: [1.0, 2.0, 3.0, 4.0])])[0]
+        #expect(d == Tensor(shape: [2, 2], values: [1.0, 3.0, 2.0, 4.0]))
+    }
+}

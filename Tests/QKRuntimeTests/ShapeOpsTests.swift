@@ -49,6 +49,8 @@ import QKTensor
         let x = iota([1, 3, 1, 5])
         #expect(try runMovementOp("Squeeze", [x, int64s([-2])])[0].shape == [1, 3, 5])
         #expect(try runMovementOp("Squeeze", [x])[0].shape == [3, 5])
+        // An empty axes tensor squeezes every size-1 axis, as onnxruntime 1.31 does.
+        #expect(try runMovementOp("Squeeze", [x, int64s([])])[0].shape == [3, 5])
         #expect(try runMovementOp("Squeeze", [x], attributes: ["axes": .ints([0])], opset: 11)[0].shape == [3, 1, 5])
         #expect(throws: RuntimeError.self) { try runMovementOp("Squeeze", [x, int64s([1])]) }
         let y = iota([3, 4, 5])

@@ -41,6 +41,7 @@ public enum ShapeInference {
             for (index, name) in node.outputs.enumerated() where !name.isEmpty {
                 var value = index < inferred.count ? inferred[index] : .unknown
                 if let info = declared[name] { value = try refine(value, with: info, node: node) }
+                if let data = value.data, data.count > InferredValue.maxDataCount { value.data = nil }
                 values[name] = value
             }
         }

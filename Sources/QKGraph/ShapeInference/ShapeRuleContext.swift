@@ -33,6 +33,14 @@ struct ShapeRuleContext {
         return input(index).knownInts?.map { Float($0) }
     }
 
+    /// A shape of unknown dimensions whose rank is the length of the 1-D shape tensor at input `index`; nil when
+    /// that length is unknown or implausibly large (more than ``InferredValue/maxDataCount`` axes).
+    func unknownShape(rankFrom index: Int) -> [Dimension]? {
+        guard let shape = shape(index), shape.count == 1, let rank = shape[0].value,
+              rank >= 0, rank <= InferredValue.maxDataCount else { return nil }
+        return Array(repeating: .unknown, count: rank)
+    }
+
     /// An output of `dtype` and `shape`.
     func output(_ dtype: DType?, _ shape: [Dimension]?) -> InferredValue { InferredValue(dtype: dtype, shape: shape) }
 

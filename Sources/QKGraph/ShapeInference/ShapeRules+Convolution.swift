@@ -92,8 +92,9 @@ extension ShapeInference {
                 throw context.failure("input \(describe(input)) and weight \(describe(weight)) must have the same rank ≥ 3")
             }
             let group = try context.node.int("group", default: 1)
-            if let channels = input[1].value, let perGroup = weight[1].value, channels != perGroup * group {
-                throw context.failure("input \(describe(input)) has \(channels) channels but weight \(describe(weight)) with group \(group) expects \(perGroup * group)")
+            let expected = weight[1] * .known(group)
+            if let channels = input[1].value, expected.value != nil, expected != .known(channels) {
+                throw context.failure("input \(describe(input)) has \(channels) channels but weight \(describe(weight)) with group \(group) expects \(expected)")
             }
             let spatial = Array(input.dropFirst(2))
             let kernel = try context.node.ints("kernel_shape") ?? weight.dropFirst(2).compactMap(\.value)

@@ -103,7 +103,7 @@ extension ShapeInference {
             var output = context.output(result ?? context.dtype(0), try broadcast(shapes, context))
             if let combine, context.inputs.count == 2, let a = context.input(0).data, let b = context.input(1).data,
                a.count == b.count || a.count == 1 || b.count == 1 {
-                let count = max(a.count, b.count)
+                let count = a.count == 1 ? b.count : a.count
                 output.data = (0..<count).map { combine(a[a.count == 1 ? 0 : $0], b[b.count == 1 ? 0 : $0]) }
             }
             return [output]

@@ -49,12 +49,15 @@ extension ShapeInference {
         let parts: [Dimension]
         if let sizes = try context.axes(attribute: "split", input: 1, inputSince: 13) {
             parts = sizes.map { $0.map { .known($0) } } ?? Array(repeating: .unknown, count: outputs)
-            if let sizes = sizes, let total = input[axis].value, sizes.reduce(0, +) != total {
+            if let sizes, let total = input[axis].value,
+               sizes.reduce(Dimension.known(0), { $0 + .known($1) }) != .known(total) {
                 throw context.failure("split sizes \(sizes) do not add up to dimension \(axis) of \(describe(input))")
             }
         } else if let total = input[axis].value {
             let count = try context.node.int("num_outputs", default: outputs)
-            guard count >= 1 else { throw context.failure("cannot split into \(count) parts") }
+            guard count >= 1, count <= max(outputs, 1) else {
+                throw context.failure("cannot split into \(count) parts with \(outputs) outputs")
+            }
             let part = total / count + (total % count == 0 ? 0 : 1)
             parts = (0..<count).map { .known(min(part, max(total - $0 * part, 0))) }
         } else {

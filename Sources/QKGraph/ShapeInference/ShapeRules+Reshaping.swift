@@ -18,8 +18,7 @@ extension ShapeInference {
     static let reshape: ShapeRule = { context in
         let dtype = context.dtype(0)
         guard let target = context.input(1).data else {
-            let rank = context.shape(1)?.first?.value
-            return [context.output(dtype, rank.map { Array(repeating: .unknown, count: $0) })]
+            return [context.output(dtype, context.unknownShape(rankFrom: 1))]
         }
         let input = context.shape(0)
         let allowZero = try context.node.int("allowzero", default: 0) != 0
@@ -125,10 +124,10 @@ extension ShapeInference {
     static let expand: ShapeRule = { context in
         let dtype = context.dtype(0)
         guard let target = context.input(1).data else {
-            guard let input = context.shape(0), let rank = context.shape(1)?.first?.value else {
+            guard let input = context.shape(0), let target = context.unknownShape(rankFrom: 1) else {
                 return [context.output(dtype, nil)]
             }
-            return [context.output(dtype, Array(repeating: .unknown, count: max(rank, input.count)))]
+            return [context.output(dtype, Array(repeating: .unknown, count: max(target.count, input.count)))]
         }
         return [context.output(dtype, try broadcast([context.shape(0), target], context))]
     }

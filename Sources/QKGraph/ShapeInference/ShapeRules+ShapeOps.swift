@@ -60,8 +60,7 @@ extension ShapeInference {
         let fill = try context.node.tensor("value")
         let dtype = fill?.dtype ?? .float32
         guard let dims = context.input(0).data else {
-            let rank = context.shape(0)?.first?.value
-            return [context.output(dtype, rank.map { Array(repeating: .unknown, count: $0) })]
+            return [context.output(dtype, context.unknownShape(rankFrom: 0))]
         }
         if let negative = dims.first(where: { ($0.value ?? 0) < 0 }) {
             throw context.failure("shape \(describe(dims)) has a negative dimension \(negative)")
@@ -82,7 +81,8 @@ extension ShapeInference {
         return [output]
     }
 
-    /// `[max(ceil((limit − start) / delta), 0)]` from constant scalars, with the elements as data for integers.
+    /// `[max(ceil((limit − start) / delta), 0)]` from constant scalars, with the elements as data for integers;
+    /// `Range(0, n, 1)` is `[n]` also for a symbolic n (position ids of a sequence).
     static let range: ShapeRule = { context in
         let dtype = context.dtype(0)
         if let dtype, dtype.isInteger, let start = context.ints(0)?.first, let limit = context.ints(1)?.first,
@@ -92,6 +92,9 @@ extension ShapeInference {
             let count = max(span / delta + (span % delta != 0 && (span < 0) == (delta < 0) ? 1 : 0), 0)
             guard count <= InferredValue.maxDataCount else { return [context.output(dtype, [.known(count)])] }
             return [InferredValue(dtype: dtype, data: (0..<count).map { .known(start + $0 * delta) }, scalar: false)]
+        }
+        if context.ints(0) == [0], context.ints(2) == [1], let limit = context.input(1).data, limit.count == 1 {
+            return [context.output(dtype, limit)]
         }
         guard let start = context.floats(0)?.first, let limit = context.floats(1)?.first,
               let delta = context.floats(2)?.first, delta != 0 else {

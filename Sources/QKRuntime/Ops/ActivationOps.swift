@@ -1,7 +1,7 @@
 import QKTensor
 
 extension OpTable {
-    /// Pointwise activations (ActivationFunctions.swift), Clip, and Softmax/LogSoftmax (ActivationSoftmax.swift).
+    /// Pointwise activations (ActivationFunctions.swift), Clip, and Softmax/LogSoftmax/Hardmax (ActivationSoftmax.swift).
     static let activationKernels: [String: OpKernel] = [
         "Relu": { ctx in [try ctx.mapNumeric(ctx.input(0), ReluFunction())] },
         "LeakyRelu": { ctx in
@@ -40,8 +40,9 @@ extension OpTable {
         "Softplus": { ctx in [try ctx.mapFloating(ctx.input(0), SoftplusFunction())] },
         "Softsign": { ctx in [try ctx.mapFloating(ctx.input(0), SoftsignFunction())] },
         "Mish": { ctx in [try ctx.mapFloating(ctx.input(0), MishFunction())] },
-        "Softmax": { ctx in [try ctx.softmax(logarithmic: false)] },
-        "LogSoftmax": { ctx in [try ctx.softmax(logarithmic: true)] },
+        "Softmax": { ctx in [try ctx.softmax(.softmax)] },
+        "LogSoftmax": { ctx in [try ctx.softmax(.logSoftmax)] },
+        "Hardmax": { ctx in [try ctx.softmax(.hardmax)] },
     ]
 
     /// Clip: bounds are the `min`/`max` attributes before opset 11 and optional scalar inputs 1 and 2 from

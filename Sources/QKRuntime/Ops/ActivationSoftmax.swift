@@ -6,7 +6,8 @@ extension KernelContext {
     ///
     /// From opset 13 it runs along `axis` (default −1). Before 13 the input is viewed as 2-D,
     /// `[∏ shape[..<axis], ∏ shape[axis...]]` (axis default 1), and each row is normalised.
-    func softmax(logarithmic: Bool) throws -> Tensor {
+    /// Hardmax (`mode == .hardmax`) puts 1 at the first maximum of each slice and 0 elsewhere.
+    func softmax(_ mode: SoftmaxMode) throws -> Tensor {
         let x = try input(0)
         let rank = max(x.rank, 1)
         let axis = try node.int("axis", default: opset < 13 ? 1 : -1)
@@ -17,7 +18,7 @@ extension KernelContext {
         let shape = x.rank == 0 ? [1] : x.shape
         let outer = shape[..<a].reduce(1, *)
         let (length, inner) = opset < 13 ? (shape[a...].reduce(1, *), 1) : (shape[a], shape[(a + 1)...].reduce(1, *))
-        let plan = SoftmaxPlan(outer: outer, length: length, inner: inner, logarithmic: logarithmic, threads: threads)
+        let plan = SoftmaxPlan(outer: outer, length: length, inner: inner, mode: mode, threads: threads)
         switch x.storage {
         case .float32(let v): return Tensor(shape: x.shape, values: plan.run(v))
         case .float64(let v): return Tensor(shape: x.shape, values: plan.run(v))
@@ -28,10 +29,12 @@ extension KernelContext {
     }
 }
 
+enum SoftmaxMode { case softmax, logSoftmax, hardmax }
+
 /// The input as `[outer, length, inner]`, normalised along `length`.
 private struct SoftmaxPlan {
     let outer: Int, length: Int, inner: Int
-    let logarithmic: Bool
+    let mode: SoftmaxMode
     let threads: Int
 
     func run<T: FloatMath>(_ x: [T]) -> [T] {
@@ -54,7 +57,15 @@ private struct SoftmaxPlan {
 
     private func normalise<T: FloatMath>(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, stride: Int) {
         var m = -T.infinity
-        for j in 0..<length where x[j * stride] > m || x[j * stride].isNaN { m = x[j * stride] }
+        var argmax = 0
+        for j in 0..<length where x[j * stride] > m || x[j * stride].isNaN && !m.isNaN {
+            (m, argmax) = (x[j * stride], j)
+        }
+        if mode == .hardmax {
+            for j in 0..<length { (y + j * stride).initialize(to: j == argmax ? 1 : 0) }
+            return
+        }
+        let logarithmic = mode == .logSoftmax
         var sum: T = 0
         for j in 0..<length {
             let e = T.exponential(x[j * stride] - m)
@@ -62,8 +73,9 @@ private struct SoftmaxPlan {
             sum += e
         }
         if logarithmic {
-            let shift = m + T.logarithm(sum)
-            for j in 0..<length { (y + j * stride).initialize(to: x[j * stride] - shift) }
+            // (x − m) − ln Σ, not x − (m + ln Σ): the latter loses ln Σ's digits when |m| is large.
+            let logSum = T.logarithm(sum)
+            for j in 0..<length { (y + j * stride).initialize(to: (x[j * stride] - m) - logSum) }
         } else {
             let scale = 1 / sum
             for j in 0..<length { y[j * stride] *= scale }

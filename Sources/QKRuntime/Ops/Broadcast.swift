@@ -136,7 +136,13 @@ func broadcastMap<A, B, R>(_ a: [A], _ aShape: [Int], _ b: [B], _ bShape: [Int],
                         for row in rows {
                             let (oa, ob, oo) = (layout.offset(row: row, operand: 0), layout.offset(row: row, operand: 1),
                                                 row * length)
-                            for j in 0..<length { (po + oo + j).initialize(to: f(pa[oa + j * sa], pb[ob + j * sb])) }
+                            let (ra, rb, ro) = (pa.baseAddress! + oa, pb.baseAddress! + ob, po + oo)
+                            switch (sa, sb) {
+                            case (1, 1): for j in 0..<length { (ro + j).initialize(to: f(ra[j], rb[j])) }
+                            case (1, 0): for j in 0..<length { (ro + j).initialize(to: f(ra[j], rb[0])) }
+                            case (0, 1): for j in 0..<length { (ro + j).initialize(to: f(ra[0], rb[j])) }
+                            default: for j in 0..<length { (ro + j).initialize(to: f(ra[j * sa], rb[j * sb])) }
+                            }
                         }
                     }
                 }

@@ -74,10 +74,10 @@ struct PowFunction: BinaryFunction {
     }
 }
 
-/// `x · factor` (Mean's final division).
-private struct ScaleFunction: FloatFunction {
-    let factor: Double
-    func callAsFunction<T: FloatMath>(_ x: T) -> T { x * T(factor) }
+/// `x / divisor` (Mean's final division).
+private struct DivideByFunction: FloatFunction {
+    let divisor: Double
+    func callAsFunction<T: FloatMath>(_ x: T) -> T { x / T(divisor) }
 }
 
 extension OpTable {
@@ -98,7 +98,7 @@ extension OpTable {
         "Sum": { ctx in [try ctx.fold(AddFunction())] },
         "Mean": { ctx in
             let sum = try ctx.fold(AddFunction())
-            return [try ctx.mapFloating(sum, ScaleFunction(factor: 1 / Double(ctx.inputs.count)))]
+            return [try ctx.mapFloating(sum, DivideByFunction(divisor: Double(ctx.inputs.count)))]
         },
     ]
 

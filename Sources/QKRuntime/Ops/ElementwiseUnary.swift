@@ -1,3 +1,4 @@
+import Foundation
 import QKTensor
 
 /// The one-input floating-point functions, each `y = f(x)`.
@@ -29,7 +30,50 @@ struct SignFunction: NumericFunction {
     func integer<T: FixedWidthInteger>(_ x: T) -> T { x > 0 ? 1 : (x < 0 ? 0 &- 1 : 0) }
 }
 
+/// A libm function evaluated in Double and rounded to the tensor's type (the trigonometric family).
+struct DoubleFunction: FloatFunction {
+    let f: (Double) -> Double
+    func callAsFunction<T: FloatMath>(_ x: T) -> T { T(f(Double(x))) }
+}
+
+/// `x + bias` for `x < −λ`, `x − bias` for `x > λ`, else 0 (λ = 0.5, bias = 0 by default).
+struct ShrinkFunction: FloatFunction {
+    let lambda: Float, bias: Float
+    func callAsFunction<T: FloatMath>(_ x: T) -> T { x < -T(lambda) ? x + T(bias) : (x > T(lambda) ? x - T(bias) : 0) }
+}
+
+/// True where `x` is NaN (IsNaN), or an infinity of a selected sign (IsInf).
+struct FloatClassifier {
+    let nan: Bool, negativeInfinity: Bool, positiveInfinity: Bool
+    func callAsFunction<T: FloatMath>(_ x: T) -> Bool {
+        (nan && x.isNaN) || (x.isInfinite && (x < 0 ? negativeInfinity : positiveInfinity))
+    }
+}
+
 extension OpTable {
+    /// The trigonometric and hyperbolic functions, computed in Double.
+    static let libmFunctions: [String: @Sendable (Double) -> Double] = [
+        "Sin": { sin($0) }, "Cos": { cos($0) }, "Tan": { tan($0) },
+        "Asin": { asin($0) }, "Acos": { acos($0) }, "Atan": { atan($0) },
+        "Sinh": { sinh($0) }, "Cosh": { cosh($0) }, "Asinh": { asinh($0) }, "Acosh": { acosh($0) }, "Atanh": { atanh($0) },
+    ]
+
+    /// Sin … Atanh, Shrink, IsNaN and IsInf.
+    static let mathKernels: [String: OpKernel] = libmFunctions.mapValues { f in
+        { ctx in [try ctx.mapFloating(ctx.input(0), DoubleFunction(f: f))] }
+    }.merging([
+        "Shrink": { ctx in
+            let f = ShrinkFunction(lambda: try ctx.node.float("lambd", default: 0.5), bias: try ctx.node.float("bias", default: 0))
+            return [try ctx.mapFloating(ctx.input(0), f)]
+        },
+        "IsNaN": { ctx in [try ctx.classify(ctx.input(0), FloatClassifier(nan: true, negativeInfinity: false, positiveInfinity: false))] },
+        "IsInf": { ctx in
+            let f = FloatClassifier(nan: false, negativeInfinity: try ctx.node.int("detect_negative", default: 1) != 0,
+                                    positiveInfinity: try ctx.node.int("detect_positive", default: 1) != 0)
+            return [try ctx.classify(ctx.input(0), f)]
+        },
+    ]) { first, _ in first }
+
     /// Sqrt, Exp, Log, Reciprocal, Erf, Floor, Ceil, Round (float dtypes), Neg, Abs, Sign (also integers).
     static let unaryKernels: [String: OpKernel] = [
         "Sqrt": { ctx in [try ctx.mapFloating(ctx.input(0), SqrtFunction())] },
@@ -44,4 +88,17 @@ extension OpTable {
         "Abs": { ctx in [try ctx.mapNumeric(ctx.input(0), AbsFunction())] },
         "Sign": { ctx in [try ctx.mapNumeric(ctx.input(0), SignFunction())] },
     ]
+}
+
+extension KernelContext {
+    /// `f` applied to every element of a floating-point tensor, a bool tensor.
+    func classify(_ t: Tensor, _ f: FloatClassifier) throws -> Tensor {
+        switch t.storage {
+        case .float32(let v): return Tensor(shape: t.shape, values: v.map { f($0) })
+        case .float64(let v): return Tensor(shape: t.shape, values: v.map { f($0) })
+        case .float16(let v): return Tensor(shape: t.shape, values: v.map { f(Float($0)) })
+        case .bfloat16(let v): return Tensor(shape: t.shape, values: v.map { f($0.floatValue) })
+        default: throw invalid("expects a floating-point tensor, got \(t.dtype)")
+        }
+    }
 }

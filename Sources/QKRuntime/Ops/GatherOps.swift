@@ -93,18 +93,12 @@ extension Tensor {
         guard starts.allSatisfy({ $0 >= 0 && $0 + size <= count }), starts.count * size == shape.reduce(1, *) else {
             throw LayoutError.planOutOfRange(shape: shape, sourceCount: count)
         }
-        return try Tensor(shape: shape, storage: storage.map(BlockTake(starts: starts, block: size)))
-    }
-}
-
-private struct BlockTake: ElementTransform {
-    let starts: [Int]
-    let block: Int
-
-    func apply<T: TensorScalar>(_ src: [T]) -> [T] {
-        var out: [T] = []
-        out.reserveCapacity(starts.count * block)
-        for s in starts { out.append(contentsOf: src[s ..< s + block]) }
-        return out
+        return try rebuilt(shape: shape) { src, dst, elementSize in
+            guard let from = src.baseAddress, let to = dst.baseAddress else { return }
+            let bytes = size * elementSize
+            for (i, start) in starts.enumerated() {
+                (to + i * bytes).copyMemory(from: from + start * elementSize, byteCount: bytes)
+            }
+        }
     }
 }

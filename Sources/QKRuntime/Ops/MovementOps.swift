@@ -4,19 +4,19 @@ import QKTensor
 extension OpTable {
     /// Ops that move elements without arithmetic (Resize interpolates but belongs with them).
     static let movementKernels: [String: OpKernel] = [
-        "Transpose": MovementKernels.transpose,
-        "Concat": MovementKernels.concat,
-        "Split": MovementKernels.split,
-        "Tile": MovementKernels.tile,
-        "DepthToSpace": MovementKernels.depthToSpace,
-        "SpaceToDepth": MovementKernels.spaceToDepth,
-        "Slice": SliceKernel.slice,
-        "Gather": GatherKernels.gather,
-        "GatherElements": GatherKernels.gatherElements,
-        "GatherND": GatherKernels.gatherND,
-        "Pad": PadKernel.pad,
-        "Resize": ResizeKernel.resize,
-        "Upsample": ResizeKernel.upsample,
+        "Transpose": { try MovementKernels.transpose($0) },
+        "Concat": { try MovementKernels.concat($0) },
+        "Split": { try MovementKernels.split($0) },
+        "Tile": { try MovementKernels.tile($0) },
+        "DepthToSpace": { try MovementKernels.depthToSpace($0) },
+        "SpaceToDepth": { try MovementKernels.spaceToDepth($0) },
+        "Slice": { try SliceKernel.slice($0) },
+        "Gather": { try GatherKernels.gather($0) },
+        "GatherElements": { try GatherKernels.gatherElements($0) },
+        "GatherND": { try GatherKernels.gatherND($0) },
+        "Pad": { try PadKernel.pad($0) },
+        "Resize": { try ResizeKernel.resize($0) },
+        "Upsample": { try ResizeKernel.upsample($0) },
     ]
 }
 
@@ -47,9 +47,23 @@ enum MovementKernels {
         }
         var shape = first.shape
         shape[axis] = parts.reduce(0) { $0 + $1.shape[axis] }
-        let copy = ConcatCopy(others: parts.dropFirst().map(\.storage), blocks: parts.map { $0.shape[axis...].reduce(1, *) },
-                              outer: shape[..<axis].reduce(1, *))
-        return [try Tensor(shape: shape, storage: first.storage.map(copy))]
+        let blocks = parts.map { $0.shape[axis...].reduce(1, *) }
+        let outer = shape[..<axis].reduce(1, *)
+        let others = parts.dropFirst().map(\.storage)
+        return [try first.rebuilt(shape: shape) { head, dst, elementSize in
+            guard let to = dst.baseAddress else { return }
+            TensorStorage.withElementBytes(of: others[...]) { rest in
+                let sources = [head] + rest
+                var written = 0
+                for o in 0..<outer {
+                    for (source, block) in zip(sources, blocks) where block > 0 {
+                        let bytes = block * elementSize
+                        (to + written).copyMemory(from: source.baseAddress! + o * bytes, byteCount: bytes)
+                        written += bytes
+                    }
+                }
+            }
+        }]
     }
 
     /// Split: consecutive pieces along `axis`. Sizes come from the `split` attribute (before opset 13) or input
@@ -148,28 +162,5 @@ extension Tensor {
     func slicedAxis(_ axis: Int, from start: Int, count length: Int, threads: Int = 1) throws -> Tensor {
         let indices = shape.enumerated().map { k, d in k == axis ? Array(start..<start + length) : Array(0..<d) }
         return try gathered(AxisGather(sourceShape: shape, indices: indices), threads: threads)
-    }
-}
-
-/// Concat's copy: for each outer index, each input's block of `shape[axis]·inner` elements in turn
-/// (the first input arrives as `apply`'s argument, the others as `others`).
-private struct ConcatCopy: ElementTransform {
-    let others: [TensorStorage]
-    let blocks: [Int]
-    let outer: Int
-
-    func apply<T: TensorScalar>(_ first: [T]) throws -> [T] {
-        let arrays = try [first] + others.map { storage in
-            guard let v = T.values(in: storage) else { throw TensorError.dtypeMismatch(expected: T.dtype, actual: storage.dtype) }
-            return v
-        }
-        var out: [T] = []
-        out.reserveCapacity(arrays.reduce(0) { $0 + $1.count })
-        for o in 0..<outer {
-            for (values, block) in zip(arrays, blocks) {
-                out.append(contentsOf: values[o * block ..< (o + 1) * block])
-            }
-        }
-        return out
     }
 }

@@ -1,7 +1,7 @@
 import QKTensor
 
 /// BatchNormalization (inference), LayerNormalization, RMSNormalization, InstanceNormalization,
-/// GroupNormalization and LpNormalization. Each computes in `Float` (float32/float16/bfloat16 input) or
+/// GroupNormalization, LpNormalization and MeanVarianceNormalization. Each computes in `Float` (float32/float16/bfloat16 input) or
 /// `Double` (float64) and returns Y in the input's dtype.
 extension OpTable {
     static let normalizationKernels: [String: OpKernel] = [
@@ -11,6 +11,7 @@ extension OpTable {
         "InstanceNormalization": { try instanceNormalization($0) },
         "GroupNormalization": { try groupNormalization($0) },
         "LpNormalization": { try lpNormalization($0) },
+        "MeanVarianceNormalization": { try meanVarianceNormalization($0) },
     ]
 
     /// BatchNormalization in inference form over X [N, C, D…] with per-channel scale γ, bias β, running mean μ

@@ -21,6 +21,8 @@ extension Double: ReductionFloat {
 
 /// How a reduction folds elements: `acc = combine(acc, transform(x))`, starting from `identity`, with a
 /// scalar and an 8-lane form of each step so contiguous rows are folded eight lanes at a time.
+/// (Lane-wise loops are used instead of SIMD mask operations, which stay slow in generic code even when
+/// specialized: about 50× slower measured for a float32 max.)
 protocol FoldRule {
     static func identity<F: ReductionFloat>() -> F
     static func transform<F: ReductionFloat>(_ x: F) -> F
@@ -50,7 +52,11 @@ enum SumRule: AddingFoldRule, PlainFoldRule {}
 /// Σ |x|
 enum MagnitudeSumRule: AddingFoldRule {
     static func transform<F: ReductionFloat>(_ x: F) -> F { x.magnitude }
-    static func transform<F: ReductionFloat>(_ x: SIMD8<F>) -> SIMD8<F> { x.replacing(with: -x, where: x .< 0) }
+    static func transform<F: ReductionFloat>(_ x: SIMD8<F>) -> SIMD8<F> {
+        var result = x
+        for lane in 0..<8 { result[lane] = x[lane].magnitude }
+        return result
+    }
 }
 
 /// Σ x²
@@ -69,18 +75,22 @@ enum ProductRule: PlainFoldRule {
 /// max x; a NaN anywhere gives NaN (as numpy's `maximum.reduce`); empty gives −∞.
 enum MaximumRule: PlainFoldRule {
     static func identity<F: ReductionFloat>() -> F { -F.infinity }
-    static func combine<F: ReductionFloat>(_ a: F, _ b: F) -> F { b > a || b.isNaN ? b : a }
+    static func combine<F: ReductionFloat>(_ a: F, _ b: F) -> F { b > a || b != b ? b : a }
     static func combine<F: ReductionFloat>(_ a: SIMD8<F>, _ b: SIMD8<F>) -> SIMD8<F> {
-        a.replacing(with: b, where: (b .> a) .| (b .!= b))
+        var result = a
+        for lane in 0..<8 { result[lane] = combine(a[lane], b[lane]) }
+        return result
     }
 }
 
 /// min x; a NaN anywhere gives NaN; empty gives +∞.
 enum MinimumRule: PlainFoldRule {
     static func identity<F: ReductionFloat>() -> F { F.infinity }
-    static func combine<F: ReductionFloat>(_ a: F, _ b: F) -> F { b < a || b.isNaN ? b : a }
+    static func combine<F: ReductionFloat>(_ a: F, _ b: F) -> F { b < a || b != b ? b : a }
     static func combine<F: ReductionFloat>(_ a: SIMD8<F>, _ b: SIMD8<F>) -> SIMD8<F> {
-        a.replacing(with: b, where: (b .< a) .| (b .!= b))
+        var result = a
+        for lane in 0..<8 { result[lane] = combine(a[lane], b[lane]) }
+        return result
     }
 }
 

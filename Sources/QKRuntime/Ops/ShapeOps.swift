@@ -5,18 +5,18 @@ extension OpTable {
     /// Ops that only look at or relabel a shape (no element moves), plus the constant generators
     /// (see ShapeGenerators.swift).
     static let shapeKernels: [String: OpKernel] = [
-        "Shape": ShapeKernels.shape,
-        "Size": ShapeKernels.size,
-        "Reshape": ShapeKernels.reshape,
-        "Flatten": ShapeKernels.flatten,
-        "Squeeze": ShapeKernels.squeeze,
-        "Unsqueeze": ShapeKernels.unsqueeze,
-        "Identity": ShapeKernels.identity,
-        "Dropout": ShapeKernels.dropout,
-        "Constant": ShapeGenerators.constant,
-        "ConstantOfShape": ShapeGenerators.constantOfShape,
-        "Range": ShapeGenerators.range,
-        "EyeLike": ShapeGenerators.eyeLike,
+        "Shape": { try ShapeKernels.shape($0) },
+        "Size": { try ShapeKernels.size($0) },
+        "Reshape": { try ShapeKernels.reshape($0) },
+        "Flatten": { try ShapeKernels.flatten($0) },
+        "Squeeze": { try ShapeKernels.squeeze($0) },
+        "Unsqueeze": { try ShapeKernels.unsqueeze($0) },
+        "Identity": { try ShapeKernels.identity($0) },
+        "Dropout": { try ShapeKernels.dropout($0) },
+        "Constant": { try ShapeGenerators.constant($0) },
+        "ConstantOfShape": { try ShapeGenerators.constantOfShape($0) },
+        "Range": { try ShapeGenerators.range($0) },
+        "EyeLike": { try ShapeGenerators.eyeLike($0) },
     ]
 }
 
@@ -109,10 +109,11 @@ enum ShapeKernels {
         }
     }
 
-    /// Squeeze: removes the listed size-1 axes (all size-1 axes when none are given).
+    /// Squeeze: removes the listed size-1 axes (all size-1 axes when none, or an empty list, are given, as ONNX
+    /// Runtime does).
     static func squeeze(_ ctx: KernelContext) throws -> [Tensor] {
         let data = try ctx.input(0)
-        guard let listed = try axes(ctx) else { return [try data.reshaped(data.shape.filter { $0 != 1 })] }
+        guard let listed = try axes(ctx), !listed.isEmpty else { return [try data.reshaped(data.shape.filter { $0 != 1 })] }
         let drop = Set(try listed.map { try DataMovement.axis($0, rank: data.rank, ctx, "axes entry") })
         for axis in drop where data.shape[axis] != 1 {
             throw ctx.invalid("cannot squeeze axis \(axis) of shape \(data.shape): its size is not 1")

@@ -26,13 +26,13 @@ struct AxisGather: Sendable {
         self.offsets = offsets
     }
 
-    /// The largest source offset the plan reads, -1 when it reads nothing.
+    /// The largest source offset the plan reads, -1 when it reads nothing (an empty output, or an axis
+    /// that is fill everywhere).
     var maxOffset: Int {
-        if shape.contains(0) { return -1 }
         var total = 0
         for table in offsets {
-            guard let top = table.max() else { return -1 }
-            total += max(top, 0)
+            guard let top = table.max(), top >= 0 else { return -1 }
+            total += top
         }
         return total
     }
@@ -40,91 +40,84 @@ struct AxisGather: Sendable {
     var needsFill: Bool { offsets.contains { $0.contains { $0 < 0 } } }
 }
 
-/// Copies the source elements into a new array as `plan` describes, in every dtype.
-private struct AxisGatherCopy: ElementTransform {
-    let plan: AxisGather
-    /// A scalar tensor of the source dtype, required when the plan has fill positions.
-    let fill: Tensor?
-    let threads: Int
-
-    func apply<T: TensorScalar>(_ src: [T]) throws -> [T] {
-        let count = plan.shape.reduce(1, *)
-        guard plan.offsets.count == plan.shape.count, plan.maxOffset < src.count else {
-            throw LayoutError.planOutOfRange(shape: plan.shape, sourceCount: src.count)
+/// Raw element access for kernels that only move elements.
+///
+/// Every ``TensorScalar`` is a trivial type of 1, 2, 4 or 8 bytes, so moving elements is moving fixed-size
+/// words. The copy loops below are written over `UInt8 … UInt64` words and specialized once per width,
+/// instead of running generic over the element type (which would copy each element through value witnesses).
+extension TensorStorage {
+    /// Calls `body` with the bytes of each storage in `all`, in order.
+    static func withElementBytes<R>(of all: ArraySlice<TensorStorage>,
+                                    _ body: ([UnsafeRawBufferPointer]) throws -> R) rethrows -> R {
+        guard let first = all.first else { return try body([]) }
+        return try first.withElementBytes { head in
+            try withElementBytes(of: all.dropFirst()) { rest in try body([head] + rest) }
         }
-        if count == 0 { return [] }
-        var fillValue: T?
-        if plan.needsFill {
-            guard let f = try fill?.requireValues(as: T.self).first else { throw LayoutError.missingFill }
-            fillValue = f
-        }
-        guard let seed = fillValue ?? src.first else { throw LayoutError.missingFill }
-        var out = [T](repeating: seed, count: count)
-        src.withUnsafeBufferPointer { s in
-            out.withUnsafeMutableBufferPointer { d in
-                gatherRows(source: s, destination: d, fill: seed)
-            }
-        }
-        return out
     }
 
-    private func gatherRows<T>(source: UnsafeBufferPointer<T>, destination: UnsafeMutableBufferPointer<T>, fill: T) {
-        let rank = plan.shape.count
-        if rank == 0 {
-            destination[0] = source[0]
-            return
-        }
-        let inner = plan.shape[rank - 1]
-        let last = plan.offsets[rank - 1]
-        let contiguous = last.first.map { first in first >= 0 && last.enumerated().allSatisfy { $0.element == first + $0.offset } } ?? false
-        let rows = plan.shape.dropLast().reduce(1, *)
-        let outerShape = Array(plan.shape.dropLast())
-        let offsets = plan.offsets
-        let workers = inner * rows >= 1 << 16 ? threads : 1
-        parallelChunks(rows, threads: workers) { range in
-            var index = DataMovement.multiIndex(of: range.lowerBound, in: outerShape)
-            for row in range {
-                var base = 0
-                var filled = false
-                for k in 0..<(rank - 1) {
-                    let o = offsets[k][index[k]]
-                    if o < 0 { filled = true }
-                    base += o
-                }
-                let out = destination.baseAddress! + row * inner
-                if filled {
-                    out.update(repeating: fill, count: inner)
-                } else if contiguous {
-                    out.update(from: source.baseAddress! + base + last[0], count: inner)
-                } else {
-                    for j in 0..<inner {
-                        let o = last[j]
-                        out[j] = o < 0 ? fill : source[base + o]
-                    }
-                }
-                DataMovement.increment(&index, in: outerShape)
-            }
+    /// Calls `body` with the elements' bytes.
+    func withElementBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        switch self {
+        case .float32(let v): try v.withUnsafeBytes(body)
+        case .float16(let v): try v.withUnsafeBytes(body)
+        case .bfloat16(let v): try v.withUnsafeBytes(body)
+        case .float64(let v): try v.withUnsafeBytes(body)
+        case .int8(let v): try v.withUnsafeBytes(body)
+        case .uint8(let v): try v.withUnsafeBytes(body)
+        case .int16(let v): try v.withUnsafeBytes(body)
+        case .uint16(let v): try v.withUnsafeBytes(body)
+        case .int32(let v): try v.withUnsafeBytes(body)
+        case .int64(let v): try v.withUnsafeBytes(body)
+        case .bool(let v): try v.withUnsafeBytes(body)
         }
     }
 }
 
-/// Internal consistency errors of a layout plan (a bug in a kernel, reported instead of crashing).
-enum LayoutError: Error, CustomStringConvertible {
-    case planOutOfRange(shape: [Int], sourceCount: Int)
-    case missingFill
+/// Fills a new element array of `count` elements through `body(source bytes, destination bytes, element size)`;
+/// `body` must write every destination byte.
+private struct RawRebuild: ElementTransform {
+    let count: Int
+    let body: (UnsafeRawBufferPointer, UnsafeMutableRawBufferPointer, Int) throws -> Void
 
-    var description: String {
-        switch self {
-        case .planOutOfRange(let shape, let count): "layout plan for \(shape) reads past the \(count) source elements"
-        case .missingFill: "layout plan has fill positions but no fill value"
+    func apply<T: TensorScalar>(_ src: [T]) throws -> [T] {
+        try [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+            try src.withUnsafeBytes { s in
+                try body(s, UnsafeMutableRawBufferPointer(buffer), MemoryLayout<T>.stride)
+            }
+            initialized = count
         }
     }
 }
 
 extension Tensor {
+    /// A tensor of this dtype and `shape` whose bytes `body(source, destination, elementSize)` writes;
+    /// `source` holds this tensor's elements.
+    func rebuilt(shape: [Int], _ body: @escaping (UnsafeRawBufferPointer, UnsafeMutableRawBufferPointer, Int) throws -> Void) throws -> Tensor {
+        guard let count = DataMovement.elementCount(shape) else { throw LayoutError.planOutOfRange(shape: shape, sourceCount: self.count) }
+        return try Tensor(shape: shape, storage: storage.map(RawRebuild(count: count, body: body)))
+    }
+
     /// The tensor rebuilt as `plan` describes (see ``AxisGather``); `fill` is a scalar of the same dtype.
     func gathered(_ plan: AxisGather, fill: Tensor? = nil, threads: Int = 1) throws -> Tensor {
-        try Tensor(shape: plan.shape, storage: storage.map(AxisGatherCopy(plan: plan, fill: fill, threads: threads)))
+        guard plan.offsets.count == plan.shape.count, zip(plan.offsets, plan.shape).allSatisfy({ $0.count == $1 }),
+              plan.maxOffset < count else {
+            throw LayoutError.planOutOfRange(shape: plan.shape, sourceCount: count)
+        }
+        var fillBytes: [UInt8] = []
+        if plan.needsFill {
+            guard let fill, fill.dtype == dtype, fill.count == 1 else { throw LayoutError.missingFill }
+            fillBytes = fill.storage.withElementBytes { Array($0) }
+        }
+        return try rebuilt(shape: plan.shape) { src, dst, size in
+            guard !dst.isEmpty else { return }
+            let fillWord = fillBytes.isEmpty ? nil : fillBytes
+            switch size {
+            case 1: gatherRows(plan, src, dst, fillWord, as: UInt8.self, threads: threads)
+            case 2: gatherRows(plan, src, dst, fillWord, as: UInt16.self, threads: threads)
+            case 4: gatherRows(plan, src, dst, fillWord, as: UInt32.self, threads: threads)
+            default: gatherRows(plan, src, dst, fillWord, as: UInt64.self, threads: threads)
+            }
+        }
     }
 
     /// The axes permuted: `result.shape[k] == shape[perm[k]]`, as numpy `transpose`.
@@ -138,8 +131,14 @@ extension Tensor {
         if mergedPerm == [1, 0] || mergedPerm == [0, 2, 1] {
             let batch = mergedPerm.count == 3 ? mergedShape[0] : 1
             let rows = mergedShape[mergedShape.count - 2], cols = mergedShape[mergedShape.count - 1]
-            let transform = TiledTranspose(batch: batch, rows: rows, cols: cols, threads: threads)
-            return try Tensor(shape: outShape, storage: storage.map(transform))
+            return try rebuilt(shape: outShape) { src, dst, size in
+                switch size {
+                case 1: tiledTranspose(src, dst, batch, rows, cols, as: UInt8.self, threads: threads)
+                case 2: tiledTranspose(src, dst, batch, rows, cols, as: UInt16.self, threads: threads)
+                case 4: tiledTranspose(src, dst, batch, rows, cols, as: UInt32.self, threads: threads)
+                default: tiledTranspose(src, dst, batch, rows, cols, as: UInt64.self, threads: threads)
+                }
+            }
         }
         let strides = self.strides
         let offsets = perm.map { axis in (0..<shape[axis]).map { $0 * strides[axis] } }
@@ -147,36 +146,87 @@ extension Tensor {
     }
 }
 
-/// `[batch, rows, cols] → [batch, cols, rows]` in 32×32 tiles.
-private struct TiledTranspose: ElementTransform {
-    let batch: Int, rows: Int, cols: Int
-    let threads: Int
-
-    func apply<T: TensorScalar>(_ src: [T]) -> [T] {
-        guard let seed = src.first else { return src }
-        var out = [T](repeating: seed, count: src.count)
-        let (rows, cols, tile) = (self.rows, self.cols, 32)
-        let rowTiles = (rows + tile - 1) / tile
-        src.withUnsafeBufferPointer { s in
-            out.withUnsafeMutableBufferPointer { d in
-                let workers = src.count >= 1 << 16 ? threads : 1
-                parallelChunks(batch * rowTiles, threads: workers) { range in
-                    for job in range {
-                        let b = job / rowTiles, r0 = (job % rowTiles) * tile
-                        let sBase = b * rows * cols, r1 = min(rows, r0 + tile)
-                        var c0 = 0
-                        while c0 < cols {
-                            let c1 = min(cols, c0 + tile)
-                            for r in r0..<r1 {
-                                for c in c0..<c1 { d[sBase + c * rows + r] = s[sBase + r * cols + c] }
-                            }
-                            c0 = c1
-                        }
+/// The copy loop of ``Tensor/gathered(_:fill:threads:)`` over `Word`-sized elements: one output row (the
+/// last axis) at a time, a block copy when the row reads consecutive source elements.
+private func gatherRows<Word: FixedWidthInteger>(_ plan: AxisGather, _ src: UnsafeRawBufferPointer,
+                                                 _ dst: UnsafeMutableRawBufferPointer, _ fillBytes: [UInt8]?,
+                                                 as: Word.Type, threads: Int) {
+    let source = src.baseAddress.map { $0.assumingMemoryBound(to: Word.self) }
+    let destination = dst.baseAddress!.assumingMemoryBound(to: Word.self)
+    let fill = fillBytes.map { bytes in bytes.withUnsafeBytes { $0.loadUnaligned(as: Word.self) } } ?? 0
+    let rank = plan.shape.count
+    if rank == 0 {
+        destination[0] = plan.needsFill ? fill : source![0]
+        return
+    }
+    let inner = plan.shape[rank - 1]
+    let last = plan.offsets[rank - 1]
+    let contiguous = last.first.map { first in first >= 0 && last.enumerated().allSatisfy { $0.element == first + $0.offset } } ?? false
+    let outerShape = Array(plan.shape.dropLast())
+    let rows = outerShape.reduce(1, *)
+    let offsets = plan.offsets
+    parallelChunks(rows, threads: inner * rows >= 1 << 16 ? threads : 1) { range in
+        var index = DataMovement.multiIndex(of: range.lowerBound, in: outerShape)
+        last.withUnsafeBufferPointer { lastOffsets in
+            for row in range {
+                var base = 0
+                var filled = false
+                for k in 0..<(rank - 1) {
+                    let o = offsets[k][index[k]]
+                    if o < 0 { filled = true }
+                    base += o
+                }
+                let out = destination + row * inner
+                if filled {
+                    out.update(repeating: fill, count: inner)
+                } else if contiguous {
+                    out.update(from: source! + base + lastOffsets[0], count: inner)
+                } else {
+                    for j in 0..<inner {
+                        let o = lastOffsets[j]
+                        out[j] = o < 0 ? fill : source![base + o]
                     }
                 }
+                DataMovement.increment(&index, in: outerShape)
             }
         }
-        return out
+    }
+}
+
+/// `[batch, rows, cols] → [batch, cols, rows]` over `Word`-sized elements, in 32×32 tiles.
+private func tiledTranspose<Word: FixedWidthInteger>(_ src: UnsafeRawBufferPointer, _ dst: UnsafeMutableRawBufferPointer,
+                                                     _ batch: Int, _ rows: Int, _ cols: Int,
+                                                     as: Word.Type, threads: Int) {
+    guard let sBase = src.baseAddress, let dBase = dst.baseAddress else { return }
+    let s = sBase.assumingMemoryBound(to: Word.self), d = dBase.assumingMemoryBound(to: Word.self)
+    let tile = 32
+    let rowTiles = (rows + tile - 1) / tile
+    parallelChunks(batch * rowTiles, threads: batch * rows * cols >= 1 << 16 ? threads : 1) { range in
+        for job in range {
+            let b = job / rowTiles, r0 = (job % rowTiles) * tile
+            let base = b * rows * cols, r1 = min(rows, r0 + tile)
+            var c0 = 0
+            while c0 < cols {
+                let c1 = min(cols, c0 + tile)
+                for r in r0..<r1 {
+                    for c in c0..<c1 { d[base + c * rows + r] = s[base + r * cols + c] }
+                }
+                c0 = c1
+            }
+        }
+    }
+}
+
+/// Internal consistency errors of a layout plan (a bug in a kernel, reported instead of crashing).
+enum LayoutError: Error, CustomStringConvertible {
+    case planOutOfRange(shape: [Int], sourceCount: Int)
+    case missingFill
+
+    var description: String {
+        switch self {
+        case .planOutOfRange(let shape, let count): "layout plan for \(shape) reads past the \(count) source elements"
+        case .missingFill: "layout plan has fill positions but no fill value of the tensor's dtype"
+        }
     }
 }
 

@@ -7,6 +7,9 @@ Writes, next to this script:
                                int64 and small initializers inline, other initializers as dtype + dims)
   attention_block.shapes.json  onnx.shape_inference's result: value name -> {"dtype", "dims"}, a dim being an
                                int, a dim_param string, or null when onnx does not know it
+  encoder.graph.json, encoder.shapes.json
+                               the same for the transformer encoder fixture Fixtures/encoder/model.onnx (made by
+                               scripts/make_encoder.py), when it exists
 
 Run with /work/main/.venv/bin/python Tests/QKGraphTests/Resources/make_shape_cases.py
 """
@@ -189,18 +192,25 @@ def graph_json(model):
     }
 
 
-def main():
-    model = build()
+def write_case(name, model):
     inferred = shape_inference.infer_shapes(model, strict_mode=True, data_prop=True)
     onnx.checker.check_model(inferred, full_check=True)
     shapes = {}
     for value in list(inferred.graph.value_info) + list(inferred.graph.output) + list(inferred.graph.input):
         elem = value.type.tensor_type.elem_type
         shapes[value.name] = {"dtype": DTYPES.get(elem), "dims": dims_of(value.type)}
+    (HERE / f"{name}.graph.json").write_text(json.dumps(graph_json(model), indent=1) + "\n")
+    (HERE / f"{name}.shapes.json").write_text(json.dumps(shapes, indent=1, sort_keys=True) + "\n")
+    print(f"{name}: {len(model.graph.node)} nodes, {len(shapes)} inferred values")
+
+
+def main():
+    model = build()
     onnx.save(model, HERE / "attention_block.onnx")
-    (HERE / "attention_block.graph.json").write_text(json.dumps(graph_json(model), indent=1) + "\n")
-    (HERE / "attention_block.shapes.json").write_text(json.dumps(shapes, indent=1, sort_keys=True) + "\n")
-    print(f"{len(model.graph.node)} nodes, {len(shapes)} inferred values")
+    write_case("attention_block", model)
+    encoder = HERE.parents[2] / "Fixtures" / "encoder" / "model.onnx"
+    if encoder.exists():
+        write_case("encoder", onnx.load(encoder))
 
 
 if __name__ == "__main__":

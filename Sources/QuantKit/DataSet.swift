@@ -1,0 +1,80 @@
+import Foundation
+import QKGraph
+import QKTensor
+
+/// Named arrays loaded from a `.npz` file, a `.npy` file, or a directory of them; the first axis of each array
+/// indexes samples. Arrays named like model inputs feed those inputs; `labels` (or another key) holds labels.
+public struct DataSet: Sendable {
+    public var path: String
+    public var arrays: [(name: String, tensor: Tensor)]
+
+    public init(path: String, arrays: [(name: String, tensor: Tensor)]) {
+        self.path = path
+        self.arrays = arrays
+    }
+
+    /// Loads `path`: an `.npz`, an `.npy` (named after the file), or a directory of `.npy`/`.npz` files.
+    public static func load(path: String) throws -> DataSet {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw QuantKitError.unreadableFile(path: path, reason: "no such file or directory")
+        }
+        if isDirectory.boolValue {
+            let files = try FileManager.default.contentsOfDirectory(atPath: path)
+                .filter { $0.hasSuffix(".npy") || $0.hasSuffix(".npz") }.sorted()
+            guard !files.isEmpty else { throw QuantKitError.invalidData(path: path, reason: "directory has no .npy or .npz files") }
+            var arrays: [(name: String, tensor: Tensor)] = []
+            for file in files { arrays += try load(path: (path as NSString).appendingPathComponent(file)).arrays }
+            return DataSet(path: path, arrays: arrays)
+        }
+        if path.hasSuffix(".npy") {
+            let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+            return DataSet(path: path, arrays: [(name, try NpyFile.read(atPath: path))])
+        }
+        return DataSet(path: path, arrays: try NpzFile.read(atPath: path))
+    }
+
+    public func array(named name: String) -> Tensor? { arrays.first { $0.name == name }?.tensor }
+
+    /// The arrays that feed `graph`'s runtime inputs, checked: every input present, dtype equal, same number of
+    /// samples, and known non-batch dimensions equal to the declared ones.
+    public func inputs(for graph: Graph) throws -> [String: Tensor] {
+        var feeds: [String: Tensor] = [:]
+        let available = arrays.map(\.name).joined(separator: ", ")
+        for input in graph.runtimeInputs {
+            guard let tensor = array(named: input.name) else {
+                throw QuantKitError.invalidData(path: path, reason: "no array named '\(input.name)' for model input \(input.typeDescription) (arrays: \(available))")
+            }
+            if let dtype = input.dtype, tensor.dtype != dtype {
+                throw QuantKitError.invalidData(path: path, reason: "array '\(input.name)' is \(tensor.dtype)\(tensor.shape), model input expects \(input.typeDescription)")
+            }
+            if let shape = input.shape {
+                let fits = shape.count == tensor.rank
+                    && zip(shape, tensor.shape).dropFirst().allSatisfy { declared, size in declared.value.map { $0 == size } ?? true }
+                if !fits {
+                    throw QuantKitError.invalidData(path: path, reason: "array '\(input.name)' has shape \(tensor.shape), model input expects \(input.typeDescription)")
+                }
+            }
+            feeds[input.name] = tensor
+        }
+        let counts = Set(feeds.values.map { $0.shape.first ?? 1 })
+        guard counts.count <= 1 else {
+            throw QuantKitError.invalidData(path: path, reason: "input arrays have different sample counts \(counts.sorted())")
+        }
+        guard counts.first.map({ $0 > 0 }) ?? true else {
+            throw QuantKitError.invalidData(path: path, reason: "the data set has no samples")
+        }
+        return feeds
+    }
+
+    /// Integer class labels stored under `key`, checked to have `count` entries.
+    public func labels(key: String, count: Int) throws -> [Int] {
+        guard let tensor = array(named: key) else {
+            throw QuantKitError.invalidData(path: path, reason: "no labels array '\(key)' (arrays: \(arrays.map(\.name).joined(separator: ", ")))")
+        }
+        guard tensor.dtype.isInteger, tensor.count == count else {
+            throw QuantKitError.invalidData(path: path, reason: "labels '\(key)' must be \(count) integers, got \(tensor.dtype)\(tensor.shape)")
+        }
+        return tensor.int64Values.map { Int($0) }
+    }
+}
