@@ -53,8 +53,8 @@ final class ExternalDataReader {
         let components = location.split(whereSeparator: { $0 == "/" || $0 == "\\" })
         guard !location.hasPrefix("/"), !location.hasPrefix("\\"),
               !components.contains("..") else {
-            throw fail("location '\(location)' must be a relative path inside the model's directory "
-                       + "(no absolute path, no '..')")
+            throw fail("location '\(location)' points outside the model's directory "
+                       + "(it must be a relative path without '..')")
         }
         let base = URL(fileURLWithPath: baseDirectory, isDirectory: true).standardizedFileURL.resolvingSymlinksInPath()
         let url = base.appendingPathComponent(location).standardizedFileURL.resolvingSymlinksInPath()
@@ -63,7 +63,7 @@ final class ExternalDataReader {
         }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue else {
-            throw fail("the file '\(location)' does not exist beside the model (looked for '\(url.path)')")
+            throw fail("side file '\(location)' not found (looked for '\(url.path)')")
         }
         let data: Data
         do {

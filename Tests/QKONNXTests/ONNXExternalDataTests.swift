@@ -137,17 +137,17 @@ import Testing
             }
         }
         expectFailure([("location", "../w.bin")],
-                      "location '../w.bin' must be a relative path inside the model's directory (no absolute path, no '..')")
+                      "location '../w.bin' points outside the model's directory (it must be a relative path without '..')")
         expectFailure([("location", "/etc/passwd")],
-                      "location '/etc/passwd' must be a relative path inside the model's directory (no absolute path, no '..')")
+                      "location '/etc/passwd' points outside the model's directory (it must be a relative path without '..')")
         expectFailure([("location", "sub/../../w.bin")],
-                      "location 'sub/../../w.bin' must be a relative path inside the model's directory (no absolute path, no '..')")
+                      "location 'sub/../../w.bin' points outside the model's directory (it must be a relative path without '..')")
         expectFailure([("offset", "0")], "the external_data entries have no 'location'")
         expectFailure([("location", "w.bin"), ("offset", "-4")], "offset '-4' is not a non-negative integer")
         expectFailure([("location", "w.bin"), ("offset", "8")], "needs bytes 8..<24 of 'w.bin', which has only 20 bytes")
         let resolvedDirectory = URL(fileURLWithPath: directory.path).resolvingSymlinksInPath().path
         expectFailure([("location", "nope.bin")],
-                      "the file 'nope.bin' does not exist beside the model (looked for '\(resolvedDirectory)/nope.bin')")
+                      "side file 'nope.bin' not found (looked for '\(resolvedDirectory)/nope.bin')")
         #expect(throws: ONNXError.tensorDataSize(file: model, tensor: "'w'", source: "its external_data length",
                                                  expectedBytes: 16, actualBytes: 12)) {
             try readExternal([("location", "w.bin"), ("length", "12")], in: directory)

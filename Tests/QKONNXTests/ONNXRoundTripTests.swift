@@ -37,6 +37,32 @@ import Testing
         #expect(try directory.contents() == ["model.onnx"])
     }
 
+    /// The repository's real fixture models (a CNN and a small transformer encoder) through files.
+    @Test(arguments: ["digits/model.onnx", "encoder/model.onnx"])
+    func fixtureModelsRoundTripThroughFiles(name: String) throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let original = try ONNXReader.readModel(atPath: TestResources.fixture(name))
+        let path = directory.file("copy.onnx")
+        try ONNXWriter.write(original, toPath: path)
+        #expect(try ONNXReader.readModel(atPath: path) == original)
+        #expect(try ONNXWriter.serialize(original) == ONNXWriter.serialize(ONNXReader.readModel(atPath: path)))
+        #expect(try directory.contents() == ["copy.onnx"])
+    }
+
+    /// With a 1 KiB threshold the encoder's weights move to the side file and the model file stays small.
+    @Test func fixtureWithExternalDataRoundTrips() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let original = try ONNXReader.readModel(atPath: TestResources.fixture("encoder/model.onnx"))
+        let path = directory.file("external.onnx")
+        try ONNXWriter.write(original, toPath: path, externalDataThreshold: 1024)
+        let modelBytes = try TestResources.bytesAt(path).count
+        let sideBytes = try TestResources.bytesAt(path + ".data").count
+        #expect(modelBytes < 64 * 1024 && sideBytes > 600_000)
+        #expect(try ONNXReader.readModel(atPath: path) == original)
+    }
+
     /// Values read with `dtype == nil` (a sequence input, a string input) cannot be written as valid ONNX.
     @Test func untypedGraphInputsAreNotWritten() throws {
         let sequences = try ONNXReader.readModel(atPath: TestResources.path("test_sequence_map_identity_1_sequence.onnx"))

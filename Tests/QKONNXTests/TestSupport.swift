@@ -10,6 +10,12 @@ enum TestResources {
     static func bytes(_ name: String) throws -> [UInt8] { try bytesAt(path(name)) }
 
     static func bytesAt(_ path: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))) }
+
+    /// A file under the repository's Fixtures folder (real models shared by the test suites).
+    static func fixture(_ name: String) -> String {
+        directory.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures").appendingPathComponent(name).path
+    }
 }
 
 /// A fresh directory under the system temporary directory, removed by `remove()`.
@@ -27,19 +33,4 @@ struct TemporaryDirectory {
 
     /// The names of the files in the directory, sorted.
     func contents() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: path).sorted() }
-}
-
-/// SplitMix64: a small seeded generator so random inputs are the same on every run.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
