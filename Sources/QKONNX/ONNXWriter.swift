@@ -8,6 +8,8 @@ import SwiftProtobuf
 /// Output is deterministic: nodes, inputs, outputs and value_info keep their order; initializers and node
 /// attributes are written sorted by name; tensor elements go to `raw_data` (little-endian). Files are
 /// written atomically (temporary file in the target directory, then rename); the input is never modified.
+/// Graph inputs and outputs need a dtype (ONNX requires an element type; otherwise
+/// ``ONNXError/untypedValue(value:)``); value_info entries without one are left out.
 public enum ONNXWriter {
     /// Writes `model` to `path`.
     ///
