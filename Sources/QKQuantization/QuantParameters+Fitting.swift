@@ -2,8 +2,9 @@ import QKTensor
 
 extension QuantParameters {
     /// Parameters fitted to the data's own range, per tensor, per axis or per block, each group through
-    /// ``quantParameters(min:max:type:symmetric:reduceRange:)``. NaN values are skipped; a group with no
-    /// finite-or-infinite value counts as the range [0, 0] (scale 1, zero point 0).
+    /// ``quantParameters(min:max:type:symmetric:reduceRange:)``. NaN values are skipped (ORT would produce a NaN
+    /// scale); a group of only NaNs counts as the range [0, 0] (scale 1, zero point 0); ±∞ become
+    /// ±Float.greatestFiniteMagnitude there.
     ///
     /// - Parameters:
     ///   - axis: nil for per-tensor; negative counts from the end.

@@ -22,12 +22,13 @@ public enum QuantizedTensor: Sendable, Equatable {
 }
 
 /// Rounds half to even, exactly as `Float.rounded(.toNearestOrEven)`, in a form the compiler vectorises on
-/// baseline x86-64 (adding and subtracting 1.5 · 2²³ rounds in the FPU's default mode; |v| ≥ 2²² is already an
-/// integer or saturates anyway).
+/// baseline x86-64: for |v| < 2²³, |v| + 2²³ lies where the float spacing is 1, so the addition rounds |v| to an
+/// integer (half to even, the FPU's default mode) and subtracting 2²³ is exact; |v| ≥ 2²³ is already an integer.
 @inline(__always)
 func roundHalfEven(_ v: Float) -> Float {
-    let magic: Float = 12_582_912
-    return abs(v) < 4_194_304 ? (v + magic) - magic : v
+    let magic: Float = 8_388_608
+    let magnitude = abs(v)
+    return magnitude < magic ? Float(signOf: v, magnitudeOf: (magnitude + magic) - magic) : v
 }
 
 /// One quantized value as a Float: q = saturate(round_half_even(x / scale) + zeroPoint) into [lo, hi].
@@ -41,6 +42,14 @@ func roundHalfEven(_ v: Float) -> Float {
 func quantizedValue(_ x: Float, scale: Float, zeroPoint: Float, lo: Float, hi: Float) -> Float {
     let r = roundHalfEven(x / scale) + zeroPoint
     return r.isNaN ? zeroPoint : Swift.min(Swift.max(r, lo), hi)
+}
+
+/// The Int32 of an integer-valued float with |r| < 2²², without a trapping conversion (so loops vectorise):
+/// r + 1.5 · 2²³ keeps r in the low mantissa bits, and subtracting the bits of 1.5 · 2²³ leaves r.
+@inline(__always)
+func integerValue(_ r: Float) -> Int32 {
+    let magic: Float = 12_582_912
+    return Int32(bitPattern: (r + magic).bitPattern) &- Int32(bitPattern: magic.bitPattern)
 }
 
 /// Quantizes float values as ONNX QuantizeLinear: q = saturate(round_half_even(x / scale) + zero_point), the
@@ -92,13 +101,14 @@ private func quantizeValues<T: FixedWidthInteger & TensorScalar>(
                             let scale = scales[paramStart]
                             let zero = Float(zeroPoints[paramStart])
                             for k in start..<(start + count) {
-                                out[k] = T(quantizedValue(x[k], scale: scale, zeroPoint: zero, lo: lo, hi: hi))
+                                out[k] = T(truncatingIfNeeded: integerValue(
+                                    quantizedValue(x[k], scale: scale, zeroPoint: zero, lo: lo, hi: hi)))
                             }
                         } else {
                             for k in 0..<count {
                                 let p = paramStart + k
-                                out[start + k] = T(quantizedValue(
-                                    x[start + k], scale: scales[p], zeroPoint: Float(zeroPoints[p]), lo: lo, hi: hi))
+                                out[start + k] = T(truncatingIfNeeded: integerValue(quantizedValue(
+                                    x[start + k], scale: scales[p], zeroPoint: Float(zeroPoints[p]), lo: lo, hi: hi)))
                             }
                         }
                     }

@@ -7,6 +7,7 @@ public enum OpTable {
         let groups: [[String: OpKernel]] = [
             elementwiseKernels, activationKernels, shapeKernels, movementKernels,
             reductionKernels, normalizationKernels, poolingKernels, linearKernels, convolutionKernels,
+            quantizationKernels,
         ]
         var table: [String: OpKernel] = [:]
         for group in groups {
@@ -19,7 +20,7 @@ public enum OpTable {
     }()
 
     /// Kernels of ONNX Runtime's "com.microsoft" domain that QuantKit's passes emit (FusedConv, FusedGemm).
-    public static let microsoft: [String: OpKernel] = microsoftKernels
+    public static let microsoft: [String: OpKernel] = microsoftKernels.merging(quantizedMicrosoftKernels) { first, _ in first }
 
     /// The kernel for `opType` in `domain`, or nil when the runtime does not implement it.
     public static func kernel(opType: String, domain: String) -> OpKernel? {

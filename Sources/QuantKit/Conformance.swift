@@ -61,7 +61,9 @@ public struct ConformanceExclusions: Sendable {
 
 /// Runs ONNX backend node tests (`DIR/test_x/model.onnx`, `test_data_set_N/input_K.pb`, `output_K.pb`) through
 /// the runtime and compares with the expected outputs: floats within |a − e| ≤ atol + rtol·|e| (the ONNX backend
-/// defaults rtol = 1e-3, atol = 1e-7; NaN matches NaN), integers and booleans exactly.
+/// defaults rtol = 1e-3, atol = 1e-7; NaN matches NaN), integers and booleans exactly. For float16 and bfloat16
+/// outputs a difference of one unit in the last place of the expected value is also accepted: the expected
+/// values are themselves rounded to that type, so one ulp is the smallest difference it can express.
 public enum ConformanceRunner {
     public static let relativeTolerance = 1e-3
     public static let absoluteTolerance = 1e-7
@@ -137,6 +139,15 @@ public enum ConformanceRunner {
         }
     }
 
+    /// One unit in the last place of `value` in a half-precision `dtype`; 0 for wider types.
+    static func ulp(of value: Double, in dtype: DType) -> Double {
+        switch dtype {
+        case .float16: Double(Float16(value).ulp)
+        case .bfloat16: Double(Float(value).ulp) * 65536  // 7 stored mantissa bits instead of 23
+        default: 0
+        }
+    }
+
     /// nil when `actual` matches `expected`, else a description of the first difference.
     public static func compare(_ actual: Tensor, _ expected: Tensor) -> String? {
         guard actual.dtype == expected.dtype else { return "dtype \(actual.dtype), expected \(expected.dtype)" }
@@ -147,7 +158,8 @@ public enum ConformanceRunner {
             for i in 0..<a.count {
                 if a[i].isNaN && e[i].isNaN { continue }
                 if a[i] == e[i] { continue }
-                if abs(a[i] - e[i]) > absoluteTolerance + relativeTolerance * abs(e[i]) || a[i].isNaN != e[i].isNaN {
+                let tolerance = max(absoluteTolerance + relativeTolerance * abs(e[i]), ulp(of: e[i], in: expected.dtype))
+                if abs(a[i] - e[i]) > tolerance || a[i].isNaN != e[i].isNaN {
                     return "element \(i): \(a[i]), expected \(e[i])"
                 }
             }

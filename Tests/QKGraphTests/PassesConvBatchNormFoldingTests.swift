@@ -51,6 +51,14 @@ import Testing
         #expect(report == PassReport(pass: "ConvBatchNormFolding", initializersRemoved: 6, nodesFolded: 1))
     }
 
+    @Test func foldedInitializersGetFreshNames() throws {
+        var original = model()
+        original.graph.initializers["W_bn_folded"] = Tensor(scalar: Float(0))
+        original.graph.outputs.append(ValueInfo(name: "W_bn_folded", dtype: .float32, shape: []))
+        let conv = try #require(ConvBatchNormFolding.apply(to: original).model.graph.nodes.first)
+        #expect(conv.inputs == ["x", "W_bn_folded_1", "b_bn_folded"])
+    }
+
     @Test func convWithoutBiasGetsOne() throws {
         let (result, _) = ConvBatchNormFolding.apply(to: model(bias: false))
         let conv = try #require(result.graph.nodes.first)

@@ -27,9 +27,9 @@ public enum ConvBatchNormFolding {
             guard let convIndex = norm.inputs.first.flatMap({ producers[$0] }),
                   let fold = foldable(conv: graph.nodes[convIndex], norm: norm, graph: graph, reads: reads) else { continue }
             let conv = graph.nodes[convIndex]
-            let weightName = uniqueName("\(conv.inputs[1])_bn_folded", taken: &taken)
-            let biasName = uniqueName("\(conv.inputs.count > 2 && !conv.inputs[2].isEmpty ? conv.inputs[2] : conv.inputs[1] + "_bias")_bn_folded",
-                                      taken: &taken)
+            let weightName = Graph.uniqueName("\(conv.inputs[1])_bn_folded", taken: &taken)
+            let biasBase = conv.inputs.count > 2 && !conv.inputs[2].isEmpty ? conv.inputs[2] : "\(conv.inputs[1])_bias"
+            let biasName = Graph.uniqueName("\(biasBase)_bn_folded", taken: &taken)
             graph.initializers[weightName] = fold.weight
             graph.initializers[biasName] = fold.bias
             replaced.formUnion(conv.inputs.dropFirst() + norm.inputs.dropFirst())

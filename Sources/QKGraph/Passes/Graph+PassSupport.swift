@@ -29,6 +29,18 @@ extension Graph {
         return names
     }
 
+    /// Returns `base`, or `base_1`, `base_2`, … — the first not in `taken` — and records it in `taken`.
+    static func uniqueName(_ base: String, taken: inout Set<String>) -> String {
+        var candidate = base
+        var suffix = 1
+        while taken.contains(candidate) {
+            candidate = "\(base)_\(suffix)"
+            suffix += 1
+        }
+        taken.insert(candidate)
+        return candidate
+    }
+
     /// Deletes those of `candidates` that are initializers no node (or subgraph) reads and that are neither graph
     /// inputs nor graph outputs; returns how many were deleted.
     mutating func removeUnreadInitializers(among candidates: Set<String>) -> Int {
@@ -55,16 +67,4 @@ extension Node {
             }
         }
     }
-}
-
-/// Returns `base`, or `base_1`, `base_2`, … — the first not in `taken` — and records it in `taken`.
-func uniqueName(_ base: String, taken: inout Set<String>) -> String {
-    var candidate = base
-    var suffix = 1
-    while taken.contains(candidate) {
-        candidate = "\(base)_\(suffix)"
-        suffix += 1
-    }
-    taken.insert(candidate)
-    return candidate
 }

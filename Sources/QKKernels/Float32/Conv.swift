@@ -1,3 +1,5 @@
+import CQKKernels
+
 /// Grouped N-D convolution (1-D, 2-D or 3-D), ONNX Conv semantics, with an optional fused epilogue:
 ///
 ///     Y[n, m, o] = f( Σ_{c ∈ group(m)} Σ_t W[m, c, t] · X[n, c, o·s − p + t·d] + B[m] + S[n, m, o] )
@@ -153,18 +155,16 @@ private struct ConvJob: @unchecked Sendable {
         let offH = th * g.dilations[1] - g.padsBegin[1]
         let offW = tw * g.dilations[2] - g.padsBegin[2]
         let (sd, sh, sw) = (g.strides[0], g.strides[1], g.strides[2])
+        let (inH, inW, outH, outW) = (g.input[1], g.input[2], g.output[1], g.output[2])
         let validD = validOutputRange(count: g.output[0], stride: sd, offset: offD, size: g.input[0])
-        let validH = validOutputRange(count: g.output[1], stride: sh, offset: offH, size: g.input[1])
-        let validW = validOutputRange(count: g.output[2], stride: sw, offset: offW, size: g.input[2])
+        let validH = validOutputRange(count: outH, stride: sh, offset: offH, size: inH)
+        let validW = validOutputRange(count: outW, stride: sw, offset: offW, size: inW)
+        guard !validW.isEmpty else { return }
         for zd in validD {
             for zh in validH {
-                let out = dst + (zd * g.output[1] + zh) * g.output[2]
-                let line = src + ((zd * sd + offD) * g.input[1] + zh * sh + offH) * g.input[2] + offW
-                if sw == 1 {
-                    for zw in validW { out[zw] += weight * line[zw] }
-                } else {
-                    for zw in validW { out[zw] += weight * line[zw * sw] }
-                }
+                let out = dst + (zd * outH + zh) * outW + validW.lowerBound
+                let line = src + ((zd * sd + offD) * inH + zh * sh + offH) * inW + offW + validW.lowerBound * sw
+                qk_saxpy(validW.count, weight, line, sw, out, 1)
             }
         }
     }

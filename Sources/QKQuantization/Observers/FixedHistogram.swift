@@ -49,15 +49,17 @@ public struct FixedHistogram: Sendable, Equatable {
         }
         let lower = lowerEdge(for: threshold)
         let span = threshold - lower
-        let n = binCount
+        var counts: [Double] = []
+        swap(&counts, &self.counts)   // `bin(of:)` reads self while the counts are being written
         counts.withUnsafeMutableBufferPointer { counts in
             edges.withUnsafeBufferPointer { edges in
                 for raw in values where raw.isFinite {
                     let v = domain == .absolute ? abs(raw) : raw
-                    counts[Self.bin(of: v, lower: lower, span: span, edges: edges, count: n)] += 1
+                    counts[bin(of: v, lower: lower, span: span, edges: edges)] += 1
                 }
             }
         }
+        self.counts = counts
         total += values.count - batch.nanCount - batch.infinityCount
     }
 
@@ -72,9 +74,10 @@ public struct FixedHistogram: Sendable, Equatable {
     }
 
     /// The bin of v ∈ [lower, lower + span]: NumPy's guess from the float32 position, corrected by the edges.
-    /// A zero span (all values 0) puts everything in the bin that holds 0.
-    static func bin(of v: Float, lower: Float, span: Float, edges: UnsafeBufferPointer<Float>, count: Int) -> Int {
-        guard span > 0 else { return lower < 0 ? count / 2 : 0 }
+    /// A zero span (all values 0) puts everything in the bin that holds 0 (the middle one when signed).
+    private func bin(of v: Float, lower: Float, span: Float, edges: UnsafeBufferPointer<Float>) -> Int {
+        let count = binCount
+        guard span > 0 else { return domain == .signed ? count / 2 : 0 }
         let guess = ((v - lower) / span) * Float(count)
         var i = guess.isFinite ? Swift.min(Swift.max(Int(guess), 0), count - 1) : 0
         if v < edges[i] {
@@ -96,7 +99,7 @@ public struct FixedHistogram: Sendable, Equatable {
             guard b > a else {
                 newEdges.withUnsafeBufferPointer { e in
                     let span = newThreshold - lowerEdge(for: newThreshold)
-                    newCounts[Self.bin(of: Float(a), lower: e[0], span: span, edges: e, count: binCount)] += counts[j]
+                    newCounts[bin(of: Float(a), lower: e[0], span: span, edges: e)] += counts[j]
                 }
                 continue
             }

@@ -1,10 +1,10 @@
 // Integer-only requantization (Jacob et al. 2018, gemmlowp / TFLite): a real multiplier M is applied to an
 // int32 accumulator as a Q31 fixed-point multiply and a rounding right shift, with no floats at run time.
 //
-// | step                                | rounding                                     |
-// |-------------------------------------|----------------------------------------------|
-// | saturatingRoundingDoublingHighMul   | to nearest, ties away from zero (nudge ±2³⁰) |
-// | roundingDivideByPOT                 | to nearest, ties away from zero              |
+// | step                                | rounding                                          |
+// |-------------------------------------|---------------------------------------------------|
+// | saturatingRoundingDoublingHighMul   | to nearest, ties toward +∞ (nudge 2³⁰ or 1 − 2³⁰) |
+// | roundingDivideByPOT                 | to nearest, ties away from zero                   |
 //
 // Rounding twice can differ from round(M · acc) by at most 1 (tests bound it).
 
@@ -30,7 +30,8 @@ public func quantizeMultiplier(_ real: Double) -> (multiplier: Int32, shift: Int
     return (Int32(q), shift)
 }
 
-/// round(a · b / 2³¹) with ties away from zero, saturating the single overflow case
+/// round(a · b / 2³¹) to nearest, ties toward +∞ (1.5 → 2, −1.5 → −1: the nudge is 2³⁰ for a non-negative
+/// product and 1 − 2³⁰ for a negative one, then the division truncates), saturating the single overflow case
 /// (Int32.min · Int32.min → Int32.max), as gemmlowp's SaturatingRoundingDoublingHighMul.
 public func saturatingRoundingDoublingHighMul(_ a: Int32, _ b: Int32) -> Int32 {
     if a == .min && b == .min { return .max }
@@ -52,15 +53,24 @@ public func roundingDivideByPOT(_ x: Int32, _ exponent: Int) -> Int32 {
 }
 
 /// q = clamp(zeroPoint + round(M · acc), qmin, qmax) with M = (multiplier / 2³¹) · 2^−shift from
-/// ``quantizeMultiplier(_:)``. A negative shift first multiplies acc by 2^−shift, saturating to int32.
-/// ReLU/ReLU6 fold in by narrowing [qmin, qmax].
+/// ``quantizeMultiplier(_:)``: ``saturatingRoundingDoublingHighMul(_:_:)`` then ``roundingDivideByPOT(_:_:)``.
+/// A negative shift (M ≥ 1) multiplies acc by 2^−shift first, in 64 bits, saturating only a result outside
+/// int32. ReLU/ReLU6 fold in by narrowing [qmin, qmax].
 public func requantize(acc: Int32, multiplier: Int32, shift: Int, zeroPoint: Int32, qmin: Int32, qmax: Int32) -> Int32 {
-    var x = acc
-    if shift < 0 {
-        let widened = Int64(acc) << Int64(Swift.min(-shift, 31))
-        x = Int32(clamping: widened)
-    }
-    let scaled = roundingDivideByPOT(saturatingRoundingDoublingHighMul(x, multiplier), Swift.max(shift, 0))
+    let scaled = shift >= 0
+        ? roundingDivideByPOT(saturatingRoundingDoublingHighMul(acc, multiplier), shift)
+        : wideRoundingHighMul(Int64(acc) << Int64(Swift.min(-shift, 31)), multiplier)
     let shifted = Int64(scaled) + Int64(zeroPoint)
     return Int32(Swift.min(Swift.max(shifted, Int64(qmin)), Int64(qmax)))
+}
+
+/// round(x · m / 2³¹) with the rounding of ``saturatingRoundingDoublingHighMul(_:_:)`` for a 64-bit x,
+/// saturated to int32 (an Int64 overflow means the result is far outside int32).
+private func wideRoundingHighMul(_ x: Int64, _ m: Int32) -> Int32 {
+    let saturated: Int32 = (x < 0) != (m < 0) ? .min : .max
+    let (product, overflow) = x.multipliedReportingOverflow(by: Int64(m))
+    guard !overflow else { return saturated }
+    let (nudged, overflow2) = product.addingReportingOverflow(product >= 0 ? 1 << 30 : 1 - (1 << 30))
+    guard !overflow2 else { return saturated }
+    return Int32(clamping: nudged / (1 << 31))
 }

@@ -1,0 +1,69 @@
+import Foundation
+
+/// Reference values computed by ONNX Runtime's quantization tool (Resources/make_reference.py).
+struct ORTReference: Decodable {
+    struct Params: Decodable {
+        let min: UInt32, max: UInt32, type: String, symmetric: Bool, reduceRange: Bool, scale: UInt32, zeroPoint: Int32
+    }
+    struct Quantize: Decodable {
+        let type: String, symmetric: Bool, input: String, scale: UInt32, zeroPoint: Int32, quantized: [Int32]
+        let packed: [UInt8]?
+    }
+    struct Grouped: Decodable {
+        let shape: [Int], axis: Int, blockSize: Int?, type: String, symmetric: Bool, input: String
+        let scales: [UInt32], zeroPoints: [Int32], quantized: [Int32]
+    }
+    struct Histogram: Decodable { let min: UInt32, max: UInt32, ortBins: Int }
+    struct HistogramRanges: Decodable { let percentileSymmetric: Histogram, percentile: Histogram, entropy: Histogram }
+    struct Observers: Decodable {
+        let name: String, batches: [String], minmax: [UInt32], movingAverage: [UInt32]
+        let percentileSymmetric: Histogram, percentile: Histogram, entropy: Histogram
+        /// ORT's collector fed all batches as one array (final range, no appended bins).
+        let oneShot: HistogramRanges
+    }
+
+    let params: [Params]
+    let quantize: [Quantize]
+    let perChannel: [Grouped]
+    let perBlock: [Grouped]
+    let observers: [Observers]
+
+    static let shared: ORTReference = {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("Resources/reference.json")
+        do {
+            return try JSONDecoder().decode(ORTReference.self, from: Data(contentsOf: url))
+        } catch {
+            fatalError("cannot read \(url.path): \(error); regenerate with Resources/make_reference.py")
+        }
+    }()
+}
+
+/// Float32 values from base64 little-endian bytes.
+func floats(base64 text: String) -> [Float] {
+    guard let data = Data(base64Encoded: text) else { return [] }
+    return stride(from: 0, to: data.count, by: 4).map { offset in
+        let bits = data[data.startIndex + offset..<data.startIndex + offset + 4].reversed()
+            .reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        return Float(bitPattern: bits)
+    }
+}
+
+/// Distance in units in the last place between two finite floats of the same sign.
+func ulps(_ a: Float, _ b: Float) -> UInt32 {
+    let x = a.bitPattern, y = b.bitPattern
+    return x > y ? x - y : y - x
+}
+
+/// A small deterministic generator (SplitMix64) for seeded tests.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
