@@ -2,7 +2,8 @@ import QKKernels
 import QKTensor
 
 extension KernelContext {
-    /// Softmax `yᵢ = e^(xᵢ − m) / Σⱼ e^(xⱼ − m)` (m the maximum), or LogSoftmax `yᵢ = xᵢ − m − ln Σⱼ e^(xⱼ − m)`.
+    /// Softmax `yᵢ = e^(xᵢ − m) / Σⱼ e^(xⱼ − m)` (m the maximum),
+    /// or LogSoftmax `yᵢ = (xᵢ − m) − ln Σⱼ e^(xⱼ − m)`.
     ///
     /// From opset 13 it runs along `axis` (default −1). Before 13 the input is viewed as 2-D,
     /// `[∏ shape[..<axis], ∏ shape[axis...]]` (axis default 1), and each row is normalised.

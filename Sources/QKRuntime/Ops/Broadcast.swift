@@ -191,7 +191,8 @@ func broadcastValues<T>(_ values: [T], from: [Int], to shape: [Int]) -> [T] {
         let dst = UnsafeMutableRawPointer(start)
         values.withUnsafeBytes { src in
             for row in 0..<layout.rowCount {
-                let (source, target) = (src.baseAddress! + layout.offset(row: row, operand: 0) * size, dst + row * length * size)
+                let source = src.baseAddress! + layout.offset(row: row, operand: 0) * size
+                let target = dst + row * length * size
                 if step == 1 {
                     target.copyMemory(from: source, byteCount: length * size)
                 } else {

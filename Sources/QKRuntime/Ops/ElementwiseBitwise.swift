@@ -49,7 +49,7 @@ extension KernelContext {
     /// `f(a, b)` with numpy broadcasting over two integer tensors of one dtype.
     func combineIntegers<F: IntegerBinaryFunction>(_ a: Tensor, _ b: Tensor, _ f: F) throws -> Tensor {
         func run<T: FixedWidthInteger & TensorScalar>(_ x: [T], _ y: [T]) throws -> Tensor {
-            try broadcastTensor(x, a.shape, y, b.shape, IntegerFunctionOp<F, T>(f: f))
+            try mapBroadcasting(x, a.shape, y, b.shape, IntegerFunctionOp<F, T>(f: f))
         }
         switch (a.storage, b.storage) {
         case (.int8(let x), .int8(let y)): return try run(x, y)

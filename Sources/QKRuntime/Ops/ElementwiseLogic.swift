@@ -55,7 +55,8 @@ extension OpTable {
                                 if f[i] { i += 1; continue }
                                 var end = i + 1
                                 while end < f.count, !f[end] { end += 1 }
-                                (out.baseAddress! + i * size).copyMemory(from: y.baseAddress! + i * size, byteCount: (end - i) * size)
+                                (out.baseAddress! + i * size)
+                                    .copyMemory(from: y.baseAddress! + i * size, byteCount: (end - i) * size)
                                 i = end
                             }
                         }
@@ -77,6 +78,6 @@ extension KernelContext {
         guard let x = a.values(as: Bool.self), let y = b.values(as: Bool.self) else {
             throw invalid("expects bool operands, got \(a.dtype) and \(b.dtype)")
         }
-        return try broadcastTensor(x, a.shape, y, b.shape, op)
+        return try mapBroadcasting(x, a.shape, y, b.shape, op)
     }
 }

@@ -108,11 +108,14 @@ struct BFloatComparisonOp<P: Comparison>: ElementBinaryOp {
 extension KernelContext {
     /// `f` applied to every element of a floating-point tensor (float16/bfloat16 computed in Float).
     func mapFloating<F: FloatFunction>(_ t: Tensor, _ f: F) throws -> Tensor {
+        func run<Op: ElementUnaryOp>(_ v: [Op.A], _ op: Op) -> Tensor where Op.R: TensorScalar {
+            Tensor(shape: t.shape, values: parallelMap(v, threads: threads, op))
+        }
         switch t.storage {
-        case .float32(let v): return Tensor(shape: t.shape, values: parallelMap(v, threads: threads, FloatingUnaryOp<F, Float>(f: f)))
-        case .float64(let v): return Tensor(shape: t.shape, values: parallelMap(v, threads: threads, FloatingUnaryOp<F, Double>(f: f)))
-        case .float16(let v): return Tensor(shape: t.shape, values: parallelMap(v, threads: threads, HalfUnaryOp(f: f)))
-        case .bfloat16(let v): return Tensor(shape: t.shape, values: parallelMap(v, threads: threads, BFloatUnaryOp(f: f)))
+        case .float32(let v): return run(v, FloatingUnaryOp<F, Float>(f: f))
+        case .float64(let v): return run(v, FloatingUnaryOp<F, Double>(f: f))
+        case .float16(let v): return run(v, HalfUnaryOp(f: f))
+        case .bfloat16(let v): return run(v, BFloatUnaryOp(f: f))
         default: throw invalid("expects a floating-point tensor, got \(t.dtype)")
         }
     }
@@ -135,7 +138,7 @@ extension KernelContext {
     }
 
     /// `op` over two broadcast arrays, as a tensor; broadcast errors name this node.
-    func broadcastTensor<Op: ElementBinaryOp>(_ x: [Op.A], _ xShape: [Int], _ y: [Op.B], _ yShape: [Int],
+    func mapBroadcasting<Op: ElementBinaryOp>(_ x: [Op.A], _ xShape: [Int], _ y: [Op.B], _ yShape: [Int],
                                              _ op: Op) throws -> Tensor where Op.R: TensorScalar {
         let r = try broadcasting { try broadcastMap(x, xShape, y, yShape, threads: threads, op) }
         return Tensor(shape: r.shape, values: r.values)
@@ -144,13 +147,15 @@ extension KernelContext {
     /// `f(a, b)` with numpy broadcasting; both tensors must have the same numeric dtype.
     func combine<F: BinaryFunction>(_ a: Tensor, _ b: Tensor, _ f: F) throws -> Tensor {
         func int<T: FixedWidthInteger & TensorScalar>(_ x: [T], _ y: [T]) throws -> Tensor {
-            try broadcastTensor(x, a.shape, y, b.shape, IntegerBinaryOp<F, T>(f: f))
+            try mapBroadcasting(x, a.shape, y, b.shape, IntegerBinaryOp<F, T>(f: f))
         }
         switch (a.storage, b.storage) {
-        case (.float32(let x), .float32(let y)): return try broadcastTensor(x, a.shape, y, b.shape, FloatingBinaryOp<F, Float>(f: f))
-        case (.float64(let x), .float64(let y)): return try broadcastTensor(x, a.shape, y, b.shape, FloatingBinaryOp<F, Double>(f: f))
-        case (.float16(let x), .float16(let y)): return try broadcastTensor(x, a.shape, y, b.shape, HalfBinaryOp(f: f))
-        case (.bfloat16(let x), .bfloat16(let y)): return try broadcastTensor(x, a.shape, y, b.shape, BFloatBinaryOp(f: f))
+        case (.float32(let x), .float32(let y)):
+            return try mapBroadcasting(x, a.shape, y, b.shape, FloatingBinaryOp<F, Float>(f: f))
+        case (.float64(let x), .float64(let y)):
+            return try mapBroadcasting(x, a.shape, y, b.shape, FloatingBinaryOp<F, Double>(f: f))
+        case (.float16(let x), .float16(let y)): return try mapBroadcasting(x, a.shape, y, b.shape, HalfBinaryOp(f: f))
+        case (.bfloat16(let x), .bfloat16(let y)): return try mapBroadcasting(x, a.shape, y, b.shape, BFloatBinaryOp(f: f))
         case (.int8(let x), .int8(let y)): return try int(x, y)
         case (.uint8(let x), .uint8(let y)): return try int(x, y)
         case (.int16(let x), .int16(let y)): return try int(x, y)
@@ -165,13 +170,14 @@ extension KernelContext {
     /// `compare(a, b)` with numpy broadcasting, a bool tensor; both tensors must have the same dtype.
     func compare<P: Comparison>(_ a: Tensor, _ b: Tensor, _ p: P) throws -> Tensor {
         func run<T: Comparable>(_ x: [T], _ y: [T]) throws -> Tensor {
-            try broadcastTensor(x, a.shape, y, b.shape, ComparisonOp<P, T>(p: p))
+            try mapBroadcasting(x, a.shape, y, b.shape, ComparisonOp<P, T>(p: p))
         }
         switch (a.storage, b.storage) {
         case (.float32(let x), .float32(let y)): return try run(x, y)
         case (.float64(let x), .float64(let y)): return try run(x, y)
         case (.float16(let x), .float16(let y)): return try run(x, y)
-        case (.bfloat16(let x), .bfloat16(let y)): return try broadcastTensor(x, a.shape, y, b.shape, BFloatComparisonOp(p: p))
+        case (.bfloat16(let x), .bfloat16(let y)):
+            return try mapBroadcasting(x, a.shape, y, b.shape, BFloatComparisonOp(p: p))
         case (.int8(let x), .int8(let y)): return try run(x, y)
         case (.uint8(let x), .uint8(let y)): return try run(x, y)
         case (.int16(let x), .int16(let y)): return try run(x, y)

@@ -63,10 +63,13 @@ extension OpTable {
         { ctx in [try ctx.mapFloating(ctx.input(0), DoubleFunction(f: f))] }
     }.merging([
         "Shrink": { ctx in
-            let f = ShrinkFunction(lambda: try ctx.node.float("lambd", default: 0.5), bias: try ctx.node.float("bias", default: 0))
+            let f = ShrinkFunction(lambda: try ctx.node.float("lambd", default: 0.5),
+                                   bias: try ctx.node.float("bias", default: 0))
             return [try ctx.mapFloating(ctx.input(0), f)]
         },
-        "IsNaN": { ctx in [try ctx.classify(ctx.input(0), FloatClassifier(nan: true, negativeInfinity: false, positiveInfinity: false))] },
+        "IsNaN": { ctx in
+            [try ctx.classify(ctx.input(0), FloatClassifier(nan: true, negativeInfinity: false, positiveInfinity: false))]
+        },
         "IsInf": { ctx in
             let f = FloatClassifier(nan: false, negativeInfinity: try ctx.node.int("detect_negative", default: 1) != 0,
                                     positiveInfinity: try ctx.node.int("detect_positive", default: 1) != 0)
