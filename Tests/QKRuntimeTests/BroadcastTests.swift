@@ -117,6 +117,12 @@ private let sub = Op<Int64, Int64, Int64>(-)
         #expect(y.values(as: Float.self) == (0..<n).map { Float($0) + 1 })
         let bias = try KernelHarness.one("Mul", [x.reshaped([1000, 100]), Tensor(shape: [100], values: [Float](repeating: 2, count: 100))], threads: 4)
         #expect(bias.values(as: Float.self) == (0..<n).map { Float($0) * 2 })
+        let centred = try KernelHarness.one("Sub", [x, Tensor(scalar: Float(n / 2))], threads: 4)
+        #expect(try KernelHarness.one("Relu", [centred], threads: 4).values(as: Float.self)
+                == (0..<n).map { Float(max(0, $0 - n / 2)) })
+        // Row-parallel softmax agrees with the single-threaded run exactly.
+        let rows = try centred.reshaped([1000, 100])
+        #expect(try KernelHarness.one("Softmax", [rows], threads: 4) == KernelHarness.one("Softmax", [rows], threads: 1))
     }
 
     @Test func incompatibleShapesNameTheNode() {
