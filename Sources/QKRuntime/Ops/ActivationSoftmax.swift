@@ -11,7 +11,7 @@ extension KernelContext {
         let x = try input(0)
         let rank = max(x.rank, 1)
         let axis = try node.int("axis", default: opset < 13 ? 1 : -1)
-        guard axis >= -rank, axis < rank || (opset < 13 && axis == rank) else {
+        guard axis >= -rank, axis < rank else {
             throw invalid("axis \(axis) is out of range for rank \(x.rank)")
         }
         let a = axis < 0 ? axis + rank : axis
