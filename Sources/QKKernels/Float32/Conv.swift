@@ -19,16 +19,28 @@ public func conv(_ shape: ConvShape, input: [Float], weights: [Float], bias: [Fl
         guard shape.outputCount > 0 else { return }
         input.withUnsafeBufferPointer { x in
             weights.withUnsafeBufferPointer { w in
-                let job = ConvJob(shape: shape, g: g, x: x.baseAddress!, w: w.baseAddress!, y: y.baseAddress!)
-                if shape.groups == shape.inputChannels && shape.groups == shape.outputChannels {
-                    job.depthwise(threads: threads)
-                } else {
-                    job.im2colGemm(threads: threads)
+                sum.withOptionalBuffer { s in
+                    let epilogue = ConvEpilogue(bias: bias, sum: s, activation: activation)
+                    let job = ConvJob(shape: shape, g: g, x: x.baseAddress!, w: w.baseAddress!, y: y.baseAddress!,
+                                      epilogue: epilogue)
+                    if shape.groups == shape.inputChannels && shape.groups == shape.outputChannels {
+                        job.depthwise(threads: threads)
+                    } else {
+                        job.im2colGemm(threads: threads)
+                    }
                 }
-                job.finish(bias: bias, sum: sum, activation: activation, threads: threads)
             }
         }
     }
+}
+
+/// Bias, sum and activation applied to each output plane right after it is computed (while in cache).
+private struct ConvEpilogue: @unchecked Sendable {
+    let bias: [Float]?
+    let sum: UnsafePointer<Float>?
+    let activation: Activation
+
+    var isIdentity: Bool { bias == nil && sum == nil && activation == .identity }
 }
 
 /// Pointers and sizes for one conv call (3-D promoted geometry).
@@ -38,6 +50,7 @@ private struct ConvJob: @unchecked Sendable {
     let x: UnsafePointer<Float>
     let w: UnsafePointer<Float>
     let y: UnsafeMutablePointer<Float>
+    let epilogue: ConvEpilogue
 
     var inPlane: Int { g.inputSize }
     var outPlane: Int { g.outputSize }
@@ -67,9 +80,11 @@ private struct ConvJob: @unchecked Sendable {
                 } else {
                     b = src
                 }
+                let firstPlane = n * shape.outputChannels + group * mg
                 gemm(transA: false, transB: false, m: mg, n: outPlane, k: rows, alpha: 1,
                      a: w + group * mg * rows, lda: rows, b: b, ldb: outPlane, beta: 0,
-                     c: y + (n * shape.outputChannels + group * mg) * outPlane, ldc: outPlane, threads: gemmThreads)
+                     c: y + firstPlane * outPlane, ldc: outPlane, threads: gemmThreads)
+                for plane in firstPlane..<firstPlane + mg { finish(plane: plane) }
             }
         }
         if tasks >= threads {
@@ -143,6 +158,7 @@ private struct ConvJob: @unchecked Sendable {
                         }
                     }
                 }
+                finish(plane: planeIndex)
             }
         }
     }
@@ -169,18 +185,11 @@ private struct ConvJob: @unchecked Sendable {
         }
     }
 
-    /// Bias, sum and activation on every output plane.
-    func finish(bias: [Float]?, sum: [Float]?, activation: Activation, threads: Int) {
-        guard bias != nil || sum != nil || activation != .identity else { return }
-        let planes = shape.batch * shape.outputChannels
-        sum.withOptionalBuffer { s in
-            parallelChunks(planes, threads: threads) { range in
-                for plane in range {
-                    finishPlane(y + plane * outPlane, count: outPlane, bias: bias?[plane % shape.outputChannels],
-                                sum: s.map { $0 + plane * outPlane }, activation: activation)
-                }
-            }
-        }
+    /// Bias, sum and activation on output plane `plane` (= n · M + m).
+    func finish(plane: Int) {
+        guard !epilogue.isIdentity else { return }
+        finishPlane(y + plane * outPlane, count: outPlane, bias: epilogue.bias?[plane % shape.outputChannels],
+                    sum: epilogue.sum.map { $0 + plane * outPlane }, activation: epilogue.activation)
     }
 }
 
