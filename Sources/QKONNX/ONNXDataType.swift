@@ -18,25 +18,13 @@ import QKTensor
 ///
 /// Every other code (STRING, UINT32, UINT64, complex, float8, int4, …) is unsupported.
 enum ONNXDataType {
-    /// The ONNX data type of `dtype` (an exhaustive switch, so a new ``DType`` cannot be forgotten here).
+    /// The ONNX data type of `dtype`.
     static func dataType(for dtype: DType) -> Onnx_TensorProto.DataType {
-        switch dtype {
-        case .float32: .float
-        case .uint8: .uint8
-        case .int8: .int8
-        case .uint16: .uint16
-        case .int16: .int16
-        case .int32: .int32
-        case .int64: .int64
-        case .bool: .bool
-        case .float16: .float16
-        case .float64: .double
-        case .bfloat16: .bfloat16
-        }
+        Onnx_TensorProto.DataType(rawValue: dtype.onnxCode)!
     }
 
     static let dtypeForCode: [Int32: DType] =
-        Dictionary(uniqueKeysWithValues: DType.allCases.map { (code(for: $0), $0) })
+        Dictionary(uniqueKeysWithValues: DType.allCases.map { (Int32($0.onnxCode), $0) })
 
     /// ONNX's names for the codes 0 … 28, for messages.
     private static let names = [
@@ -47,7 +35,7 @@ enum ONNXDataType {
     ]
 
     /// The ONNX code of `dtype`.
-    static func code(for dtype: DType) -> Int32 { Int32(dataType(for: dtype).rawValue) }
+    static func code(for dtype: DType) -> Int32 { Int32(dtype.onnxCode) }
 
     /// The ONNX name of a data type code, such as `STRING`, or `code 99` for a code ONNX does not define.
     static func name(of code: Int32) -> String {

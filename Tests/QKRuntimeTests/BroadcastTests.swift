@@ -27,18 +27,6 @@ enum KernelHarness {
     }
 }
 
-/// A seeded SplitMix64 generator so random tests are deterministic.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// A closure as an ``ElementBinaryOp``, for tests.
 private struct Op<A, B, R>: ElementBinaryOp {
     let f: (A, B) -> R
@@ -83,7 +71,7 @@ private let sub = Op<Int64, Int64, Int64>(-)
     }
 
     @Test func parallelMapMatchesSerialOnRandomShapes() throws {
-        var rng = SplitMix64(state: 42)
+        var rng = SplitMix64(seed: 42)
         for _ in 0..<20 {
             let rank = Int.random(in: 1...4, using: &rng)
             let out = (0..<rank).map { _ in Int.random(in: 1...16, using: &rng) }
