@@ -12,6 +12,7 @@ import CQKKernels
 /// micro-kernel (``GemmMicroKernel``) computes each MR×NR tile. With `threads > 1` the larger of m and n is
 /// split into contiguous slabs computed in parallel, each with its own packing buffers. A single row
 /// (m = 1, matrix-vector) skips packing and runs dot products or scaled row sums directly.
+/// `kernel` picks the micro-kernel variant (default: the fastest this CPU supports).
 ///
 /// Example: m = n = k = 1, alpha = 2, A = [3], B = [4], beta = 1, C = [1] gives C = [25].
 public func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
