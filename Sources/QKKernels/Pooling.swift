@@ -18,6 +18,9 @@ public enum Pooling {
                                           columnMajor: Bool = false, threads: Int = 1) -> (values: [T], indices: [Int64]?) {
         precondition(x.count == planes * geometry.inputSize, "maxPool input size")
         let (ad, ah, aw) = geometry.axes3D
+        if !indices && ad.dilation == 1 && ah.dilation == 1 && aw.dilation == 1 {
+            return (maxUndilated(x, planes: planes, axes: (ad, ah, aw), threads: threads), nil)
+        }
         let outPlane = geometry.outputSize, inPlane = geometry.inputSize
         let (inH, inW) = (ah.input, aw.input)
         var values = [T](repeating: .zero, count: planes * outPlane)
@@ -72,6 +75,54 @@ public enum Pooling {
             }
         }
         return (values, indices ? argmax : nil)
+    }
+
+    /// Max pooling without dilation or indices: the window bounds of each axis are computed once per call, so
+    /// the inner loops are plain contiguous scans (same result as the general path, including its NaN rule:
+    /// a NaN after a window's first tap is skipped).
+    @inlinable
+    static func maxUndilated<T: Comparable & Numeric>(_ x: [T], planes: Int, axes: (AxisWindow, AxisWindow, AxisWindow),
+                                                      threads: Int) -> [T] {
+        let (ad, ah, aw) = axes
+        func bounds(_ a: AxisWindow) -> [Range<Int>] {
+            (0..<a.output).map { o in
+                let start = o * a.stride - a.padBegin
+                return Swift.max(0, start)..<Swift.min(a.input, start + a.kernel)
+            }
+        }
+        let (dRanges, hRanges, wRanges) = (bounds(ad), bounds(ah), bounds(aw))
+        let inPlane = ad.input * ah.input * aw.input, outPlane = ad.output * ah.output * aw.output
+        var values = [T](repeating: .zero, count: planes * outPlane)
+        x.withUnsafeBufferPointer { xb in
+            values.withUnsafeMutableBufferPointer { vb in
+                let xp = xb.baseAddress!, vp = vb.baseAddress!
+                parallelChunks(planes, threads: threads) { range in
+                    for plane in range {
+                        let src = xp + plane * inPlane
+                        var out = vp + plane * outPlane
+                        for dr in dRanges {
+                            for hr in hRanges {
+                                for wr in wRanges {
+                                    // A window entirely in the padding keeps 0, as in the general path.
+                                    if !dr.isEmpty && !hr.isEmpty && !wr.isEmpty {
+                                        var best = src[(dr.lowerBound * ah.input + hr.lowerBound) * aw.input + wr.lowerBound]
+                                        for pd in dr {
+                                            for ph in hr {
+                                                let line = src + (pd * ah.input + ph) * aw.input
+                                                for pw in wr { best = Swift.max(best, line[pw]) }
+                                            }
+                                        }
+                                        out.pointee = best
+                                    }
+                                    out += 1
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return values
     }
 
     /// Average pooling; see the type's formula for the divisor.

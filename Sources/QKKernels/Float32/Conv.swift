@@ -61,30 +61,64 @@ private struct ConvJob: @unchecked Sendable {
             && g.padsEnd.allSatisfy { $0 == 0 }
     }
 
+    /// Columns one GEMM should cover at least: images with smaller output planes are batched side by side so
+    /// the GEMM is wide enough to run at full speed.
+    static let minimumGemmColumns = 512
+
     func im2colGemm(threads: Int) {
         let cg = shape.inputChannelsPerGroup, mg = shape.outputChannelsPerGroup
         let rows = cg * g.kernelSize
-        let tasks = shape.batch * shape.groups
         let pointwise = isPointwise
-        // One task = one (image, group) GEMM: Y[n, group] (mg×P) = W[group] (mg×rows) · col (rows×P).
+        let imagesPerTask = Swift.min(shape.batch, Swift.max(1, ConvJob.minimumGemmColumns / Swift.max(1, outPlane)))
+        let blocks = (shape.batch + imagesPerTask - 1) / imagesPerTask
+        let tasks = blocks * shape.groups
+        // One task = one (block of images, group) GEMM:
+        // Y[block, group] (mg × images·P) = W[group] (mg × rows) · col (rows × images·P).
         let runTasks = { (range: Range<Int>, gemmThreads: Int) in
-            let col = pointwise ? nil : UnsafeMutablePointer<Float>.allocate(capacity: rows * outPlane)
-            defer { col?.deallocate() }
+            let direct = pointwise && imagesPerTask == 1
+            let columns = imagesPerTask * outPlane
+            let col = direct ? nil : UnsafeMutablePointer<Float>.allocate(capacity: rows * columns)
+            let staged = imagesPerTask == 1 ? nil : UnsafeMutablePointer<Float>.allocate(capacity: mg * columns)
+            defer {
+                col?.deallocate()
+                staged?.deallocate()
+            }
             for task in range {
-                let n = task / shape.groups, group = task % shape.groups
-                let src = x + (n * shape.inputChannels + group * cg) * inPlane
+                let block = task / shape.groups, group = task % shape.groups
+                let first = block * imagesPerTask, images = Swift.min(imagesPerTask, shape.batch - first)
+                let width = images * outPlane
+                func source(_ image: Int) -> UnsafePointer<Float> {
+                    x + ((first + image) * shape.inputChannels + group * cg) * inPlane
+                }
                 let b: UnsafePointer<Float>
                 if let col {
-                    im2col(src, channels: cg, into: col)
+                    for image in 0..<images {
+                        if pointwise {
+                            for r in 0..<rows {
+                                (col + r * width + image * outPlane).update(from: source(image) + r * inPlane, count: outPlane)
+                            }
+                        } else {
+                            im2col(source(image), channels: cg, into: col + image * outPlane, rowStride: width)
+                        }
+                    }
                     b = UnsafePointer(col)
                 } else {
-                    b = src
+                    b = source(0)
                 }
-                let firstPlane = n * shape.outputChannels + group * mg
-                gemm(transA: false, transB: false, m: mg, n: outPlane, k: rows, alpha: 1,
-                     a: w + group * mg * rows, lda: rows, b: b, ldb: outPlane, beta: 0,
-                     c: y + firstPlane * outPlane, ldc: outPlane, threads: gemmThreads)
-                for plane in firstPlane..<firstPlane + mg { finish(plane: plane) }
+                let firstPlane = first * shape.outputChannels + group * mg
+                gemm(transA: false, transB: false, m: mg, n: width, k: rows, alpha: 1,
+                     a: w + group * mg * rows, lda: rows, b: b, ldb: width, beta: 0,
+                     c: staged ?? y + firstPlane * outPlane, ldc: staged == nil ? outPlane : width, threads: gemmThreads)
+                for image in 0..<images {
+                    let imagePlane = (first + image) * shape.outputChannels + group * mg
+                    if let staged {
+                        for m in 0..<mg {
+                            (y + (imagePlane + m) * outPlane).update(from: staged + m * width + image * outPlane,
+                                                                      count: outPlane)
+                        }
+                    }
+                    for plane in imagePlane..<imagePlane + mg { finish(plane: plane) }
+                }
             }
         }
         if tasks >= threads {
@@ -94,9 +128,9 @@ private struct ConvJob: @unchecked Sendable {
         }
     }
 
-    /// Writes the (channels·K) × P column matrix of one image group: row (c, t), column o holds
-    /// X[c, o·s − p + t·d] or 0 in the padding.
-    func im2col(_ src: UnsafePointer<Float>, channels: Int, into col: UnsafeMutablePointer<Float>) {
+    /// Writes the (channels·K) × P column matrix of one image group, rows `rowStride` floats apart: row (c, t),
+    /// column o holds X[c, o·s − p + t·d] or 0 in the padding.
+    func im2col(_ src: UnsafePointer<Float>, channels: Int, into col: UnsafeMutablePointer<Float>, rowStride: Int) {
         let (kd, kh, kw) = (g.kernel[0], g.kernel[1], g.kernel[2])
         let (od, oh, ow) = (g.output[0], g.output[1], g.output[2])
         let (id, ih, iw) = (g.input[0], g.input[1], g.input[2])
@@ -131,7 +165,7 @@ private struct ConvJob: @unchecked Sendable {
                                 (dst + validW.upperBound).update(repeating: 0, count: ow - validW.upperBound)
                             }
                         }
-                        row += outPlane
+                        row += rowStride
                     }
                 }
             }
