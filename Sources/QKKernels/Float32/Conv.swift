@@ -155,6 +155,13 @@ private struct ConvJob: @unchecked Sendable {
                                     continue
                                 }
                                 let line = plane + ((zd * g.strides[0] + offD) * ih + zh * g.strides[1] + offH) * iw + offW
+                                if ow < 32 {
+                                    // Short rows: plain loops beat memset/memcpy calls.
+                                    for zw in 0..<validW.lowerBound { dst[zw] = 0 }
+                                    for zw in validW { dst[zw] = line[zw * sw] }
+                                    for zw in validW.upperBound..<ow { dst[zw] = 0 }
+                                    continue
+                                }
                                 dst.update(repeating: 0, count: validW.lowerBound)
                                 if sw == 1 {
                                     (dst + validW.lowerBound).update(from: line + validW.lowerBound,
