@@ -131,22 +131,27 @@ private struct ConvJob: @unchecked Sendable {
     /// Writes the (channels·K) × P column matrix of one image group, rows `rowStride` floats apart: row (c, t),
     /// column o holds X[c, o·s − p + t·d] or 0 in the padding.
     func im2col(_ src: UnsafePointer<Float>, channels: Int, into col: UnsafeMutablePointer<Float>, rowStride: Int) {
+        // Geometry in locals: array reads inside the loops would cost bounds checks on every row.
         let (kd, kh, kw) = (g.kernel[0], g.kernel[1], g.kernel[2])
         let (od, oh, ow) = (g.output[0], g.output[1], g.output[2])
         let (id, ih, iw) = (g.input[0], g.input[1], g.input[2])
+        let (sd, sh, sw) = (g.strides[0], g.strides[1], g.strides[2])
+        let (dd, dh, dw) = (g.dilations[0], g.dilations[1], g.dilations[2])
+        let (pd, ph, pw) = (g.padsBegin[0], g.padsBegin[1], g.padsBegin[2])
+        let inPlane = self.inPlane
         var row = col
         for c in 0..<channels {
             let plane = src + c * inPlane
             for td in 0..<kd {
-                let offD = td * g.dilations[0] - g.padsBegin[0]
-                let validD = validOutputRange(count: od, stride: g.strides[0], offset: offD, size: id)
+                let offD = td * dd - pd
+                let validD = validOutputRange(count: od, stride: sd, offset: offD, size: id)
                 for th in 0..<kh {
-                    let offH = th * g.dilations[1] - g.padsBegin[1]
-                    let validH = validOutputRange(count: oh, stride: g.strides[1], offset: offH, size: ih)
+                    let offH = th * dh - ph
+                    let validH = validOutputRange(count: oh, stride: sh, offset: offH, size: ih)
                     for tw in 0..<kw {
-                        let offW = tw * g.dilations[2] - g.padsBegin[2]
-                        let validW = validOutputRange(count: ow, stride: g.strides[2], offset: offW, size: iw)
-                        let sw = g.strides[2]
+                        let offW = tw * dw - pw
+                        let validW = validOutputRange(count: ow, stride: sw, offset: offW, size: iw)
+                        let (left, right) = (validW.lowerBound, validW.upperBound)
                         for zd in 0..<od {
                             for zh in 0..<oh {
                                 let dst = row + (zd * oh + zh) * ow
@@ -154,22 +159,22 @@ private struct ConvJob: @unchecked Sendable {
                                     dst.update(repeating: 0, count: ow)
                                     continue
                                 }
-                                let line = plane + ((zd * g.strides[0] + offD) * ih + zh * g.strides[1] + offH) * iw + offW
+                                let line = plane + ((zd * sd + offD) * ih + zh * sh + offH) * iw + offW
                                 if ow < 32 {
                                     // Short rows: plain loops beat memset/memcpy calls.
-                                    for zw in 0..<validW.lowerBound { dst[zw] = 0 }
-                                    for zw in validW { dst[zw] = line[zw * sw] }
-                                    for zw in validW.upperBound..<ow { dst[zw] = 0 }
+                                    var zw = 0
+                                    while zw < left { dst[zw] = 0; zw += 1 }
+                                    while zw < right { dst[zw] = line[zw * sw]; zw += 1 }
+                                    while zw < ow { dst[zw] = 0; zw += 1 }
                                     continue
                                 }
-                                dst.update(repeating: 0, count: validW.lowerBound)
+                                dst.update(repeating: 0, count: left)
                                 if sw == 1 {
-                                    (dst + validW.lowerBound).update(from: line + validW.lowerBound,
-                                                                     count: validW.count)
+                                    (dst + left).update(from: line + left, count: right - left)
                                 } else {
-                                    for zw in validW { dst[zw] = line[zw * sw] }
+                                    for zw in left..<right { dst[zw] = line[zw * sw] }
                                 }
-                                (dst + validW.upperBound).update(repeating: 0, count: ow - validW.upperBound)
+                                (dst + right).update(repeating: 0, count: ow - right)
                             }
                         }
                         row += rowStride
