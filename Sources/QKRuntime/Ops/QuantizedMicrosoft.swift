@@ -49,7 +49,8 @@ extension OpTable {
             let a = try quantizedOperand(ctx, 0, "A"), b = try quantizedOperand(ctx, 3, "B")
             guard a.tensor.dtype == b.tensor.dtype else { throw ctx.invalid("A is \(a.tensor.dtype) but B is \(b.tensor.dtype)") }
             let output = try outputQuantization(ctx, 6, "C", fallback: a.tensor.dtype)
-            let (shape, values) = try broadcastMap(a.real, a.tensor.shape, b.real, b.tensor.shape, threads: ctx.threads, f)
+            let (shape, values) = try broadcastMap(a.real, a.tensor.shape, b.real, b.tensor.shape, threads: ctx.threads,
+                                                   RealBinaryOp(f: f))
             return [requantized(values, shape: shape, output)]
         }
     }
@@ -137,4 +138,10 @@ extension OpTable {
         },
         "QLinearSigmoid": quantizedUnary { _ in { Activation.sigmoid($0) } },
     ]
+}
+
+/// An fp32 binary function as a broadcastable element op.
+private struct RealBinaryOp: ElementBinaryOp {
+    let f: @Sendable (Float, Float) -> Float
+    func callAsFunction(_ a: Float, _ b: Float) -> Float { f(a, b) }
 }
