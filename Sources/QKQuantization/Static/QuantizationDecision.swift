@@ -22,6 +22,9 @@ public struct QuantizationDecision: Codable, Sendable, Equatable {
         case converted
     }
 
+    /// Start of the reason given to nodes whose op type the mode cannot quantize (summaries group them).
+    public static let noQuantizedFormPrefix = "no quantized form for "
+
     public init(node: String, opType: String, action: Action, reason: String) {
         self.node = node
         self.opType = opType
