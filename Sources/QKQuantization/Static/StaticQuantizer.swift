@@ -6,7 +6,8 @@ import QKTensor
 ///
 /// Steps: refuse quantized models and non-finite weights → fold BatchNormalization into Conv and drop dead
 /// nodes → calibrate every float tensor with the config's method → decide per node (``StaticPlan``: op table,
-/// include/exclude lists, outliers, Relu/Clip fusion, scale sharing) → write QDQ (``QDQWriter``).
+/// include/exclude lists, outliers, Relu/Clip fusion, scale sharing) → write QDQ (``QDQWriter``) and, for
+/// the QOperator format, convert the QDQ groups to integer operators (``QOperatorConverter``).
 /// The result has ir_version 10 and default-domain opset max(model's, 17) (21 for 16-bit types).
 public enum StaticQuantizer {
     /// Op types that mark a model as already quantized.
@@ -40,6 +41,9 @@ public enum StaticQuantizer {
         let opset = Swift.max(prepared.opsetVersion(for: "") ?? 17, sixteenBit ? 21 : 17)
         result.opsetImports = prepared.opsetImports.filter { $0.domain != "" && $0.domain != "ai.onnx" }
             + [OpsetImport(domain: "", version: opset)]
+        if config.format == .qoperator {
+            result = try QOperatorConverter.convert(result)
+        }
         return (result, plan.decisions)
     }
 
@@ -50,9 +54,6 @@ public enum StaticQuantizer {
         }
         for type in [config.weightType, config.activationType] where type.bits < 8 {
             throw StaticQuantizationError.unsupportedType("\(type) is not supported in static mode (use 8 or 16 bits)")
-        }
-        if config.format == .qoperator {
-            throw StaticQuantizationError.unsupportedType("the QOperator format is not available yet; use --format qdq")
         }
         if case .perBlock = config.weightGranularity {
             throw StaticQuantizationError.unsupportedType("per-block weights are not supported in static mode")
