@@ -54,6 +54,7 @@ struct QDQWriter {
 
     private mutating func rewriteInputs(of node: inout Node) throws {
         let role = staticOpRoles[node.opType]
+        let original = node.inputs
         for (position, input) in node.inputs.enumerated() where !input.isEmpty {
             if plan.activationParameters[input] != nil, plan.graph.initializers[input] == nil {
                 node.inputs[position] = try pair(for: input)
@@ -67,7 +68,7 @@ struct QDQWriter {
                     axis: config.perChannel ? try weightAxis(node, rank: value.rank) : nil)
                 node.inputs[position] = try constant(input, value, parameters, dtypeName: "weight")
                 if let b = bias, b < node.inputs.count, !node.inputs[b].isEmpty {
-                    node.inputs[b] = try quantizedBias(node.inputs[b], input: node.inputs[0], weight: parameters)
+                    node.inputs[b] = try quantizedBias(original[b], input: original[0], weight: parameters)
                         ?? node.inputs[b]
                 }
             }
