@@ -56,26 +56,20 @@ struct QuantizeCommand: ParsableCommand {
     var batchSize: Int = 64
 
     func run() throws {
-        do {
-            try ModelFile.requireDistinct(input: model, output: output)
-            try requireWritableDirectory(of: output)
-            let settings = try makeConfig()
-            let loaded = try ModelFile.load(model)
-            if let node = loaded.graph.nodes.first(where: { StaticQuantizer.quantizedOps.contains($0.opType) }) {
-                throw StaticQuantizationError.alreadyQuantized(node: node.displayName, opType: node.opType)
-            }
-            let data = try calibration.map { try DataSet.load(path: $0) }
-            let bar = ProgressLine(enabled: isatty(STDERR_FILENO) != 0)
-            let result = try Quantizer.quantize(loaded, config: settings, calibration: data, progress: bar.update)
-            bar.finish()
-            try ModelFile.save(result.model, to: output)
-            print(result.summary)
-            print("wrote \(output)")
-        } catch let error as ValidationError {
-            throw error
-        } catch {
-            throw ValidationError("\(error)")
+        try ModelFile.requireDistinct(input: model, output: output)
+        try requireWritableDirectory(of: output)
+        let settings = try makeConfig()
+        let loaded = try ModelFile.load(model)
+        if let node = loaded.graph.nodes.first(where: { StaticQuantizer.quantizedOps.contains($0.opType) }) {
+            throw StaticQuantizationError.alreadyQuantized(node: node.displayName, opType: node.opType)
         }
+        let data = try calibration.map { try DataSet.load(path: $0) }
+        let bar = ProgressLine(enabled: isatty(STDERR_FILENO) != 0)
+        let result = try Quantizer.quantize(loaded, config: settings, calibration: data, progress: bar.update)
+        bar.finish()
+        try ModelFile.save(result.model, to: output)
+        print(result.summary)
+        print("wrote \(output)")
     }
 
     /// The config file (if any) with the flags applied on top.
@@ -116,7 +110,7 @@ struct QuantizeCommand: ParsableCommand {
     }
 
     func parse<T>(_ text: String, _ flag: String, _ make: (String) -> T?) throws -> T {
-        guard let value = make(text) else { throw ValidationError("\(flag): unknown value '\(text)'") }
+        guard let value = make(text) else { throw QuantKitError.invalidArgument("\(flag): unknown value '\(text)'") }
         return value
     }
 
@@ -125,10 +119,10 @@ struct QuantizeCommand: ParsableCommand {
         let folder = directory.isEmpty ? "." : directory
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw ValidationError("\(path): output directory '\(folder)' does not exist")
+            throw QuantKitError.invalidArgument("\(path): output directory '\(folder)' does not exist")
         }
         guard FileManager.default.isWritableFile(atPath: folder) else {
-            throw ValidationError("\(path): output directory '\(folder)' is not writable")
+            throw QuantKitError.invalidArgument("\(path): output directory '\(folder)' is not writable")
         }
     }
 }
