@@ -27,7 +27,7 @@ let package = Package(
         .testTarget(name: "QKTensorTests", dependencies: ["QKTensor"], exclude: ["Resources"]),
         .testTarget(name: "QKGraphTests", dependencies: ["QKGraph"], exclude: ["Resources"]),
         .testTarget(name: "QKONNXTests", dependencies: ["QKONNX"], exclude: ["Resources"]),
-        .testTarget(name: "QKKernelsTests", dependencies: ["QKKernels"]),
+        .testTarget(name: "QKKernelsTests", dependencies: ["QKKernels", "QKTensor"]),
         .testTarget(name: "QKRuntimeTests", dependencies: ["QKRuntime"]),
         .testTarget(name: "QKQuantizationTests", dependencies: ["QKQuantization"], exclude: ["Resources"]),
         .testTarget(name: "QuantKitTests", dependencies: ["QuantKit"]),

@@ -32,7 +32,7 @@ public struct ConvShape: Sendable, Equatable {
 }
 
 /// The output positions o in 0..<count whose input position o·stride + offset lies in 0..<size.
-@inline(__always)
+@inlinable @inline(__always)
 func validOutputRange(count: Int, stride: Int, offset: Int, size: Int) -> Range<Int> {
     let low = offset >= 0 ? 0 : (-offset + stride - 1) / stride
     let high = size - offset <= 0 ? 0 : min(count, (size - offset + stride - 1) / stride)

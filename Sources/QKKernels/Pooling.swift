@@ -13,16 +13,21 @@ public enum Pooling {
     /// Max pooling. With `indices`, also returns the flat index into X (including the plane offset) of each
     /// maximum, row-major (`columnMajor` false) or with the spatial axes in column-major order; the first
     /// maximum in row-major window order wins.
+    @inlinable
     public static func max<T: Comparable & Numeric>(_ x: [T], planes: Int, geometry: WindowGeometry, indices: Bool = false,
                                           columnMajor: Bool = false, threads: Int = 1) -> (values: [T], indices: [Int64]?) {
         precondition(x.count == planes * geometry.inputSize, "maxPool input size")
-        let g = geometry.promotedTo3D
-        let outPlane = g.outputSize, inPlane = g.inputSize
+        let (ad, ah, aw) = geometry.axes3D
+        if !indices && ad.dilation == 1 && ah.dilation == 1 && aw.dilation == 1 {
+            return (maxUndilated(x, planes: planes, axes: (ad, ah, aw), threads: threads), nil)
+        }
+        let outPlane = geometry.outputSize, inPlane = geometry.inputSize
+        let (inH, inW) = (ah.input, aw.input)
         var values = [T](repeating: .zero, count: planes * outPlane)
         guard !values.isEmpty else { return ([], indices ? [] : nil) }
         var argmax = [Int64](repeating: -1, count: indices ? planes * outPlane : 0)
         // Column-major strides of the spatial axes (the promoted unit axes lead and never move the index).
-        let columnStrides = [1, g.input[0], g.input[0] * g.input[1]]
+        let columnStrides = (1, ad.input, ad.input * ah.input)
         x.withUnsafeBufferPointer { xb in
             values.withUnsafeMutableBufferPointer { vb in
                 argmax.withUnsafeMutableBufferPointer { ib in
@@ -30,14 +35,26 @@ public enum Pooling {
                     parallelChunks(planes, threads: threads) { range in
                         for plane in range {
                             let src = xp + plane * inPlane
-                            forEachWindow(g) { out, d, h, w in
+                            forEachWindow(ad, ah, aw) { out, d, h, w in
                                 // A window entirely in the padding keeps 0 and index −1.
                                 guard let fd = d.first, let fh = h.first, let fw = w.first else { return }
-                                var best = src[(fd * g.input[1] + fh) * g.input[2] + fw]
+                                var best = src[(fd * inH + fh) * inW + fw]
+                                guard let ip else {
+                                    // Branch-free when no index is needed (keeps the first of equal values;
+                                    // NaN after the first tap is skipped, as with the comparison below).
+                                    for pd in d.positions {
+                                        for ph in h.positions {
+                                            let line = src + (pd * inH + ph) * inW
+                                            for pw in w.positions { best = Swift.max(best, line[pw]) }
+                                        }
+                                    }
+                                    vp[plane * outPlane + out] = best
+                                    return
+                                }
                                 var bestAt = (fd, fh, fw)
                                 for pd in d.positions {
                                     for ph in h.positions {
-                                        let line = src + (pd * g.input[1] + ph) * g.input[2]
+                                        let line = src + (pd * inH + ph) * inW
                                         for pw in w.positions where line[pw] > best {
                                             best = line[pw]
                                             bestAt = (pd, ph, pw)
@@ -45,10 +62,10 @@ public enum Pooling {
                                     }
                                 }
                                 vp[plane * outPlane + out] = best
-                                if let ip {
+                                do {
                                     let offset = columnMajor
-                                        ? bestAt.0 * columnStrides[0] + bestAt.1 * columnStrides[1] + bestAt.2 * columnStrides[2]
-                                        : (bestAt.0 * g.input[1] + bestAt.1) * g.input[2] + bestAt.2
+                                        ? bestAt.0 * columnStrides.0 + bestAt.1 * columnStrides.1 + bestAt.2 * columnStrides.2
+                                        : (bestAt.0 * inH + bestAt.1) * inW + bestAt.2
                                     ip[plane * outPlane + out] = Int64(plane * inPlane + offset)
                                 }
                             }
@@ -60,14 +77,62 @@ public enum Pooling {
         return (values, indices ? argmax : nil)
     }
 
+    /// Max pooling without dilation or indices: the window bounds of each axis are computed once per call, so
+    /// the inner loops are plain contiguous scans (same result as the general path, including its NaN rule:
+    /// a NaN after a window's first tap is skipped).
+    @inlinable
+    static func maxUndilated<T: Comparable & Numeric>(_ x: [T], planes: Int, axes: (AxisWindow, AxisWindow, AxisWindow),
+                                                      threads: Int) -> [T] {
+        let (ad, ah, aw) = axes
+        func bounds(_ a: AxisWindow) -> [Range<Int>] {
+            (0..<a.output).map { o in
+                let start = o * a.stride - a.padBegin
+                return Swift.max(0, start)..<Swift.min(a.input, start + a.kernel)
+            }
+        }
+        let (dRanges, hRanges, wRanges) = (bounds(ad), bounds(ah), bounds(aw))
+        let inPlane = ad.input * ah.input * aw.input, outPlane = ad.output * ah.output * aw.output
+        var values = [T](repeating: .zero, count: planes * outPlane)
+        x.withUnsafeBufferPointer { xb in
+            values.withUnsafeMutableBufferPointer { vb in
+                let xp = xb.baseAddress!, vp = vb.baseAddress!
+                parallelChunks(planes, threads: threads) { range in
+                    for plane in range {
+                        let src = xp + plane * inPlane
+                        var out = vp + plane * outPlane
+                        for dr in dRanges {
+                            for hr in hRanges {
+                                for wr in wRanges {
+                                    // A window entirely in the padding keeps 0, as in the general path.
+                                    if !dr.isEmpty && !hr.isEmpty && !wr.isEmpty {
+                                        var best = src[(dr.lowerBound * ah.input + hr.lowerBound) * aw.input + wr.lowerBound]
+                                        for pd in dr {
+                                            for ph in hr {
+                                                let line = src + (pd * ah.input + ph) * aw.input
+                                                for pw in wr { best = Swift.max(best, line[pw]) }
+                                            }
+                                        }
+                                        out.pointee = best
+                                    }
+                                    out += 1
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return values
+    }
+
     /// Average pooling; see the type's formula for the divisor.
     public static func average(_ x: [Float], planes: Int, geometry: WindowGeometry, countIncludePad: Bool,
                                threads: Int = 1) -> [Float] {
-        reduce(x, planes: planes, geometry: geometry, threads: threads) { src, d, h, w, g in
+        reduce(x, planes: planes, geometry: geometry, threads: threads) { src, d, h, w, inH, inW in
             var sum: Float = 0
             for pd in d.positions {
                 for ph in h.positions {
-                    let line = src + (pd * g.input[1] + ph) * g.input[2]
+                    let line = src + (pd * inH + ph) * inW
                     for pw in w.positions { sum += line[pw] }
                 }
             }
@@ -79,11 +144,11 @@ public enum Pooling {
 
     /// Lp pooling: (Σ |x|^p)^(1/p) over the taps inside the input.
     public static func lp(_ x: [Float], planes: Int, geometry: WindowGeometry, p: Float, threads: Int = 1) -> [Float] {
-        reduce(x, planes: planes, geometry: geometry, threads: threads) { src, d, h, w, g in
+        reduce(x, planes: planes, geometry: geometry, threads: threads) { src, d, h, w, inH, inW in
             var sum: Float = 0
             for pd in d.positions {
                 for ph in h.positions {
-                    let line = src + (pd * g.input[1] + ph) * g.input[2]
+                    let line = src + (pd * inH + ph) * inW
                     for pw in w.positions { sum += Foundation.pow(Swift.abs(line[pw]), p) }
                 }
             }
@@ -92,11 +157,11 @@ public enum Pooling {
     }
 
     private static func reduce(_ x: [Float], planes: Int, geometry: WindowGeometry, threads: Int,
-                               _ body: (UnsafePointer<Float>, WindowAxis, WindowAxis, WindowAxis, WindowGeometry) -> Float)
+                               _ body: (UnsafePointer<Float>, WindowAxis, WindowAxis, WindowAxis, Int, Int) -> Float)
         -> [Float] {
         precondition(x.count == planes * geometry.inputSize, "pool input size")
-        let g = geometry.promotedTo3D
-        let outPlane = g.outputSize, inPlane = g.inputSize
+        let (ad, ah, aw) = geometry.axes3D
+        let outPlane = geometry.outputSize, inPlane = geometry.inputSize
         var y = [Float](repeating: 0, count: planes * outPlane)
         guard !y.isEmpty else { return y }
         x.withUnsafeBufferPointer { xb in
@@ -105,7 +170,9 @@ public enum Pooling {
                 parallelChunks(planes, threads: threads) { range in
                     for plane in range {
                         let src = xp + plane * inPlane
-                        forEachWindow(g) { out, d, h, w in yp[plane * outPlane + out] = body(src, d, h, w, g) }
+                        forEachWindow(ad, ah, aw) { out, d, h, w in
+                            yp[plane * outPlane + out] = body(src, d, h, w, ah.input, aw.input)
+                        }
                     }
                 }
             }
@@ -114,14 +181,16 @@ public enum Pooling {
     }
 
     /// Calls `body(outputIndex, d, h, w)` for each output position of the 3-D geometry, in row-major order.
-    private static func forEachWindow(_ g: WindowGeometry, _ body: (Int, WindowAxis, WindowAxis, WindowAxis) -> Void) {
+    @inlinable @inline(__always)
+    static func forEachWindow(_ ad: AxisWindow, _ ah: AxisWindow, _ aw: AxisWindow,
+                                      _ body: (Int, WindowAxis, WindowAxis, WindowAxis) -> Void) {
         var out = 0
-        for od in 0..<g.output[0] {
-            let d = WindowAxis(g, axis: 0, output: od)
-            for oh in 0..<g.output[1] {
-                let h = WindowAxis(g, axis: 1, output: oh)
-                for ow in 0..<g.output[2] {
-                    body(out, d, h, WindowAxis(g, axis: 2, output: ow))
+        for od in 0..<ad.output {
+            let d = WindowAxis(ad, output: od)
+            for oh in 0..<ah.output {
+                let h = WindowAxis(ah, output: oh)
+                for ow in 0..<aw.output {
+                    body(out, d, h, WindowAxis(aw, output: ow))
                     out += 1
                 }
             }
@@ -130,24 +199,26 @@ public enum Pooling {
 }
 
 /// One window along one axis: the input positions start + t·dilation of the taps t inside the input.
+@usableFromInline
 struct WindowAxis {
     /// Input positions of the taps inside the input, in tap order.
-    let positions: StrideTo<Int>
+    @usableFromInline let positions: StrideTo<Int>
     /// Number of taps inside the input.
-    let count: Int
+    @usableFromInline let count: Int
     /// Taps inside the explicitly padded input (−p_begin ..< in + p_end).
-    let paddedCount: Int
+    @usableFromInline let paddedCount: Int
 
-    init(_ g: WindowGeometry, axis: Int, output: Int) {
-        let start = output * g.strides[axis] - g.padsBegin[axis], dilation = g.dilations[axis]
-        let valid = validOutputRange(count: g.kernel[axis], stride: dilation, offset: start, size: g.input[axis])
+    @inlinable @inline(__always)
+    init(_ a: AxisWindow, output: Int) {
+        let start = output * a.stride - a.padBegin, dilation = a.dilation
+        let valid = validOutputRange(count: a.kernel, stride: dilation, offset: start, size: a.input)
         positions = stride(from: start + valid.lowerBound * dilation, to: start + valid.upperBound * dilation,
                            by: dilation)
         count = valid.count
-        paddedCount = validOutputRange(count: g.kernel[axis], stride: dilation, offset: start + g.padsBegin[axis],
-                                       size: g.input[axis] + g.padsBegin[axis] + g.padsEnd[axis]).count
+        paddedCount = validOutputRange(count: a.kernel, stride: dilation, offset: start + a.padBegin,
+                                       size: a.input + a.padBegin + a.padEnd).count
     }
 
     /// The first position inside the input, nil when the window lies entirely in the padding.
-    var first: Int? { count > 0 ? positions.first(where: { _ in true }) : nil }
+    @inlinable var first: Int? { count > 0 ? positions.first(where: { _ in true }) : nil }
 }

@@ -129,3 +129,28 @@ public struct WindowGeometry: Sendable, Equatable {
                               output: ones + output)
     }
 }
+
+/// One spatial axis of a window as plain integers (no arrays, so hot loops copy it without reference counting).
+@usableFromInline
+struct AxisWindow {
+    @usableFromInline let input: Int
+    @usableFromInline let output: Int
+    @usableFromInline let kernel: Int
+    @usableFromInline let stride: Int
+    @usableFromInline let dilation: Int
+    @usableFromInline let padBegin: Int
+    @usableFromInline let padEnd: Int
+}
+
+extension WindowGeometry {
+    /// The three axes of the geometry promoted to 3-D (leading unit axes for 1-D and 2-D).
+    @usableFromInline
+    var axes3D: (d: AxisWindow, h: AxisWindow, w: AxisWindow) {
+        let g = promotedTo3D
+        let axes = (0..<3).map {
+            AxisWindow(input: g.input[$0], output: g.output[$0], kernel: g.kernel[$0], stride: g.strides[$0],
+                       dilation: g.dilations[$0], padBegin: g.padsBegin[$0], padEnd: g.padsEnd[$0])
+        }
+        return (axes[0], axes[1], axes[2])
+    }
+}

@@ -48,9 +48,10 @@ public final class Interpreter: @unchecked Sendable {
     /// Runs the model on `feeds` (one tensor per runtime input, by name) and returns the graph outputs,
     /// or the values named in `outputNames` when given (any intermediate value may be requested).
     /// `observe` is called with every value a node produces, in execution order (used by calibration and
-    /// per-layer comparison).
+    /// per-layer comparison); `profile` with each node and the seconds its kernel took.
     public func run(_ feeds: [String: Tensor], outputNames: [String]? = nil,
-                    observe: ((_ name: String, _ value: Tensor) -> Void)? = nil) throws -> [String: Tensor] {
+                    observe: ((_ name: String, _ value: Tensor) -> Void)? = nil,
+                    profile: ((_ node: Node, _ seconds: Double) -> Void)? = nil) throws -> [String: Tensor] {
         let graph = model.graph
         let wanted = outputNames ?? graph.outputs.map(\.name)
         try validate(feeds)
@@ -67,7 +68,9 @@ public final class Interpreter: @unchecked Sendable {
                 }
                 return value
             }
+            let start = profile == nil ? 0 : DispatchTime.now().uptimeNanoseconds
             let outputs = try execute(step, inputs: inputs)
+            if let profile { profile(step.node, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
             for (name, tensor) in zip(step.node.outputs, outputs) where !name.isEmpty {
                 values[name] = tensor
                 observe?(name, tensor)

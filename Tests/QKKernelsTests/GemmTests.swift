@@ -78,6 +78,23 @@ import Testing
         }
     }
 
+    /// Matrix-vector products (m = 1) for every transpose, large enough to run on 2 threads.
+    @Test(arguments: 0..<4)
+    func rowVectorMatchesReference(variant: Int) {
+        var rng = SeededGenerator(seed: UInt64(variant) &+ 4242)
+        let transA = variant & 1 == 1, transB = variant & 2 == 2
+        let n = 700, k = 513, lda = transA ? 3 : k
+        let a = rng.floats(transA ? k * lda : k), b = rng.floats(k * n), c = rng.floats(n)
+        var expected = c
+        gemmReference(transA: transA, transB: transB, m: 1, n: n, k: k, alpha: 0.5, a: a, lda: lda, b: b,
+                      ldb: transB ? k : n, beta: 2, c: &expected, ldc: n)
+        for threads in [1, 2] {
+            let got = Self.run(.best, transA: transA, transB: transB, m: 1, n: n, k: k, alpha: 0.5, a: a, lda: lda, b: b,
+                               ldb: transB ? k : n, beta: 2, c: c, ldc: n, threads: threads)
+            #expect(maxRelativeError(got, expected) < 1e-4, "transA \(transA) transB \(transB) threads \(threads)")
+        }
+    }
+
     @Test func detectsTheGenericKernelAlways() {
         #expect(GemmMicroKernel.available.last?.name == "generic")
         #expect(GemmMicroKernel.best.name == GemmMicroKernel.available[0].name)

@@ -1,3 +1,4 @@
+import QKTensor
 import Foundation
 import Testing
 @testable import QKQuantization

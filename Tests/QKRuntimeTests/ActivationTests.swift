@@ -12,6 +12,8 @@ import Testing
 
     @Test func reluFamily() throws {
         #expect(try apply("Relu") == [0, 0, 0, 0.5, 3])
+        // np.maximum(np.nan, 0) is nan
+        #expect(try KernelHarness.one("Relu", [Tensor(shape: [1], values: [Float.nan])]).values(as: Float.self)?[0].isNaN == true)
         #expect(try KernelHarness.one("Relu", [Tensor(shape: [2], values: [Int32(-4), 4])]).values(as: Int32.self) == [0, 4])
         // np.where(x < 0, 0.1 * x, x)
         #expect(KernelHarness.close(try apply("LeakyRelu", ["alpha": .float(0.1)]), [-0.2, -0.05, 0, 0.5, 3]))
@@ -121,5 +123,17 @@ import Testing
         let b = Tensor(shape: [2], values: [BFloat16(Float(-1)), BFloat16(Float(2))])
         // Celu(alpha=1) of -1 = exp(-1) - 1 = -0.63212 → bfloat16 -0.6328125
         #expect(try KernelHarness.one("Celu", [b]).values(as: BFloat16.self) == [BFloat16(Float(-0.63212055)), BFloat16(Float(2))])
+    }
+}
+
+@Suite struct ActivationEmptyTensorTests {
+    @Test func emptyInputsGiveEmptyOutputs() throws {
+        let empty = Tensor(zeros: .float32, shape: [0, 3])
+        #expect(try KernelHarness.one("Softmax", [empty]).shape == [0, 3])
+        #expect(try KernelHarness.one("Softmax", [Tensor(zeros: .float32, shape: [2, 0])]).shape == [2, 0])
+        #expect(try KernelHarness.one("Relu", [empty]).shape == [0, 3])
+        #expect(try KernelHarness.one("Add", [empty, Tensor(scalar: Float(1))]).shape == [0, 3])
+        #expect(try KernelHarness.one("Expand", [Tensor(scalar: Float(1)), Tensor(shape: [2], values: [Int64(0), 4])]).shape == [0, 4])
+        #expect(try KernelHarness.one("Where", [Tensor(zeros: .bool, shape: [0]), Tensor(scalar: Float(1)), Tensor(scalar: Float(2))]).shape == [0])
     }
 }

@@ -27,17 +27,16 @@ enum KernelHarness {
     }
 }
 
-/// A seeded SplitMix64 generator so random tests are deterministic.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+/// A closure as an ``ElementBinaryOp``, for tests.
+private struct Op<A, B, R>: ElementBinaryOp {
+    let f: (A, B) -> R
+    init(_ f: @escaping (A, B) -> R) { self.f = f }
+    func callAsFunction(_ a: A, _ b: B) -> R { f(a, b) }
 }
+
+private let add = Op<Int64, Int64, Int64>(+)
+private let mul = Op<Int64, Int64, Int64>(*)
+private let sub = Op<Int64, Int64, Int64>(-)
 
 @Suite struct BroadcastTests {
     @Test func shapesFollowNumpy() throws {
@@ -54,25 +53,25 @@ private struct SplitMix64: RandomNumberGenerator {
     @Test func mapCoversEveryLayoutCase() throws {
         // np.arange(6).reshape(2, 3) + np.array([10, 20, 30]) (trailing vector)
         let a = (0..<6).map(Int64.init)
-        #expect(try broadcastMap(a, [2, 3], [10, 20, 30], [3], threads: 1, +).values == [10, 21, 32, 13, 24, 35])
+        #expect(try broadcastMap(a, [2, 3], [10, 20, 30], [3], threads: 1, add).values == [10, 21, 32, 13, 24, 35])
         // ... + np.array([[100], [200]]) (column)
-        #expect(try broadcastMap(a, [2, 3], [100, 200], [2, 1], threads: 1, +).values == [100, 101, 102, 203, 204, 205])
+        #expect(try broadcastMap(a, [2, 3], [100, 200], [2, 1], threads: 1, add).values == [100, 101, 102, 203, 204, 205])
         // np.array([[1], [2]]) * np.array([1, 10, 100]) (outer product, both broadcast)
-        #expect(try broadcastMap([1, 2] as [Int64], [2, 1], [1, 10, 100], [3], threads: 1, *).values
+        #expect(try broadcastMap([1, 2] as [Int64], [2, 1], [1, 10, 100], [3], threads: 1, mul).values
                 == [1, 10, 100, 2, 20, 200])
         // scalar on either side, and a rank-0 result
-        #expect(try broadcastMap([5] as [Int64], [], a, [2, 3], threads: 1, -).values == [5, 4, 3, 2, 1, 0])
-        let scalar = try broadcastMap([2] as [Int64], [], [3] as [Int64], [1], threads: 1, *)
+        #expect(try broadcastMap([5] as [Int64], [], a, [2, 3], threads: 1, sub).values == [5, 4, 3, 2, 1, 0])
+        let scalar = try broadcastMap([2] as [Int64], [], [3] as [Int64], [1], threads: 1, mul)
         #expect(scalar.shape == [1] && scalar.values == [6])
         // a middle axis broadcast: (2, 1, 2) + (1, 3, 1)
-        let mid = try broadcastMap([0, 1, 2, 3] as [Int64], [2, 1, 2], [0, 10, 20] as [Int64], [1, 3, 1], threads: 1, +)
+        let mid = try broadcastMap([0, 1, 2, 3] as [Int64], [2, 1, 2], [0, 10, 20] as [Int64], [1, 3, 1], threads: 1, add)
         #expect(mid.shape == [2, 3, 2] && mid.values == [0, 1, 10, 11, 20, 21, 2, 3, 12, 13, 22, 23])
-        let empty = try broadcastMap([Int64](), [0, 3], [1, 2, 3], [3], threads: 1, +)
+        let empty = try broadcastMap([Int64](), [0, 3], [1, 2, 3], [3], threads: 1, add)
         #expect(empty.shape == [0, 3] && empty.values.isEmpty)
     }
 
     @Test func parallelMapMatchesSerialOnRandomShapes() throws {
-        var rng = SplitMix64(state: 42)
+        var rng = SplitMix64(seed: 42)
         for _ in 0..<20 {
             let rank = Int.random(in: 1...4, using: &rng)
             let out = (0..<rank).map { _ in Int.random(in: 1...16, using: &rng) }
@@ -80,7 +79,7 @@ private struct SplitMix64: RandomNumberGenerator {
             let bShape = Array(out.map { Bool.random(using: &rng) ? 1 : $0 }.dropFirst(Int.random(in: 0..<rank, using: &rng)))
             let a = (0..<aShape.reduce(1, *)).map { _ in Int32.random(in: -100...100, using: &rng) }
             let b = (0..<bShape.reduce(1, *)).map { _ in Int32.random(in: -100...100, using: &rng) }
-            let parallel = try broadcastMap(a, aShape, b, bShape, threads: 4) { $0 &* 3 &+ $1 }
+            let parallel = try broadcastMap(a, aShape, b, bShape, threads: 4, Op<Int32, Int32, Int32> { $0 &* 3 &+ $1 })
             // Reference: explicit index arithmetic over the broadcast shape.
             let shape = try broadcastShape(aShape, bShape)
             let strides = Tensor.strides(for: shape)
@@ -93,6 +92,9 @@ private struct SplitMix64: RandomNumberGenerator {
             }
             let expected = (0..<shape.reduce(1, *)).map { a[offset($0, aShape)] &* 3 &+ b[offset($0, bShape)] }
             #expect(parallel.shape == shape && parallel.values == expected)
+            // Materialising each operand (byte copies) agrees with the same index arithmetic.
+            #expect(broadcastValues(a, from: aShape, to: shape) == (0..<expected.count).map { a[offset($0, aShape)] })
+            #expect(broadcastValues(b, from: bShape, to: shape) == (0..<expected.count).map { b[offset($0, bShape)] })
         }
     }
 
@@ -103,6 +105,12 @@ private struct SplitMix64: RandomNumberGenerator {
         #expect(y.values(as: Float.self) == (0..<n).map { Float($0) + 1 })
         let bias = try KernelHarness.one("Mul", [x.reshaped([1000, 100]), Tensor(shape: [100], values: [Float](repeating: 2, count: 100))], threads: 4)
         #expect(bias.values(as: Float.self) == (0..<n).map { Float($0) * 2 })
+        let centred = try KernelHarness.one("Sub", [x, Tensor(scalar: Float(n / 2))], threads: 4)
+        #expect(try KernelHarness.one("Relu", [centred], threads: 4).values(as: Float.self)
+                == (0..<n).map { Float(max(0, $0 - n / 2)) })
+        // Row-parallel softmax agrees with the single-threaded run exactly.
+        let rows = try centred.reshaped([1000, 100])
+        #expect(try KernelHarness.one("Softmax", [rows], threads: 4) == KernelHarness.one("Softmax", [rows], threads: 1))
     }
 
     @Test func incompatibleShapesNameTheNode() {

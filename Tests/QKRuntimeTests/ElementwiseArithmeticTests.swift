@@ -71,6 +71,10 @@ import Testing
         // int base, float exponent → int32 (truncated): 3^1.5 = 5.196 → 5, 4^0.5 = 2
         let r = try KernelHarness.one("Pow", [Tensor(shape: [2], values: [Int32(3), 4]), Tensor(shape: [2], values: [Float(1.5), 0.5])])
         #expect(r.values(as: Int32.self) == [5, 2])
+        // float16 base, float32 exponent: computed in float32, so 1.1 is not first rounded to float16
+        // np.float16(np.float32(100) ** np.float32(1.1)) = 158.5 (158.25 with a float16 exponent)
+        let h = try KernelHarness.one("Pow", [Tensor(shape: [1], values: [Float16(100)]), Tensor(shape: [1], values: [Float(1.1)])])
+        #expect(h.values(as: Float16.self) == [158.5])
         // exact integer powers: 3^20 = 3486784401 exceeds Int32 but fits Int64
         let s = try KernelHarness.one("Pow", [Tensor(shape: [3], values: [Int64(3), -2, 5]), Tensor(shape: [3], values: [Int64(20), 3, -1])])
         #expect(s.values(as: Int64.self) == [3_486_784_401, -8, 0])

@@ -57,3 +57,16 @@ import QKTensor
         #expect(d == Tensor(shape: [2, 2], values: [1.0, 3.0, 2.0, 4.0]))
     }
 }
+
+@Suite struct CenterCropPadTests {
+    /// Rows [0..4] cropped to 2 keep rows 1, 2 (offset (5 − 2) / 2 = 1); columns [0, 1] padded to 5 get one zero
+    /// before and two after (offset (2 − 5) / 2 = −1).
+    @Test func cropsAndPadsAroundTheCentre() throws {
+        let x = Tensor(shape: [5, 2], values: (1...10).map { Float($0) })
+        let y = try runMovementOp("CenterCropPad", [x, int64s([2, 5])], opset: 18)[0]
+        #expect(y == Tensor(shape: [2, 5], values: [Float(0), 3, 4, 0, 0, 0, 5, 6, 0, 0]))
+        let axes = try runMovementOp("CenterCropPad", [x, int64s([4])], attributes: ["axes": .ints([-2])], opset: 18)[0]
+        #expect(axes.shape == [4, 2])
+        #expect(axes.floatValues == [1, 2, 3, 4, 5, 6, 7, 8])
+    }
+}

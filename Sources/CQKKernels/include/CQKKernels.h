@@ -32,4 +32,9 @@ void qk_sgemm_micro_avx2_6x16(long kc, const float *a, const float *b, float *c,
                               long mr, long nr, float alpha);
 void qk_sgemm_micro_generic_4x16(long kc, const float *a, const float *b, float *c, long ldc,
                                  long mr, long nr, float alpha);
+
+/// y[i·incy] += alpha · x[i·incx] for i < n (x and y must not overlap); the unit-stride case vectorizes.
+void qk_saxpy(long n, float alpha, const float *x, long incx, float *y, long incy);
+/// Σ x[i·incx] · y[i·incy] for i < n, summed in an unspecified order (the unit-stride case vectorizes).
+float qk_sdot(long n, const float *x, long incx, const float *y, long incy);
 #endif

@@ -16,14 +16,8 @@ extension ShapeInference {
         },
     ]
 
-    /// ONNX `TensorProto.DataType` codes of the dtypes QuantKit holds.
-    static let elementTypes: [Int: DType] = [
-        1: .float32, 2: .uint8, 3: .int8, 4: .uint16, 5: .int16, 6: .int32, 7: .int64,
-        9: .bool, 10: .float16, 11: .float64, 16: .bfloat16,
-    ]
-
     /// The dtype of an ONNX element type code; nil for types QuantKit does not hold (string, float8, …).
-    static func stashType(_ code: Int) -> DType? { elementTypes[code] }
+    static func stashType(_ code: Int) -> DType? { DType(onnxCode: code) }
 
     /// `int64[rank]`, or `int64[end − start]` with `start`/`end` (opset 15); data = the selected dimensions.
     static let shapeOf: ShapeRule = { context in

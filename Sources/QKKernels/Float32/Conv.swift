@@ -1,3 +1,5 @@
+import CQKKernels
+
 /// Grouped N-D convolution (1-D, 2-D or 3-D), ONNX Conv semantics, with an optional fused epilogue:
 ///
 ///     Y[n, m, o] = f( Σ_{c ∈ group(m)} Σ_t W[m, c, t] · X[n, c, o·s − p + t·d] + B[m] + S[n, m, o] )
@@ -17,16 +19,28 @@ public func conv(_ shape: ConvShape, input: [Float], weights: [Float], bias: [Fl
         guard shape.outputCount > 0 else { return }
         input.withUnsafeBufferPointer { x in
             weights.withUnsafeBufferPointer { w in
-                let job = ConvJob(shape: shape, g: g, x: x.baseAddress!, w: w.baseAddress!, y: y.baseAddress!)
-                if shape.groups == shape.inputChannels && shape.groups == shape.outputChannels {
-                    job.depthwise(threads: threads)
-                } else {
-                    job.im2colGemm(threads: threads)
+                sum.withOptionalBuffer { s in
+                    let epilogue = ConvEpilogue(bias: bias, sum: s, activation: activation)
+                    let job = ConvJob(shape: shape, g: g, x: x.baseAddress!, w: w.baseAddress!, y: y.baseAddress!,
+                                      epilogue: epilogue)
+                    if shape.groups == shape.inputChannels && shape.groups == shape.outputChannels {
+                        job.depthwise(threads: threads)
+                    } else {
+                        job.im2colGemm(threads: threads)
+                    }
                 }
-                job.finish(bias: bias, sum: sum, activation: activation, threads: threads)
             }
         }
     }
+}
+
+/// Bias, sum and activation applied to each output plane right after it is computed (while in cache).
+private struct ConvEpilogue: @unchecked Sendable {
+    let bias: [Float]?
+    let sum: UnsafePointer<Float>?
+    let activation: Activation
+
+    var isIdentity: Bool { bias == nil && sum == nil && activation == .identity }
 }
 
 /// Pointers and sizes for one conv call (3-D promoted geometry).
@@ -36,6 +50,7 @@ private struct ConvJob: @unchecked Sendable {
     let x: UnsafePointer<Float>
     let w: UnsafePointer<Float>
     let y: UnsafeMutablePointer<Float>
+    let epilogue: ConvEpilogue
 
     var inPlane: Int { g.inputSize }
     var outPlane: Int { g.outputSize }
@@ -46,28 +61,64 @@ private struct ConvJob: @unchecked Sendable {
             && g.padsEnd.allSatisfy { $0 == 0 }
     }
 
+    /// Columns one GEMM should cover at least: images with smaller output planes are batched side by side so
+    /// the GEMM is wide enough to run at full speed.
+    static let minimumGemmColumns = 512
+
     func im2colGemm(threads: Int) {
         let cg = shape.inputChannelsPerGroup, mg = shape.outputChannelsPerGroup
         let rows = cg * g.kernelSize
-        let tasks = shape.batch * shape.groups
         let pointwise = isPointwise
-        // One task = one (image, group) GEMM: Y[n, group] (mg×P) = W[group] (mg×rows) · col (rows×P).
+        let imagesPerTask = Swift.min(shape.batch, Swift.max(1, ConvJob.minimumGemmColumns / Swift.max(1, outPlane)))
+        let blocks = (shape.batch + imagesPerTask - 1) / imagesPerTask
+        let tasks = blocks * shape.groups
+        // One task = one (block of images, group) GEMM:
+        // Y[block, group] (mg × images·P) = W[group] (mg × rows) · col (rows × images·P).
         let runTasks = { (range: Range<Int>, gemmThreads: Int) in
-            let col = pointwise ? nil : UnsafeMutablePointer<Float>.allocate(capacity: rows * outPlane)
-            defer { col?.deallocate() }
+            let direct = pointwise && imagesPerTask == 1
+            let columns = imagesPerTask * outPlane
+            let col = direct ? nil : UnsafeMutablePointer<Float>.allocate(capacity: rows * columns)
+            let staged = imagesPerTask == 1 ? nil : UnsafeMutablePointer<Float>.allocate(capacity: mg * columns)
+            defer {
+                col?.deallocate()
+                staged?.deallocate()
+            }
             for task in range {
-                let n = task / shape.groups, group = task % shape.groups
-                let src = x + (n * shape.inputChannels + group * cg) * inPlane
+                let block = task / shape.groups, group = task % shape.groups
+                let first = block * imagesPerTask, images = Swift.min(imagesPerTask, shape.batch - first)
+                let width = images * outPlane
+                func source(_ image: Int) -> UnsafePointer<Float> {
+                    x + ((first + image) * shape.inputChannels + group * cg) * inPlane
+                }
                 let b: UnsafePointer<Float>
                 if let col {
-                    im2col(src, channels: cg, into: col)
+                    for image in 0..<images {
+                        if pointwise {
+                            for r in 0..<rows {
+                                (col + r * width + image * outPlane).update(from: source(image) + r * inPlane, count: outPlane)
+                            }
+                        } else {
+                            im2col(source(image), channels: cg, into: col + image * outPlane, rowStride: width)
+                        }
+                    }
                     b = UnsafePointer(col)
                 } else {
-                    b = src
+                    b = source(0)
                 }
-                gemm(transA: false, transB: false, m: mg, n: outPlane, k: rows, alpha: 1,
-                     a: w + group * mg * rows, lda: rows, b: b, ldb: outPlane, beta: 0,
-                     c: y + (n * shape.outputChannels + group * mg) * outPlane, ldc: outPlane, threads: gemmThreads)
+                let firstPlane = first * shape.outputChannels + group * mg
+                gemm(transA: false, transB: false, m: mg, n: width, k: rows, alpha: 1,
+                     a: w + group * mg * rows, lda: rows, b: b, ldb: width, beta: 0,
+                     c: staged ?? y + firstPlane * outPlane, ldc: staged == nil ? outPlane : width, threads: gemmThreads)
+                for image in 0..<images {
+                    let imagePlane = (first + image) * shape.outputChannels + group * mg
+                    if let staged {
+                        for m in 0..<mg {
+                            (y + (imagePlane + m) * outPlane).update(from: staged + m * width + image * outPlane,
+                                                                      count: outPlane)
+                        }
+                    }
+                    for plane in imagePlane..<imagePlane + mg { finish(plane: plane) }
+                }
             }
         }
         if tasks >= threads {
@@ -77,25 +128,30 @@ private struct ConvJob: @unchecked Sendable {
         }
     }
 
-    /// Writes the (channels·K) × P column matrix of one image group: row (c, t), column o holds
-    /// X[c, o·s − p + t·d] or 0 in the padding.
-    func im2col(_ src: UnsafePointer<Float>, channels: Int, into col: UnsafeMutablePointer<Float>) {
+    /// Writes the (channels·K) × P column matrix of one image group, rows `rowStride` floats apart: row (c, t),
+    /// column o holds X[c, o·s − p + t·d] or 0 in the padding.
+    func im2col(_ src: UnsafePointer<Float>, channels: Int, into col: UnsafeMutablePointer<Float>, rowStride: Int) {
+        // Geometry in locals: array reads inside the loops would cost bounds checks on every row.
         let (kd, kh, kw) = (g.kernel[0], g.kernel[1], g.kernel[2])
         let (od, oh, ow) = (g.output[0], g.output[1], g.output[2])
         let (id, ih, iw) = (g.input[0], g.input[1], g.input[2])
+        let (sd, sh, sw) = (g.strides[0], g.strides[1], g.strides[2])
+        let (dd, dh, dw) = (g.dilations[0], g.dilations[1], g.dilations[2])
+        let (pd, ph, pw) = (g.padsBegin[0], g.padsBegin[1], g.padsBegin[2])
+        let inPlane = self.inPlane
         var row = col
         for c in 0..<channels {
             let plane = src + c * inPlane
             for td in 0..<kd {
-                let offD = td * g.dilations[0] - g.padsBegin[0]
-                let validD = validOutputRange(count: od, stride: g.strides[0], offset: offD, size: id)
+                let offD = td * dd - pd
+                let validD = validOutputRange(count: od, stride: sd, offset: offD, size: id)
                 for th in 0..<kh {
-                    let offH = th * g.dilations[1] - g.padsBegin[1]
-                    let validH = validOutputRange(count: oh, stride: g.strides[1], offset: offH, size: ih)
+                    let offH = th * dh - ph
+                    let validH = validOutputRange(count: oh, stride: sh, offset: offH, size: ih)
                     for tw in 0..<kw {
-                        let offW = tw * g.dilations[2] - g.padsBegin[2]
-                        let validW = validOutputRange(count: ow, stride: g.strides[2], offset: offW, size: iw)
-                        let sw = g.strides[2]
+                        let offW = tw * dw - pw
+                        let validW = validOutputRange(count: ow, stride: sw, offset: offW, size: iw)
+                        let (left, right) = (validW.lowerBound, validW.upperBound)
                         for zd in 0..<od {
                             for zh in 0..<oh {
                                 let dst = row + (zd * oh + zh) * ow
@@ -103,18 +159,25 @@ private struct ConvJob: @unchecked Sendable {
                                     dst.update(repeating: 0, count: ow)
                                     continue
                                 }
-                                let line = plane + ((zd * g.strides[0] + offD) * ih + zh * g.strides[1] + offH) * iw + offW
-                                dst.update(repeating: 0, count: validW.lowerBound)
-                                if sw == 1 {
-                                    (dst + validW.lowerBound).update(from: line + validW.lowerBound,
-                                                                     count: validW.count)
-                                } else {
-                                    for zw in validW { dst[zw] = line[zw * sw] }
+                                let line = plane + ((zd * sd + offD) * ih + zh * sh + offH) * iw + offW
+                                if ow < 32 {
+                                    // Short rows: plain loops beat memset/memcpy calls.
+                                    var zw = 0
+                                    while zw < left { dst[zw] = 0; zw += 1 }
+                                    while zw < right { dst[zw] = line[zw * sw]; zw += 1 }
+                                    while zw < ow { dst[zw] = 0; zw += 1 }
+                                    continue
                                 }
-                                (dst + validW.upperBound).update(repeating: 0, count: ow - validW.upperBound)
+                                dst.update(repeating: 0, count: left)
+                                if sw == 1 {
+                                    (dst + left).update(from: line + left, count: right - left)
+                                } else {
+                                    for zw in left..<right { dst[zw] = line[zw * sw] }
+                                }
+                                (dst + right).update(repeating: 0, count: ow - right)
                             }
                         }
-                        row += outPlane
+                        row += rowStride
                     }
                 }
             }
@@ -141,6 +204,7 @@ private struct ConvJob: @unchecked Sendable {
                         }
                     }
                 }
+                finish(plane: planeIndex)
             }
         }
     }
@@ -153,34 +217,25 @@ private struct ConvJob: @unchecked Sendable {
         let offH = th * g.dilations[1] - g.padsBegin[1]
         let offW = tw * g.dilations[2] - g.padsBegin[2]
         let (sd, sh, sw) = (g.strides[0], g.strides[1], g.strides[2])
+        let (inH, inW, outH, outW) = (g.input[1], g.input[2], g.output[1], g.output[2])
         let validD = validOutputRange(count: g.output[0], stride: sd, offset: offD, size: g.input[0])
-        let validH = validOutputRange(count: g.output[1], stride: sh, offset: offH, size: g.input[1])
-        let validW = validOutputRange(count: g.output[2], stride: sw, offset: offW, size: g.input[2])
+        let validH = validOutputRange(count: outH, stride: sh, offset: offH, size: inH)
+        let validW = validOutputRange(count: outW, stride: sw, offset: offW, size: inW)
+        guard !validW.isEmpty else { return }
         for zd in validD {
             for zh in validH {
-                let out = dst + (zd * g.output[1] + zh) * g.output[2]
-                let line = src + ((zd * sd + offD) * g.input[1] + zh * sh + offH) * g.input[2] + offW
-                if sw == 1 {
-                    for zw in validW { out[zw] += weight * line[zw] }
-                } else {
-                    for zw in validW { out[zw] += weight * line[zw * sw] }
-                }
+                let out = dst + (zd * outH + zh) * outW + validW.lowerBound
+                let line = src + ((zd * sd + offD) * inH + zh * sh + offH) * inW + offW + validW.lowerBound * sw
+                qk_saxpy(validW.count, weight, line, sw, out, 1)
             }
         }
     }
 
-    /// Bias, sum and activation on every output plane.
-    func finish(bias: [Float]?, sum: [Float]?, activation: Activation, threads: Int) {
-        guard bias != nil || sum != nil || activation != .identity else { return }
-        let planes = shape.batch * shape.outputChannels
-        sum.withOptionalBuffer { s in
-            parallelChunks(planes, threads: threads) { range in
-                for plane in range {
-                    finishPlane(y + plane * outPlane, count: outPlane, bias: bias?[plane % shape.outputChannels],
-                                sum: s.map { $0 + plane * outPlane }, activation: activation)
-                }
-            }
-        }
+    /// Bias, sum and activation on output plane `plane` (= n · M + m).
+    func finish(plane: Int) {
+        guard !epilogue.isIdentity else { return }
+        finishPlane(y + plane * outPlane, count: outPlane, bias: epilogue.bias?[plane % shape.outputChannels],
+                    sum: epilogue.sum.map { $0 + plane * outPlane }, activation: epilogue.activation)
     }
 }
 

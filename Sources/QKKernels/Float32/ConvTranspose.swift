@@ -1,3 +1,5 @@
+import CQKKernels
+
 /// Grouped N-D transposed convolution (1-D, 2-D or 3-D), ONNX ConvTranspose semantics:
 ///
 ///     Y[n, g·M/G + m, i·s − p + t·d] += Σ_{c ∈ group g} X[n, c, i] · W[c, m, t],   then Y[n, m, ·] += B[m]
@@ -68,11 +70,13 @@ private func col2im(_ col: UnsafePointer<Float>, geometry g: WindowGeometry, cha
                 for tw in 0..<g.kernel[2] {
                     let offW = tw * g.dilations[2] - g.padsBegin[2]
                     let validW = validOutputRange(count: zW, stride: sw, offset: offW, size: yW)
-                    for zd in validD {
-                        for zh in validH {
-                            let src = row + (zd * zH + zh) * zW
-                            let line = plane + ((zd * sd + offD) * yH + zh * sh + offH) * yW + offW
-                            for zw in validW { line[zw * sw] += src[zw] }
+                    if !validW.isEmpty {
+                        for zd in validD {
+                            for zh in validH {
+                                let src = row + (zd * zH + zh) * zW + validW.lowerBound
+                                let line = plane + ((zd * sd + offD) * yH + zh * sh + offH) * yW + offW
+                                qk_saxpy(validW.count, 1, src, 1, line + validW.lowerBound * sw, sw)
+                            }
                         }
                     }
                     row += g.outputSize

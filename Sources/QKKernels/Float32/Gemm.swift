@@ -1,3 +1,5 @@
+import CQKKernels
+
 /// Single-precision general matrix multiply (row-major, BLAS semantics):
 ///
 ///     C ← alpha · op(A) · op(B) + beta · C,   op(X) = X or Xᵀ
@@ -8,7 +10,9 @@
 ///
 /// Blocked as in GotoBLAS: op(B) is packed in kc×nc panels, op(A) in mc×kc blocks, and a register-blocked
 /// micro-kernel (``GemmMicroKernel``) computes each MR×NR tile. With `threads > 1` the larger of m and n is
-/// split into contiguous slabs computed in parallel, each with its own packing buffers.
+/// split into contiguous slabs computed in parallel, each with its own packing buffers. A single row
+/// (m = 1, matrix-vector) skips packing and runs dot products or scaled row sums directly.
+/// `kernel` picks the micro-kernel variant (default: the fastest this CPU supports).
 ///
 /// Example: m = n = k = 1, alpha = 2, A = [3], B = [4], beta = 1, C = [1] gives C = [25].
 public func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
@@ -18,6 +22,22 @@ public func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Floa
     guard m > 0, n > 0 else { return }
     scaleMatrix(c, rows: m, columns: n, ldc: ldc, by: beta)
     guard k > 0, alpha != 0 else { return }
+    if m == 1 {
+        // A row vector times op(B): dot products (Bᵀ rows) or a sum of scaled rows of B, no packing.
+        let incA = transA ? lda : 1
+        let workers = n * k < 262_144 ? 1 : max(1, threads)
+        parallelChunks(n, threads: workers) { columns in
+            if transB {
+                for j in columns { c[j] += alpha * qk_sdot(k, a, incA, b + j * ldb, 1) }
+            } else {
+                for p in 0..<k {
+                    qk_saxpy(columns.count, alpha * a[p * incA], b + p * ldb + columns.lowerBound, 1,
+                             c + columns.lowerBound, 1)
+                }
+            }
+        }
+        return
+    }
     let a = GemmOperand(base: a, ld: lda, transposed: transA)
     let b = GemmOperand(base: b, ld: ldb, transposed: transB)
     // Below ~64³ multiply-adds threading costs more than it saves.

@@ -1,8 +1,8 @@
 import QKTensor
 
-/// `max(x, 0)`.
+/// `max(x, 0)`; NaN stays NaN (a branch-free select the compiler vectorises).
 struct ReluFunction: NumericFunction {
-    func callAsFunction<T: FloatMath>(_ x: T) -> T { x > 0 ? x : (x.isNaN ? x : 0) }
+    func callAsFunction<T: FloatMath>(_ x: T) -> T { x < 0 ? 0 : x }
     func integer<T: FixedWidthInteger>(_ x: T) -> T { x > 0 ? x : 0 }
 }
 

@@ -58,7 +58,8 @@ extension OpTable {
             for (index, isLow) in [(1, true), (2, false)] {
                 guard let bound = ctx.optionalInput(index) else { continue }
                 guard bound.count == 1, bound.dtype == x.dtype else {
-                    throw ctx.invalid("bound input #\(index) must be a single \(x.dtype) value, got \(bound.dtype) \(bound.shape)")
+                    throw ctx.invalid("bound input #\(index) must be a single \(x.dtype) value, "
+                                      + "got \(bound.dtype) \(bound.shape)")
                 }
                 // count == 1 was checked, so both first elements exist.
                 let value = bound.converted(to: .float64).values(as: Double.self)?.first ?? .nan

@@ -2,7 +2,8 @@ import QKKernels
 import QKTensor
 
 extension KernelContext {
-    /// Softmax `yᵢ = e^(xᵢ − m) / Σⱼ e^(xⱼ − m)` (m the maximum), or LogSoftmax `yᵢ = xᵢ − m − ln Σⱼ e^(xⱼ − m)`.
+    /// Softmax `yᵢ = e^(xᵢ − m) / Σⱼ e^(xⱼ − m)` (m the maximum),
+    /// or LogSoftmax `yᵢ = (xᵢ − m) − ln Σⱼ e^(xⱼ − m)`.
     ///
     /// From opset 13 it runs along `axis` (default −1). Before 13 the input is viewed as 2-D,
     /// `[∏ shape[..<axis], ∏ shape[axis...]]` (axis default 1), and each row is normalised.
@@ -11,7 +12,7 @@ extension KernelContext {
         let x = try input(0)
         let rank = max(x.rank, 1)
         let axis = try node.int("axis", default: opset < 13 ? 1 : -1)
-        guard axis >= -rank, axis < rank || (opset < 13 && axis == rank) else {
+        guard axis >= -rank, axis < rank else {
             throw invalid("axis \(axis) is out of range for rank \(x.rank)")
         }
         let a = axis < 0 ? axis + rank : axis
@@ -41,13 +42,14 @@ private struct SoftmaxPlan {
         let n = x.count
         let lanes = outer * inner
         return [T](unsafeUninitializedCapacity: n) { out, initialized in
-            x.withUnsafeBufferPointer { src in
-                let dst = out.baseAddress!
+            guard let dst = out.baseAddress, n > 0 else { initialized = 0; return }
+            x.withUnsafeBufferPointer { buffer in
+                guard let src = buffer.baseAddress else { return }
                 parallelChunks(lanes, threads: n < parallelThreshold ? 1 : threads) { range in
                     for lane in range {
                         let (o, i) = (lane / inner, lane % inner)
                         let base = o * length * inner + i
-                        normalise(src.baseAddress! + base, dst + base, stride: inner)
+                        normalise(src + base, dst + base, stride: inner)
                     }
                 }
             }

@@ -96,38 +96,62 @@ struct BroadcastLayout {
 /// Below this many elements a map runs on one thread.
 let parallelThreshold = 1 << 15
 
-/// `f` applied to every element, split over `threads` for large arrays.
-func parallelMap<A, R>(_ a: [A], threads: Int, _ f: (A) -> R) -> [R] {
+/// A function of one element, as a type: generic loops over it are specialised and inline the call
+/// (a closure would cost an indirect call per element).
+protocol ElementUnaryOp {
+    associatedtype A
+    associatedtype R
+    func callAsFunction(_ a: A) -> R
+}
+
+/// A function of two elements, as a type (see ``ElementUnaryOp``).
+protocol ElementBinaryOp {
+    associatedtype A
+    associatedtype B
+    associatedtype R
+    func callAsFunction(_ a: A, _ b: B) -> R
+}
+
+/// `op` applied to every element, split over `threads` for large arrays.
+func parallelMap<Op: ElementUnaryOp>(_ a: [Op.A], threads: Int, _ op: Op) -> [Op.R] {
     let n = a.count
-    return [R](unsafeUninitializedCapacity: n) { out, initialized in
+    return [Op.R](unsafeUninitializedCapacity: n) { out, initialized in
+        // Pointers are taken once, outside the loop: reading the inout buffer inside it costs an
+        // exclusivity check per element.
+        guard let po = out.baseAddress else { initialized = 0; return }
         a.withUnsafeBufferPointer { pa in
+            guard let source = pa.baseAddress else { return }
             parallelChunks(n, threads: n < parallelThreshold ? 1 : threads) { range in
-                for i in range { (out.baseAddress! + i).initialize(to: f(pa[i])) }
+                var (from, to) = (source + range.lowerBound, po + range.lowerBound)
+                for _ in range {
+                    to.initialize(to: op(from.pointee))
+                    (from, to) = (from + 1, to + 1)
+                }
             }
         }
         initialized = n
     }
 }
 
-/// `f(a, b)` over the broadcast of `a` (shape `aShape`) and `b` (shape `bShape`), numpy rules.
+/// `op(a, b)` over the broadcast of `a` (shape `aShape`) and `b` (shape `bShape`), numpy rules.
 /// Same shapes, a scalar operand and a trailing (bias-like) operand run as flat loops.
-func broadcastMap<A, B, R>(_ a: [A], _ aShape: [Int], _ b: [B], _ bShape: [Int], threads: Int,
-                           _ f: (A, B) -> R) throws -> (shape: [Int], values: [R]) {
+func broadcastMap<Op: ElementBinaryOp>(_ a: [Op.A], _ aShape: [Int], _ b: [Op.B], _ bShape: [Int], threads: Int,
+                                       _ op: Op) throws -> (shape: [Int], values: [Op.R]) {
     let shape = try broadcastShape(aShape, bShape)
     let n = shape.reduce(1, *)
     let workers = n < parallelThreshold ? 1 : threads
-    let values = [R](unsafeUninitializedCapacity: n) { out, initialized in
+    let values = [Op.R](unsafeUninitializedCapacity: n) { out, initialized in
+        guard let po = out.baseAddress else { initialized = 0; return }
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
-                let po = out.baseAddress!
                 if a.count == n && b.count == n {
-                    parallelChunks(n, threads: workers) { r in for i in r { (po + i).initialize(to: f(pa[i], pb[i])) } }
+                    parallelChunks(n, threads: workers) { r in for i in r { (po + i).initialize(to: op(pa[i], pb[i])) } }
                 } else if b.count == 1 && a.count == n {
                     let y = pb[0]
-                    parallelChunks(n, threads: workers) { r in for i in r { (po + i).initialize(to: f(pa[i], y)) } }
+                    parallelChunks(n, threads: workers) { r in for i in r { (po + i).initialize(to: op(pa[i], y)) } }
                 } else if a.count == 1 && b.count == n {
                     let x = pa[0]
-                    parallelChunks(n, threads: workers) { r in for i in r { (po + i).initialize(to: f(x, pb[i])) } }
+                    parallelChunks(n, threads: workers) { r in for i in r { (po + i).initialize(to: op(x, pb[i])) } }
                 } else if n > 0 {
                     let layout = BroadcastLayout(output: shape, operands: [aShape, bShape])
                     let length = layout.rowLength
@@ -138,10 +162,10 @@ func broadcastMap<A, B, R>(_ a: [A], _ aShape: [Int], _ b: [B], _ bShape: [Int],
                                                 row * length)
                             let (ra, rb, ro) = (pa.baseAddress! + oa, pb.baseAddress! + ob, po + oo)
                             switch (sa, sb) {
-                            case (1, 1): for j in 0..<length { (ro + j).initialize(to: f(ra[j], rb[j])) }
-                            case (1, 0): for j in 0..<length { (ro + j).initialize(to: f(ra[j], rb[0])) }
-                            case (0, 1): for j in 0..<length { (ro + j).initialize(to: f(ra[0], rb[j])) }
-                            default: for j in 0..<length { (ro + j).initialize(to: f(ra[j * sa], rb[j * sb])) }
+                            case (1, 1): for j in 0..<length { (ro + j).initialize(to: op(ra[j], rb[j])) }
+                            case (1, 0): let y = rb[0]; for j in 0..<length { (ro + j).initialize(to: op(ra[j], y)) }
+                            case (0, 1): let x = ra[0]; for j in 0..<length { (ro + j).initialize(to: op(x, rb[j])) }
+                            default: for j in 0..<length { (ro + j).initialize(to: op(ra[j * sa], rb[j * sb])) }
                             }
                         }
                     }
@@ -153,19 +177,34 @@ func broadcastMap<A, B, R>(_ a: [A], _ aShape: [Int], _ b: [B], _ bShape: [Int],
     return (shape, values)
 }
 
-/// `values` (shape `from`) repeated to the broadcast-compatible shape `to`.
+/// `values` (shape `from`) repeated to the broadcast-compatible shape `to`. Elements are moved as bytes, so
+/// the loop costs the same whether or not the caller's generic `T` is specialised.
 func broadcastValues<T>(_ values: [T], from: [Int], to shape: [Int]) -> [T] {
     if from == shape { return values }
     let n = shape.reduce(1, *)
-    if values.count == 1 { return [T](repeating: values[0], count: n) }
+    let size = MemoryLayout<T>.stride
     let layout = BroadcastLayout(output: shape, operands: [from])
     let length = layout.rowLength
     let step = layout.strides[0].last!
     return [T](unsafeUninitializedCapacity: n) { out, initialized in
-        values.withUnsafeBufferPointer { src in
+        guard let start = out.baseAddress else { initialized = 0; return }
+        let dst = UnsafeMutableRawPointer(start)
+        values.withUnsafeBytes { src in
             for row in 0..<layout.rowCount {
-                let (base, target) = (layout.offset(row: row, operand: 0), row * length)
-                for j in 0..<length { (out.baseAddress! + target + j).initialize(to: src[base + j * step]) }
+                let source = src.baseAddress! + layout.offset(row: row, operand: 0) * size
+                let target = dst + row * length * size
+                if step == 1 {
+                    target.copyMemory(from: source, byteCount: length * size)
+                } else {
+                    // Repeat one element: copy it once, then double the filled prefix.
+                    target.copyMemory(from: source, byteCount: size)
+                    var filled = 1
+                    while filled < length {
+                        let chunk = min(filled, length - filled)
+                        (target + filled * size).copyMemory(from: target, byteCount: chunk * size)
+                        filled += chunk
+                    }
+                }
             }
         }
         initialized = n

@@ -81,6 +81,6 @@ extension OpTable {
         let shape = ConvTransposeShape(batch: x.shape[0], inputChannels: channels, outputChannels: outChannels,
                                        groups: group, geometry: geometry)
         let y = convTranspose(shape, input: xValues, weights: wValues, bias: bias?.values, threads: ctx.threads)
-        return [ctx.floatOutput(y, shape: [x.shape[0], outChannels] + geometry.input, as: x.dtype)]
+        return [ctx.floatOutput(y, shape: [x.shape[0], outChannels] + shape.ySpatial, as: x.dtype)]
     }
 }

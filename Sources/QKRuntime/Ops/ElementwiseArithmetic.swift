@@ -102,16 +102,18 @@ extension OpTable {
         },
     ]
 
-    /// Pow: the output has the base's dtype. Integer exponents of an integer base are exact; otherwise both
-    /// operands are taken to the base's float type (integer bases: to Double, then truncated back).
+    /// Pow: the output has the base's dtype. Two integer operands use exact integer powers; otherwise both are
+    /// widened (to float64 when either is float64 or the base is an integer, else float32, as numpy promotes),
+    /// raised, and the result converted back to the base's dtype.
     private static let powKernel: OpKernel = { ctx in
         let (base, exponent) = (try ctx.input(0), try ctx.input(1))
         guard base.dtype != .bool, exponent.dtype != .bool else { throw ctx.invalid("Pow does not take bool operands") }
-        if base.dtype.isFloatingPoint || exponent.dtype.isInteger {
+        if base.dtype == exponent.dtype || base.dtype.isInteger && exponent.dtype.isInteger {
             return [try ctx.combine(base, exponent.converted(to: base.dtype), PowFunction())]
         }
-        let wide = try ctx.combine(base.converted(to: .float64), exponent.converted(to: .float64), PowFunction())
-        return [wide.converted(to: base.dtype)]
+        let wide: DType = base.dtype.isInteger || base.dtype == .float64 || exponent.dtype == .float64 ? .float64 : .float32
+        let result = try ctx.combine(base.converted(to: wide), exponent.converted(to: wide), PowFunction())
+        return [result.converted(to: base.dtype)]
     }
 }
 

@@ -5,6 +5,11 @@ protocol IntegerBinaryFunction {
     func callAsFunction<T: FixedWidthInteger>(_ a: T, _ b: T) -> T
 }
 
+struct IntegerFunctionOp<F: IntegerBinaryFunction, T: FixedWidthInteger>: ElementBinaryOp {
+    let f: F
+    func callAsFunction(_ a: T, _ b: T) -> T { f(a, b) }
+}
+
 struct BitwiseAndFunction: IntegerBinaryFunction { func callAsFunction<T: FixedWidthInteger>(_ a: T, _ b: T) -> T { a & b } }
 struct BitwiseOrFunction: IntegerBinaryFunction { func callAsFunction<T: FixedWidthInteger>(_ a: T, _ b: T) -> T { a | b } }
 struct BitwiseXorFunction: IntegerBinaryFunction { func callAsFunction<T: FixedWidthInteger>(_ a: T, _ b: T) -> T { a ^ b } }
@@ -42,10 +47,9 @@ extension OpTable {
 
 extension KernelContext {
     /// `f(a, b)` with numpy broadcasting over two integer tensors of one dtype.
-    func combineIntegers(_ a: Tensor, _ b: Tensor, _ f: some IntegerBinaryFunction) throws -> Tensor {
+    func combineIntegers<F: IntegerBinaryFunction>(_ a: Tensor, _ b: Tensor, _ f: F) throws -> Tensor {
         func run<T: FixedWidthInteger & TensorScalar>(_ x: [T], _ y: [T]) throws -> Tensor {
-            let r = try broadcasting { try broadcastMap(x, a.shape, y, b.shape, threads: threads) { f($0, $1) } }
-            return Tensor(shape: r.shape, values: r.values)
+            try mapBroadcasting(x, a.shape, y, b.shape, IntegerFunctionOp<F, T>(f: f))
         }
         switch (a.storage, b.storage) {
         case (.int8(let x), .int8(let y)): return try run(x, y)

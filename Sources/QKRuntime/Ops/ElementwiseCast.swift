@@ -1,17 +1,11 @@
 import QKTensor
 
 extension OpTable {
-    /// ONNX `TensorProto.DataType` numbers of the dtypes QuantKit tensors hold (the `to` attribute of Cast).
-    static let onnxDataTypes: [Int: DType] = [
-        1: .float32, 2: .uint8, 3: .int8, 4: .uint16, 5: .int16, 6: .int32, 7: .int64, 9: .bool,
-        10: .float16, 11: .float64, 16: .bfloat16,
-    ]
-
     /// Cast, CastLike (ONNX Cast semantics, see `Tensor.converted(to:)`) and Expand.
     static let castKernels: [String: OpKernel] = [
         "Cast": { ctx in
             let to = try ctx.node.required("to") { try ctx.node.int($0) }
-            guard let target = onnxDataTypes[to] else { throw ctx.unsupported("to", "\(to)") }
+            guard let target = DType(onnxCode: to) else { throw ctx.unsupported("to", "\(to)") }
             return [try ctx.input(0).converted(to: target)]
         },
         "CastLike": { ctx in [try ctx.input(0).converted(to: ctx.input(1).dtype)] },

@@ -6,6 +6,10 @@ struct GreaterComparison: Comparison { func compare<T: Comparable>(_ a: T, _ b: 
 struct LessOrEqualComparison: Comparison { func compare<T: Comparable>(_ a: T, _ b: T) -> Bool { a <= b } }
 struct GreaterOrEqualComparison: Comparison { func compare<T: Comparable>(_ a: T, _ b: T) -> Bool { a >= b } }
 
+struct AndOp: ElementBinaryOp { func callAsFunction(_ a: Bool, _ b: Bool) -> Bool { a && b } }
+struct OrOp: ElementBinaryOp { func callAsFunction(_ a: Bool, _ b: Bool) -> Bool { a || b } }
+struct XorOp: ElementBinaryOp { func callAsFunction(_ a: Bool, _ b: Bool) -> Bool { a != b } }
+
 extension OpTable {
     /// Comparisons (bool outputs), the logical ops on bool tensors, and Where.
     static let logicKernels: [String: OpKernel] = [
@@ -14,9 +18,9 @@ extension OpTable {
         "Greater": { ctx in [try ctx.compare(ctx.input(0), ctx.input(1), GreaterComparison())] },
         "LessOrEqual": { ctx in [try ctx.compare(ctx.input(0), ctx.input(1), LessOrEqualComparison())] },
         "GreaterOrEqual": { ctx in [try ctx.compare(ctx.input(0), ctx.input(1), GreaterOrEqualComparison())] },
-        "And": { ctx in [try ctx.logical { $0 && $1 }] },
-        "Or": { ctx in [try ctx.logical { $0 || $1 }] },
-        "Xor": { ctx in [try ctx.logical { $0 != $1 }] },
+        "And": { ctx in [try ctx.logical(AndOp())] },
+        "Or": { ctx in [try ctx.logical(OrOp())] },
+        "Xor": { ctx in [try ctx.logical(XorOp())] },
         "Not": { ctx in
             let x = try ctx.input(0, as: Bool.self)
             return [Tensor(shape: try ctx.input(0).shape, values: x.map { !$0 })]
@@ -35,9 +39,30 @@ extension OpTable {
         struct Select: ElementTransform {
             let flags: [Bool]
             let other: TensorStorage
+            /// Starts from X and copies Y's elements over each run of false flags, as bytes (no per-element
+            /// generic calls: this runs unspecialised through `TensorStorage.map`).
             func apply<T: TensorScalar>(_ values: [T]) throws -> [T] {
-                guard let alternative = T.values(in: other) else { throw TensorError.dtypeMismatch(expected: T.dtype, actual: other.dtype) }
-                return (0..<values.count).map { flags[$0] ? values[$0] : alternative[$0] }
+                guard let alternative = T.values(in: other) else {
+                    throw TensorError.dtypeMismatch(expected: T.dtype, actual: other.dtype)
+                }
+                let size = MemoryLayout<T>.stride
+                var result = values
+                result.withUnsafeMutableBytes { out in
+                    alternative.withUnsafeBytes { y in
+                        flags.withUnsafeBufferPointer { f in
+                            var i = 0
+                            while i < f.count {
+                                if f[i] { i += 1; continue }
+                                var end = i + 1
+                                while end < f.count, !f[end] { end += 1 }
+                                (out.baseAddress! + i * size)
+                                    .copyMemory(from: y.baseAddress! + i * size, byteCount: (end - i) * size)
+                                i = end
+                            }
+                        }
+                    }
+                }
+                return result
             }
         }
         let select = Select(flags: broadcastValues(flags, from: condition.shape, to: shape),
@@ -48,12 +73,11 @@ extension OpTable {
 
 extension KernelContext {
     /// `f(a, b)` over two broadcast bool tensors.
-    func logical(_ f: (Bool, Bool) -> Bool) throws -> Tensor {
+    func logical<Op: ElementBinaryOp>(_ op: Op) throws -> Tensor where Op.A == Bool, Op.B == Bool, Op.R == Bool {
         let (a, b) = (try input(0), try input(1))
         guard let x = a.values(as: Bool.self), let y = b.values(as: Bool.self) else {
             throw invalid("expects bool operands, got \(a.dtype) and \(b.dtype)")
         }
-        let r = try broadcasting { try broadcastMap(x, a.shape, y, b.shape, threads: threads, f) }
-        return Tensor(shape: r.shape, values: r.values)
+        return try mapBroadcasting(x, a.shape, y, b.shape, op)
     }
 }

@@ -54,79 +54,130 @@ protocol Comparison {
     func compare<T: Comparable>(_ a: T, _ b: T) -> Bool
 }
 
+/// Adapters from the function protocols above to ``ElementUnaryOp`` / ``ElementBinaryOp`` for one element type.
+struct FloatingUnaryOp<F: FloatFunction, T: FloatMath>: ElementUnaryOp {
+    let f: F
+    func callAsFunction(_ x: T) -> T { f(x) }
+}
+
+struct HalfUnaryOp<F: FloatFunction>: ElementUnaryOp {
+    let f: F
+    func callAsFunction(_ x: Float16) -> Float16 { Float16(f(Float(x))) }
+}
+
+struct BFloatUnaryOp<F: FloatFunction>: ElementUnaryOp {
+    let f: F
+    func callAsFunction(_ x: BFloat16) -> BFloat16 { BFloat16(f(x.floatValue)) }
+}
+
+struct IntegerUnaryOp<F: NumericFunction, T: FixedWidthInteger>: ElementUnaryOp {
+    let f: F
+    func callAsFunction(_ x: T) -> T { f.integer(x) }
+}
+
+struct FloatingBinaryOp<F: BinaryFunction, T: FloatMath>: ElementBinaryOp {
+    let f: F
+    func callAsFunction(_ a: T, _ b: T) -> T { f.floating(a, b) }
+}
+
+struct HalfBinaryOp<F: BinaryFunction>: ElementBinaryOp {
+    let f: F
+    func callAsFunction(_ a: Float16, _ b: Float16) -> Float16 { Float16(f.floating(Float(a), Float(b))) }
+}
+
+struct BFloatBinaryOp<F: BinaryFunction>: ElementBinaryOp {
+    let f: F
+    func callAsFunction(_ a: BFloat16, _ b: BFloat16) -> BFloat16 { BFloat16(f.floating(a.floatValue, b.floatValue)) }
+}
+
+struct IntegerBinaryOp<F: BinaryFunction, T: FixedWidthInteger>: ElementBinaryOp {
+    let f: F
+    func callAsFunction(_ a: T, _ b: T) -> T { f.integer(a, b) }
+}
+
+struct ComparisonOp<P: Comparison, T: Comparable>: ElementBinaryOp {
+    let p: P
+    func callAsFunction(_ a: T, _ b: T) -> Bool { p.compare(a, b) }
+}
+
+struct BFloatComparisonOp<P: Comparison>: ElementBinaryOp {
+    let p: P
+    func callAsFunction(_ a: BFloat16, _ b: BFloat16) -> Bool { p.compare(a.floatValue, b.floatValue) }
+}
+
 extension KernelContext {
     /// `f` applied to every element of a floating-point tensor (float16/bfloat16 computed in Float).
-    func mapFloating(_ t: Tensor, _ f: some FloatFunction) throws -> Tensor {
+    func mapFloating<F: FloatFunction>(_ t: Tensor, _ f: F) throws -> Tensor {
+        func run<Op: ElementUnaryOp>(_ v: [Op.A], _ op: Op) -> Tensor where Op.R: TensorScalar {
+            Tensor(shape: t.shape, values: parallelMap(v, threads: threads, op))
+        }
         switch t.storage {
-        case .float32(let v): return Tensor(shape: t.shape, values: parallelMap(v, threads: threads) { f($0) })
-        case .float64(let v): return Tensor(shape: t.shape, values: parallelMap(v, threads: threads) { f($0) })
-        case .float16(let v):
-            return Tensor(shape: t.shape, values: parallelMap(v, threads: threads) { Float16(f(Float($0))) })
-        case .bfloat16(let v):
-            return Tensor(shape: t.shape, values: parallelMap(v, threads: threads) { BFloat16(f($0.floatValue)) })
-        default:
-            throw invalid("expects a floating-point tensor, got \(t.dtype)")
+        case .float32(let v): return run(v, FloatingUnaryOp<F, Float>(f: f))
+        case .float64(let v): return run(v, FloatingUnaryOp<F, Double>(f: f))
+        case .float16(let v): return run(v, HalfUnaryOp(f: f))
+        case .bfloat16(let v): return run(v, BFloatUnaryOp(f: f))
+        default: throw invalid("expects a floating-point tensor, got \(t.dtype)")
         }
     }
 
     /// `f` applied to every element of a numeric tensor (any dtype but bool).
-    func mapNumeric(_ t: Tensor, _ f: some NumericFunction) throws -> Tensor {
+    func mapNumeric<F: NumericFunction>(_ t: Tensor, _ f: F) throws -> Tensor {
+        func int<T: FixedWidthInteger & TensorScalar>(_ v: [T]) -> Tensor {
+            Tensor(shape: t.shape, values: parallelMap(v, threads: threads, IntegerUnaryOp<F, T>(f: f)))
+        }
         switch t.storage {
-        case .int8(let v): return Tensor(shape: t.shape, values: v.map { f.integer($0) })
-        case .uint8(let v): return Tensor(shape: t.shape, values: v.map { f.integer($0) })
-        case .int16(let v): return Tensor(shape: t.shape, values: v.map { f.integer($0) })
-        case .uint16(let v): return Tensor(shape: t.shape, values: v.map { f.integer($0) })
-        case .int32(let v): return Tensor(shape: t.shape, values: parallelMap(v, threads: threads) { f.integer($0) })
-        case .int64(let v): return Tensor(shape: t.shape, values: parallelMap(v, threads: threads) { f.integer($0) })
+        case .int8(let v): return int(v)
+        case .uint8(let v): return int(v)
+        case .int16(let v): return int(v)
+        case .uint16(let v): return int(v)
+        case .int32(let v): return int(v)
+        case .int64(let v): return int(v)
         case .bool: throw invalid("expects a numeric tensor, got bool")
         default: return try mapFloating(t, f)
         }
     }
 
+    /// `op` over two broadcast arrays, as a tensor; broadcast errors name this node.
+    func mapBroadcasting<Op: ElementBinaryOp>(_ x: [Op.A], _ xShape: [Int], _ y: [Op.B], _ yShape: [Int],
+                                             _ op: Op) throws -> Tensor where Op.R: TensorScalar {
+        let r = try broadcasting { try broadcastMap(x, xShape, y, yShape, threads: threads, op) }
+        return Tensor(shape: r.shape, values: r.values)
+    }
+
     /// `f(a, b)` with numpy broadcasting; both tensors must have the same numeric dtype.
-    func combine(_ a: Tensor, _ b: Tensor, _ f: some BinaryFunction) throws -> Tensor {
-        guard a.dtype == b.dtype else { throw invalid("operands must share a dtype, got \(a.dtype) and \(b.dtype)") }
-        func float<T: FloatMath>(_ x: [T], _ y: [T]) throws -> Tensor {
-            let r = try broadcasting { try broadcastMap(x, a.shape, y, b.shape, threads: threads) { f.floating($0, $1) } }
-            return Tensor(shape: r.shape, values: r.values)
-        }
+    func combine<F: BinaryFunction>(_ a: Tensor, _ b: Tensor, _ f: F) throws -> Tensor {
         func int<T: FixedWidthInteger & TensorScalar>(_ x: [T], _ y: [T]) throws -> Tensor {
-            let r = try broadcasting {
-                try broadcastMap(x, a.shape, y, b.shape, threads: threads) { f.integer($0, $1) }
-            }
-            return Tensor(shape: r.shape, values: r.values)
+            try mapBroadcasting(x, a.shape, y, b.shape, IntegerBinaryOp<F, T>(f: f))
         }
         switch (a.storage, b.storage) {
-        case (.float32(let x), .float32(let y)): return try float(x, y)
-        case (.float64(let x), .float64(let y)): return try float(x, y)
-        case (.float16(let x), .float16(let y)):
-            let r = try float(x.map(Float.init), y.map(Float.init))
-            return r.converted(to: .float16)
-        case (.bfloat16(let x), .bfloat16(let y)):
-            let r = try float(x.map(\.floatValue), y.map(\.floatValue))
-            return r.converted(to: .bfloat16)
+        case (.float32(let x), .float32(let y)):
+            return try mapBroadcasting(x, a.shape, y, b.shape, FloatingBinaryOp<F, Float>(f: f))
+        case (.float64(let x), .float64(let y)):
+            return try mapBroadcasting(x, a.shape, y, b.shape, FloatingBinaryOp<F, Double>(f: f))
+        case (.float16(let x), .float16(let y)): return try mapBroadcasting(x, a.shape, y, b.shape, HalfBinaryOp(f: f))
+        case (.bfloat16(let x), .bfloat16(let y)): return try mapBroadcasting(x, a.shape, y, b.shape, BFloatBinaryOp(f: f))
         case (.int8(let x), .int8(let y)): return try int(x, y)
         case (.uint8(let x), .uint8(let y)): return try int(x, y)
         case (.int16(let x), .int16(let y)): return try int(x, y)
         case (.uint16(let x), .uint16(let y)): return try int(x, y)
         case (.int32(let x), .int32(let y)): return try int(x, y)
         case (.int64(let x), .int64(let y)): return try int(x, y)
-        default: throw invalid("does not support \(a.dtype) operands")
+        default: throw invalid(a.dtype == b.dtype ? "does not support \(a.dtype) operands"
+                                   : "operands must share a dtype, got \(a.dtype) and \(b.dtype)")
         }
     }
 
     /// `compare(a, b)` with numpy broadcasting, a bool tensor; both tensors must have the same dtype.
-    func compare(_ a: Tensor, _ b: Tensor, _ p: some Comparison) throws -> Tensor {
-        guard a.dtype == b.dtype else { throw invalid("operands must share a dtype, got \(a.dtype) and \(b.dtype)") }
+    func compare<P: Comparison>(_ a: Tensor, _ b: Tensor, _ p: P) throws -> Tensor {
         func run<T: Comparable>(_ x: [T], _ y: [T]) throws -> Tensor {
-            let r = try broadcasting { try broadcastMap(x, a.shape, y, b.shape, threads: threads) { p.compare($0, $1) } }
-            return Tensor(shape: r.shape, values: r.values)
+            try mapBroadcasting(x, a.shape, y, b.shape, ComparisonOp<P, T>(p: p))
         }
         switch (a.storage, b.storage) {
         case (.float32(let x), .float32(let y)): return try run(x, y)
         case (.float64(let x), .float64(let y)): return try run(x, y)
         case (.float16(let x), .float16(let y)): return try run(x, y)
-        case (.bfloat16(let x), .bfloat16(let y)): return try run(x.map(\.floatValue), y.map(\.floatValue))
+        case (.bfloat16(let x), .bfloat16(let y)):
+            return try mapBroadcasting(x, a.shape, y, b.shape, BFloatComparisonOp(p: p))
         case (.int8(let x), .int8(let y)): return try run(x, y)
         case (.uint8(let x), .uint8(let y)): return try run(x, y)
         case (.int16(let x), .int16(let y)): return try run(x, y)

@@ -32,7 +32,7 @@ struct SignFunction: NumericFunction {
 
 /// A libm function evaluated in Double and rounded to the tensor's type (the trigonometric family).
 struct DoubleFunction: FloatFunction {
-    let f: (Double) -> Double
+    let f: @Sendable (Double) -> Double
     func callAsFunction<T: FloatMath>(_ x: T) -> T { T(f(Double(x))) }
 }
 
@@ -59,14 +59,17 @@ extension OpTable {
     ]
 
     /// Sin … Atanh, Shrink, IsNaN and IsInf.
-    static let mathKernels: [String: OpKernel] = libmFunctions.mapValues { f in
-        { ctx in [try ctx.mapFloating(ctx.input(0), DoubleFunction(f: f))] }
+    static let mathKernels: [String: OpKernel] = libmFunctions.mapValues { f -> OpKernel in
+        { @Sendable ctx in [try ctx.mapFloating(ctx.input(0), DoubleFunction(f: f))] }
     }.merging([
         "Shrink": { ctx in
-            let f = ShrinkFunction(lambda: try ctx.node.float("lambd", default: 0.5), bias: try ctx.node.float("bias", default: 0))
+            let f = ShrinkFunction(lambda: try ctx.node.float("lambd", default: 0.5),
+                                   bias: try ctx.node.float("bias", default: 0))
             return [try ctx.mapFloating(ctx.input(0), f)]
         },
-        "IsNaN": { ctx in [try ctx.classify(ctx.input(0), FloatClassifier(nan: true, negativeInfinity: false, positiveInfinity: false))] },
+        "IsNaN": { ctx in
+            [try ctx.classify(ctx.input(0), FloatClassifier(nan: true, negativeInfinity: false, positiveInfinity: false))]
+        },
         "IsInf": { ctx in
             let f = FloatClassifier(nan: false, negativeInfinity: try ctx.node.int("detect_negative", default: 1) != 0,
                                     positiveInfinity: try ctx.node.int("detect_positive", default: 1) != 0)

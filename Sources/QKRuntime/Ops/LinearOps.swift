@@ -37,9 +37,7 @@ extension OpTable {
                 }
             }
         }
-        if activation != .identity {
-            for i in y.indices { y[i] = activation(y[i]) }
-        }
+        activation.apply(to: &y)
         return [ctx.floatOutput(y, shape: [m, n], as: a.dtype)]
     }
 

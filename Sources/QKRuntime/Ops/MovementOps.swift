@@ -15,6 +15,7 @@ extension OpTable {
         "GatherElements": { try GatherKernels.gatherElements($0) },
         "GatherND": { try GatherKernels.gatherND($0) },
         "Pad": { try PadKernel.pad($0) },
+        "CenterCropPad": { try PadKernel.centerCropPad($0) },
         "Resize": { try ResizeKernel.resize($0) },
         "Upsample": { try ResizeKernel.upsample($0) },
     ]

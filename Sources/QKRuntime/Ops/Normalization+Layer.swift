@@ -16,7 +16,6 @@ extension OpTable {
     }
 
     /// Stash dtypes by ONNX TensorProto data type number.
-    private static let stashTypes: [Int: DType] = [1: .float32, 10: .float16, 11: .float64, 16: .bfloat16]
 
     private static func layerNormalization<F: ReductionFloat>(_ ctx: KernelContext, _ x: Tensor, _ centered: Bool,
                                                               _ type: F.Type) throws -> [Tensor] {
@@ -27,7 +26,7 @@ extension OpTable {
         }
         let first = axis < 0 ? axis + rank : axis
         let stashType = try ctx.node.int("stash_type", default: 1)
-        guard let stash = stashTypes[stashType] else { throw ctx.unsupported("stash_type", "\(stashType)") }
+        guard let stash = DType(onnxCode: stashType), stash.isFloatingPoint else { throw ctx.unsupported("stash_type", "\(stashType)") }
         let normalizedShape = Array(x.shape[first...])
         let parameter: (Int, String) throws -> [F]? = { index, name in
             guard let tensor = ctx.optionalInput(index) else { return nil }

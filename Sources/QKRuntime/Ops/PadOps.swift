@@ -71,4 +71,25 @@ enum PadKernel {
         }
         return [try data.gathered(AxisGather(sourceShape: data.shape, indices: indices), fill: fill, threads: ctx.threads)]
     }
+
+    /// CenterCropPad: each listed axis (default all) becomes `shape[i]` long, centred: a longer axis is
+    /// cropped from offset `(d − s) / 2`, a shorter one padded with zeros before by `(s − d) / 2` (both rounded
+    /// down), so the source index of output `i` is `i + (d − s) / 2` with the division truncating toward zero.
+    static func centerCropPad(_ ctx: KernelContext) throws -> [Tensor] {
+        let data = try ctx.input(0)
+        let sizes = try DataMovement.indexInput(ctx, 1, "shape")
+        let axes = try (ctx.node.ints("axes") ?? Array(0..<data.rank)).map {
+            try DataMovement.axis($0, rank: data.rank, ctx, "axes entry")
+        }
+        guard sizes.count == axes.count, Set(axes).count == axes.count, sizes.allSatisfy({ $0 >= 0 && $0 <= DataMovement.maxElements }) else {
+            throw ctx.invalid("shape \(sizes) must hold one non-negative size for each of the distinct axes \(axes)")
+        }
+        var indices = data.shape.map { Array(0..<$0) }
+        for (axis, s) in zip(axes, sizes) {
+            let d = data.shape[axis], shift = (d - s) / 2
+            indices[axis] = (0..<s).map { (0..<d).contains($0 + shift) ? $0 + shift : -1 }
+        }
+        let zero = Tensor(zeros: data.dtype, shape: [])
+        return [try data.gathered(AxisGather(sourceShape: data.shape, indices: indices), fill: zero, threads: ctx.threads)]
+    }
 }

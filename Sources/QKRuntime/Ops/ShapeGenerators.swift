@@ -69,7 +69,7 @@ enum ShapeGenerators {
         guard input.rank == 2 else { throw ctx.invalid("input must be 2-D, got shape \(input.shape)") }
         var dtype = input.dtype
         if let code = try ctx.node.int("dtype") {
-            guard let d = onnxDTypes[code] else { throw ctx.unsupported("dtype", "\(code)") }
+            guard let d = DType(onnxCode: code) else { throw ctx.unsupported("dtype", "\(code)") }
             dtype = d
         }
         let k = try ctx.node.int("k", default: 0).clamped(to: -input.shape[0]...input.shape[1])
@@ -78,12 +78,6 @@ enum ShapeGenerators {
         for r in 0..<rows where (0..<cols).contains(r + k) { values[r * cols + r + k] = 1 }
         return [Tensor(shape: [rows, cols], values: values).converted(to: dtype)]
     }
-
-    /// ONNX `TensorProto.DataType` codes of the dtypes QuantKit holds.
-    static let onnxDTypes: [Int: DType] = [
-        1: .float32, 2: .uint8, 3: .int8, 4: .uint16, 5: .int16, 6: .int32, 7: .int64,
-        9: .bool, 10: .float16, 11: .float64, 16: .bfloat16,
-    ]
 }
 
 private extension Int {

@@ -29,6 +29,9 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
+    @Flag(help: "Also show the time per op type and the slowest nodes.")
+    var profile = false
+
     @OptionGroup var threadOptions: ThreadOptions
 
     func validate() throws {
@@ -47,6 +50,9 @@ struct BenchCommand: ParsableCommand {
         } else {
             print(String(format: "%@ batch %d, %d threads: median %.3f ms, p90 %.3f ms, min %.3f ms (%d runs)",
                          model, batch, threadOptions.threads, stats.medianMs, stats.p90Ms, stats.minMs, stats.runs))
+        }
+        if profile {
+            print(try NodeProfile(interpreter, feeds: feeds, runs: runs).text())
         }
     }
 }

@@ -8,7 +8,7 @@ struct ConvertCommand: ParsableCommand {
         discussion: """
             --optimize folds constants, removes dead nodes, folds BatchNormalization into Conv and fuses
             Conv/Gemm + activation into com.microsoft FusedConv/FusedGemm (which ONNX Runtime also runs).
-            Example: qkit convert Fixtures/digits/model.onnx -o digits-opt.onnx --optimize
+            Example: qkit convert Fixtures/digits/model.onnx -o digits-opt.onnx --optimize --infer-shapes
             """)
 
     @Argument(help: "The .onnx model to read (never modified).")
@@ -20,6 +20,9 @@ struct ConvertCommand: ParsableCommand {
     @Flag(help: "Apply the graph optimizations.")
     var optimize = false
 
+    @Flag(help: "Write the inferred dtype and shape of every intermediate value into value_info.")
+    var inferShapes = false
+
     @Option(help: "Store initializers of at least this many bytes in '<output>.data' beside the model.")
     var externalDataThreshold: Int?
 
@@ -30,6 +33,10 @@ struct ConvertCommand: ParsableCommand {
             let result = try GraphOptimizer.optimize(loaded)
             loaded = result.model
             print(result.summary)
+        }
+        if inferShapes {
+            loaded = try loaded.withInferredShapes()
+            print("inferred types of \(loaded.graph.valueInfo.count) intermediate values")
         }
         try ModelFile.save(loaded, to: output, externalDataThreshold: externalDataThreshold)
         print("wrote \(output)")

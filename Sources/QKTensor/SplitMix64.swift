@@ -1,0 +1,18 @@
+/// SplitMix64 (Steele, Lea and Flood 2014): a small, fast, seeded random number generator.
+/// QuantKit uses it wherever randomness is needed, so the same seed gives the same results on every machine.
+///
+/// state ← state + 0x9E3779B97F4A7C15; z ← state; z ← (z ⊕ z≫30)·0xBF58476D1CE4E5B9;
+/// z ← (z ⊕ z≫27)·0x94D049BB133111EB; output z ⊕ z≫31.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
