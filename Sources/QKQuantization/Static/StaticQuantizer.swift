@@ -55,6 +55,10 @@ public enum StaticQuantizer {
         for type in [config.weightType, config.activationType] where type.bits < 8 {
             throw StaticQuantizationError.unsupportedType("\(type) is not supported in static mode (use 8 or 16 bits)")
         }
+        if config.format == .qoperator, [config.weightType, config.activationType].contains(where: { $0.bits != 8 }) {
+            throw StaticQuantizationError.unsupportedType("the QOperator format needs 8-bit weight and activation "
+                + "types (QLinearConv/QLinearMatMul take int8/uint8); use --format qdq for 16-bit")
+        }
         if case .perBlock = config.weightGranularity {
             throw StaticQuantizationError.unsupportedType("per-block weights are not supported in static mode")
         }
