@@ -76,7 +76,9 @@ struct QuantizeCommand: ParsableCommand {
     func makeConfig() throws -> QuantizationConfig {
         var settings = QuantizationConfig()
         if let path = config {
-            let data = try Data(contentsOf: URL(fileURLWithPath: path))
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw QuantKitError.unreadableFile(path: path, reason: "cannot read the config file")
+            }
             settings = try JSONDecoder().decode(QuantizationConfig.self, from: data)
         }
         if let mode { settings.mode = try parse(mode, "--mode", QuantizationConfig.Mode.init(rawValue:)) }
