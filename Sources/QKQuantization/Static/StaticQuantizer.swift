@@ -1,0 +1,73 @@
+import QKGraph
+import QKRuntime
+import QKTensor
+
+/// Static (calibrated) post-training quantization.
+///
+/// Steps: refuse quantized models and non-finite weights → fold BatchNormalization into Conv and drop dead
+/// nodes → calibrate every float tensor with the config's method → decide per node (``StaticPlan``: op table,
+/// include/exclude lists, outliers, Relu/Clip fusion, scale sharing) → write QDQ (``QDQWriter``) and, for
+/// the QOperator format, convert the QDQ groups to integer operators (``QOperatorConverter``).
+/// The result has ir_version 10 and default-domain opset max(model's, 17) (21 for 16-bit types).
+public enum StaticQuantizer {
+    /// Op types that mark a model as already quantized.
+    public static let quantizedOps: Set<String> = [
+        "QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear", "QLinearConv", "QLinearMatMul",
+        "MatMulInteger", "ConvInteger", "QLinearAdd", "QLinearMul", "QLinearConcat", "QLinearAveragePool",
+        "QLinearGlobalAveragePool", "QGemm",
+    ]
+
+    /// Quantizes `model` with ranges calibrated on `feeds` (one array per runtime input, first axis = samples).
+    /// `progress(done, total)` reports calibrated samples.
+    public static func quantize(_ model: Model, config: QuantizationConfig, feeds: [String: Tensor],
+                                batchSize: Int = 64, threads: Int = 2,
+                                progress: (Int, Int) -> Void = { _, _ in }) throws
+        -> (model: Model, decisions: [QuantizationDecision]) {
+        try validate(model, config: config)
+        let prepared = DeadNodeElimination.apply(to: ConvBatchNormFolding.apply(to: model).model).model
+        let graph = prepared.graph
+        let observed = Set(graph.runtimeInputs.map(\.name) + graph.nodes.flatMap(\.outputs)).subtracting([""])
+        let method = config.calibration
+        let calibrator = Calibrator(model: prepared, tensors: observed, batchSize: batchSize, threads: threads) { _ in
+            method.makeObserver(type: config.activationType, symmetric: config.activationSymmetric)
+        }
+        let ranges = try calibrator.calibrate(feeds: feeds, progress: progress)
+        let plan = try StaticPlan(graph: graph, config: config, ranges: ranges)
+        var writer = QDQWriter(plan: plan, config: config)
+        var result = prepared
+        result.graph = try writer.write()
+        result.irVersion = 10
+        let sixteenBit = [config.weightType, config.activationType].contains { $0.bits == 16 }
+        let opset = Swift.max(prepared.opsetVersion(for: "") ?? 17, sixteenBit ? 21 : 17)
+        result.opsetImports = prepared.opsetImports.filter { $0.domain != "" && $0.domain != "ai.onnx" }
+            + [OpsetImport(domain: "", version: opset)]
+        if config.format == .qoperator {
+            result = try QOperatorConverter.convert(result)
+        }
+        return (result, plan.decisions)
+    }
+
+    /// Refuses an already-quantized model, non-finite float weights and types without an 8/16-bit form.
+    static func validate(_ model: Model, config: QuantizationConfig) throws {
+        if let node = model.graph.nodes.first(where: { quantizedOps.contains($0.opType) }) {
+            throw StaticQuantizationError.alreadyQuantized(node: node.displayName, opType: node.opType)
+        }
+        for type in [config.weightType, config.activationType] where type.bits < 8 {
+            throw StaticQuantizationError.unsupportedType("\(type) is not supported in static mode (use 8 or 16 bits)")
+        }
+        if config.format == .qoperator, [config.weightType, config.activationType].contains(where: { $0.bits != 8 }) {
+            throw StaticQuantizationError.unsupportedType("the QOperator format needs 8-bit weight and activation "
+                + "types (QLinearConv/QLinearMatMul take int8/uint8); use --format qdq for 16-bit")
+        }
+        if case .perBlock = config.weightGranularity {
+            throw StaticQuantizationError.unsupportedType("per-block weights are not supported in static mode")
+        }
+        for (name, tensor) in model.graph.initializers.sorted(by: { $0.key < $1.key })
+        where tensor.dtype.isFloatingPoint {
+            let values = tensor.floatValues
+            if let index = values.firstIndex(where: { !$0.isFinite }) {
+                throw StaticQuantizationError.nonFiniteWeight(initializer: name, index: index, value: "\(values[index])")
+            }
+        }
+    }
+}

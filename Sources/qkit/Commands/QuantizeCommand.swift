@@ -1,0 +1,146 @@
+import ArgumentParser
+import Foundation
+import QuantKit
+
+struct QuantizeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "quantize",
+        abstract: "Quantize a float ONNX model (static int8 with calibration data; QDQ format).",
+        discussion: """
+            Prints every node kept in float with the reason, and the weight size before → after.
+            --config reads a JSON QuantizationConfig; flags given on the command line override it.
+            Example: qkit quantize Fixtures/digits/model.onnx -o digits-int8.onnx --mode static \\
+                     --calibration Fixtures/digits/calibration.npz --per-channel
+            """)
+
+    @Argument(help: "The float .onnx model to read (never modified).")
+    var model: String
+
+    @Option(name: .shortAndLong, help: "Path of the quantized .onnx file to write.")
+    var output: String
+
+    @Option(help: "dynamic | static | fp16 | bf16.")
+    var mode: String?
+
+    @Option(help: "Calibration data: .npz, .npy or a directory of them (arrays named like the model inputs).")
+    var calibration: String?
+
+    @Option(help: "qdq | qoperator.")
+    var format: String?
+
+    @Option(help: "minmax | moving-average | percentile | entropy | mse.")
+    var method: String?
+
+    @Flag(help: "Per-channel weight scales.")
+    var perChannel = false
+
+    @Flag(help: "Symmetric activations (weights are symmetric by default).")
+    var symmetric = false
+
+    @Option(help: "int8 | uint8 | int16 | uint16.")
+    var weightType: String?
+
+    @Option(help: "uint8 | int8 | int16 | uint16.")
+    var activationType: String?
+
+    @Option(help: "Comma-separated node names to leave in float.")
+    var excludeNodes: String?
+
+    @Option(help: "Comma-separated op types to leave in float.")
+    var excludeOps: String?
+
+    @Option(help: "JSON file with a QuantizationConfig.")
+    var config: String?
+
+    @Option(help: "Calibration samples per run.")
+    var batchSize: Int = 64
+
+    func run() throws {
+        try ModelFile.requireDistinct(input: model, output: output)
+        try requireWritableDirectory(of: output)
+        let settings = try makeConfig()
+        let loaded = try ModelFile.load(model)
+        if let node = loaded.graph.nodes.first(where: { StaticQuantizer.quantizedOps.contains($0.opType) }) {
+            throw StaticQuantizationError.alreadyQuantized(node: node.displayName, opType: node.opType)
+        }
+        let data = try calibration.map { try DataSet.load(path: $0) }
+        let bar = ProgressLine(enabled: isatty(STDERR_FILENO) != 0)
+        let result = try Quantizer.quantize(loaded, config: settings, calibration: data, progress: bar.update)
+        bar.finish()
+        try ModelFile.save(result.model, to: output)
+        print(result.summary)
+        print("wrote \(output)")
+    }
+
+    /// The config file (if any) with the flags applied on top.
+    func makeConfig() throws -> QuantizationConfig {
+        var settings = QuantizationConfig()
+        if let path = config {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw QuantKitError.unreadableFile(path: path, reason: "cannot read the config file")
+            }
+            settings = try JSONDecoder().decode(QuantizationConfig.self, from: data)
+        }
+        if let mode { settings.mode = try parse(mode, "--mode", QuantizationConfig.Mode.init(rawValue:)) }
+        if let format { settings.format = try parse(format, "--format", QuantizationConfig.Format.init(rawValue:)) }
+        if let method { settings.calibration = try parse(method, "--method", Self.methods) }
+        if perChannel { settings.perChannel = true }
+        if symmetric { settings.activationSymmetric = true }
+        if let weightType { settings.weightType = try parse(weightType, "--weight-type", QuantType.init(rawValue:)) }
+        if let activationType {
+            settings.activationType = try parse(activationType, "--activation-type", QuantType.init(rawValue:))
+        }
+        if let excludeNodes { settings.excludeNodes += Self.list(excludeNodes) }
+        if let excludeOps { settings.excludeOpTypes += Self.list(excludeOps) }
+        return settings
+    }
+
+    /// Calibration methods by CLI name, with QuantKit's default parameters (ONNX Runtime's).
+    static func methods(_ name: String) -> QuantizationConfig.CalibrationMethod? {
+        let table: [String: QuantizationConfig.CalibrationMethod] = [
+            "minmax": .minMax,
+            "moving-average": .movingAverage(averagingConstant: 0.01),
+            "percentile": .percentile(99.999, bins: 2048),
+            "entropy": .entropy(bins: 2048, quantizedBins: 128),
+            "mse": .mse(bins: 2048),
+        ]
+        return table[name]
+    }
+
+    static func list(_ text: String) -> [String] {
+        text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    func parse<T>(_ text: String, _ flag: String, _ make: (String) -> T?) throws -> T {
+        guard let value = make(text) else { throw QuantKitError.invalidArgument("\(flag): unknown value '\(text)'") }
+        return value
+    }
+
+    func requireWritableDirectory(of path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        let folder = directory.isEmpty ? "." : directory
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw QuantKitError.invalidArgument("\(path): output directory '\(folder)' does not exist")
+        }
+        guard FileManager.default.isWritableFile(atPath: folder) else {
+            throw QuantKitError.invalidArgument("\(path): output directory '\(folder)' is not writable")
+        }
+    }
+}
+
+/// A one-line "calibrating n/N" progress indicator on stderr, only on a terminal.
+final class ProgressLine {
+    let enabled: Bool
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func update(_ done: Int, _ total: Int) {
+        guard enabled else { return }
+        FileHandle.standardError.write("\rcalibrating \(done)/\(total)".data(using: .utf8)!)
+    }
+
+    func finish() {
+        guard enabled else { return }
+        FileHandle.standardError.write("\n".data(using: .utf8)!)
+    }
+}
