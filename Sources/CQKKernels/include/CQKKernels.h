@@ -37,4 +37,23 @@ void qk_sgemm_micro_generic_4x16(long kc, const float *a, const float *b, float 
 void qk_saxpy(long n, float alpha, const float *x, long incx, float *y, long incy);
 /// Σ x[i·incx] · y[i·incy] for i < n, summed in an unspecified order (the unit-stride case vectorizes).
 float qk_sdot(long n, const float *x, long incx, const float *y, long incy);
+/// fp32 vector math, one function per ISA suffix: `_avx512` (needs avx512f), `_avx2` (needs avx2 and fma) and
+/// `_generic` (portable C). `y[i] = f(x[i])` for i < n; x and y may be the same array.
+/// exp: max relative error 2e-7 (subnormal results are scaled correctly, overflow gives +inf).
+/// erf, tanh, sigmoid: max absolute error 1e-6; gelu: `x·(1 + erf(x/√2))/2`. NaN propagates in all.
+#define QK_VMATH_DECLARE(isa)                                                                       \
+    void qk_vexp_f32_##isa(long n, const float *x, float *y);                                       \
+    void qk_verf_f32_##isa(long n, const float *x, float *y);                                       \
+    void qk_vtanh_f32_##isa(long n, const float *x, float *y);                                      \
+    void qk_vsigmoid_f32_##isa(long n, const float *x, float *y);                                   \
+    void qk_vgelu_f32_##isa(long n, const float *x, float *y);                                      \
+    /* max_i x[i] (−inf for n = 0; a NaN element may or may not be returned). */                     \
+    float qk_vmax_f32_##isa(long n, const float *x);                                                \
+    /* y[i] = exp(x[i] − shift); returns Σ y[i] (summed in an unspecified order). */                 \
+    float qk_vexp_shifted_sum_f32_##isa(long n, const float *x, float shift, float *y);             \
+    /* y[i] *= scale. */                                                                             \
+    void qk_vscale_f32_##isa(long n, float *y, float scale);
+QK_VMATH_DECLARE(avx512)
+QK_VMATH_DECLARE(avx2)
+QK_VMATH_DECLARE(generic)
 #endif

@@ -1,3 +1,4 @@
+import QKKernels
 import QKTensor
 
 /// `max(x, 0)`; NaN stays NaN (a branch-free select the compiler vectorises).
@@ -40,18 +41,27 @@ struct ClipFunction: NumericFunction {
 }
 
 /// `1 / (1 + e^−x)`, evaluated as `eˣ / (1 + eˣ)` for negative `x` so neither form overflows.
-struct SigmoidFunction: FloatFunction {
+struct SigmoidFunction: VectorizedFloatFunction {
     func callAsFunction<T: FloatMath>(_ x: T) -> T {
         if x >= 0 { return 1 / (1 + T.exponential(-x)) }
         let e = T.exponential(x)
         return e / (1 + e)
     }
+
+    func float32(_ math: VectorMath, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
+        math.sigmoid(x, y, count: count)
+    }
 }
 
-struct TanhFunction: FloatFunction { func callAsFunction<T: FloatMath>(_ x: T) -> T { T.hyperbolicTangent(x) } }
+struct TanhFunction: VectorizedFloatFunction {
+    func callAsFunction<T: FloatMath>(_ x: T) -> T { T.hyperbolicTangent(x) }
+    func float32(_ math: VectorMath, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
+        math.tanh(x, y, count: count)
+    }
+}
 
 /// Gelu. `none`: `x·(1 + erf(x/√2))/2`. `tanh`: `x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))/2`.
-struct GeluFunction: FloatFunction {
+struct GeluFunction: VectorizedFloatFunction {
     let tanhApproximation: Bool
     func callAsFunction<T: FloatMath>(_ x: T) -> T {
         if tanhApproximation {
@@ -59,6 +69,14 @@ struct GeluFunction: FloatFunction {
             return x * (1 + T.hyperbolicTangent(inner)) / 2
         }
         return x * (1 + T.errorFunction(x * T(0.7071067811865476))) / 2
+    }
+
+    /// The tanh form: the inner polynomial in a scalar pass, then vectorised tanh in place, then the outer product.
+    func float32(_ math: VectorMath, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
+        guard tanhApproximation else { return math.gelu(x, y, count: count) }
+        for i in 0..<count { y[i] = 0.7978845608028654 * (x[i] + 0.044715 * x[i] * x[i] * x[i]) }
+        math.tanh(y, y, count: count)
+        for i in 0..<count { y[i] = x[i] * (1 + y[i]) / 2 }
     }
 }
 

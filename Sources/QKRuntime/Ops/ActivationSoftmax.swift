@@ -21,7 +21,8 @@ extension KernelContext {
         let (length, inner) = opset < 13 ? (shape[a...].reduce(1, *), 1) : (shape[a], shape[(a + 1)...].reduce(1, *))
         let plan = SoftmaxPlan(outer: outer, length: length, inner: inner, mode: mode, threads: threads)
         switch x.storage {
-        case .float32(let v): return Tensor(shape: x.shape, values: plan.run(v))
+        case .float32(let v):
+            return Tensor(shape: x.shape, values: inner == 1 && mode != .hardmax ? plan.runRows(v) : plan.run(v))
         case .float64(let v): return Tensor(shape: x.shape, values: plan.run(v))
         case .float16(let v): return Tensor(shape: x.shape, values: plan.run(v.map(Float.init)).map(Float16.init))
         case .bfloat16(let v): return Tensor(shape: x.shape, values: plan.run(v.map(\.floatValue)).map(BFloat16.init))
@@ -50,6 +51,33 @@ private struct SoftmaxPlan {
                         let (o, i) = (lane / inner, lane % inner)
                         let base = o * length * inner + i
                         normalise(src + base, dst + base, stride: inner)
+                    }
+                }
+            }
+            initialized = n
+        }
+    }
+
+    /// `run` for float32 when `inner == 1` (each slice a contiguous row), with ``VectorMath``: a vectorised
+    /// maximum, `e^(x − m)` stored with its sum in one pass, then a scale by `1/Σ` (or `(x − m) − ln Σ`).
+    func runRows(_ x: [Float]) -> [Float] {
+        let n = x.count
+        let math = VectorMath.best
+        return [Float](unsafeUninitializedCapacity: n) { out, initialized in
+            guard let dst = out.baseAddress, n > 0 else { initialized = 0; return }
+            x.withUnsafeBufferPointer { buffer in
+                guard let src = buffer.baseAddress else { return }
+                parallelChunks(outer, threads: n < parallelThreshold ? 1 : threads) { range in
+                    for row in range {
+                        let (xr, yr) = (src + row * length, dst + row * length)
+                        let m = math.max(xr, count: length)
+                        let sum = math.expShifted(xr, by: m, yr, count: length)
+                        if mode == .logSoftmax {
+                            let logSum = Float.logarithm(sum)
+                            for j in 0..<length { yr[j] = (xr[j] - m) - logSum }
+                        } else {
+                            math.scale(yr, by: 1 / sum, count: length)
+                        }
                     }
                 }
             }

@@ -1,4 +1,5 @@
 import Foundation
+import QKKernels
 import QKTensor
 
 /// The libm functions the pointwise kernels need, for `Float` and `Double`, so each formula is written once.
@@ -36,6 +37,12 @@ extension Double: FloatMath {
 /// A pointwise function of one floating-point value.
 protocol FloatFunction {
     func callAsFunction<T: FloatMath>(_ x: T) -> T
+}
+
+/// A pointwise function with a vectorised float32 form (``VectorMath``), used for contiguous float32 tensors.
+protocol VectorizedFloatFunction: FloatFunction {
+    /// `y[i] = f(x[i])` for i < count, within the accuracy documented on ``VectorMath``.
+    func float32(_ math: VectorMath, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int)
 }
 
 /// A pointwise function of one value that also has an integer form (Neg, Abs, Relu, Clip, …).
@@ -112,11 +119,30 @@ extension KernelContext {
             Tensor(shape: t.shape, values: parallelMap(v, threads: threads, op))
         }
         switch t.storage {
-        case .float32(let v): return run(v, FloatingUnaryOp<F, Float>(f: f))
+        case .float32(let v):
+            if let vectorized = f as? any VectorizedFloatFunction {
+                return Tensor(shape: t.shape, values: vectorMap(v, vectorized))
+            }
+            return run(v, FloatingUnaryOp<F, Float>(f: f))
         case .float64(let v): return run(v, FloatingUnaryOp<F, Double>(f: f))
         case .float16(let v): return run(v, HalfUnaryOp(f: f))
         case .bfloat16(let v): return run(v, BFloatUnaryOp(f: f))
         default: throw invalid("expects a floating-point tensor, got \(t.dtype)")
+        }
+    }
+
+    /// `f`'s vectorised form over `x`, split over `threads` for large arrays.
+    func vectorMap(_ x: [Float], _ f: any VectorizedFloatFunction) -> [Float] {
+        let n = x.count
+        return [Float](unsafeUninitializedCapacity: n) { out, initialized in
+            guard let dst = out.baseAddress, n > 0 else { initialized = 0; return }
+            x.withUnsafeBufferPointer { buffer in
+                guard let src = buffer.baseAddress else { return }
+                parallelChunks(n, threads: n < parallelThreshold ? 1 : threads) { range in
+                    f.float32(.best, src + range.lowerBound, dst + range.lowerBound, count: range.count)
+                }
+            }
+            initialized = n
         }
     }
 

@@ -1,12 +1,23 @@
 import Foundation
+import QKKernels
 import QKTensor
 
 /// The one-input floating-point functions, each `y = f(x)`.
 struct SqrtFunction: FloatFunction { func callAsFunction<T: FloatMath>(_ x: T) -> T { x.squareRoot() } }
-struct ExpFunction: FloatFunction { func callAsFunction<T: FloatMath>(_ x: T) -> T { T.exponential(x) } }
+struct ExpFunction: VectorizedFloatFunction {
+    func callAsFunction<T: FloatMath>(_ x: T) -> T { T.exponential(x) }
+    func float32(_ math: VectorMath, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
+        math.exp(x, y, count: count)
+    }
+}
 struct LogFunction: FloatFunction { func callAsFunction<T: FloatMath>(_ x: T) -> T { T.logarithm(x) } }
 struct ReciprocalFunction: FloatFunction { func callAsFunction<T: FloatMath>(_ x: T) -> T { 1 / x } }
-struct ErfFunction: FloatFunction { func callAsFunction<T: FloatMath>(_ x: T) -> T { T.errorFunction(x) } }
+struct ErfFunction: VectorizedFloatFunction {
+    func callAsFunction<T: FloatMath>(_ x: T) -> T { T.errorFunction(x) }
+    func float32(_ math: VectorMath, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
+        math.erf(x, y, count: count)
+    }
+}
 struct FloorFunction: FloatFunction { func callAsFunction<T: FloatMath>(_ x: T) -> T { x.rounded(.down) } }
 struct CeilFunction: FloatFunction { func callAsFunction<T: FloatMath>(_ x: T) -> T { x.rounded(.up) } }
 /// Round half to even: 0.5 → 0, 1.5 → 2, −2.5 → −2.
