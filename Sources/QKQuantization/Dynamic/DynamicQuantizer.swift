@@ -36,7 +36,9 @@ public enum DynamicQuantizer {
         try rewriter.run()
         var result = model
         result.graph.nodes = rewriter.nodes
-        result.graph.initializers = rewriter.initializers
+        let used = Set(rewriter.nodes.flatMap(\.inputs) + model.graph.outputs.map(\.name))
+        result.graph.initializers = rewriter.initializers.filter { used.contains($0.key) }
+        result.graph.inputs = model.graph.inputs.filter { model.graph.initializers[$0.name] == nil || used.contains($0.name) }
         result.irVersion = 10
         let opset = Swift.max(model.opsetVersion(for: "") ?? 11, 11)
         result.opsetImports = model.opsetImports.filter { $0.domain != "" && $0.domain != "ai.onnx" }

@@ -52,7 +52,11 @@ struct FloatPrecisionPlan {
             let touches = (node.inputs + node.outputs).contains { float32Values.contains($0) }
                 || (node.opType == "Cast" && (try? node.int("to")) == DType.float32.onnxCode)
             guard touches else { continue }
-            if let problem = FloatPrecisionOps.problem(node.opType, opset: opset, bfloat16: target == .bfloat16) {
+            if let overflowing = node.inputs.first(where: { overflows(graph.initializers[$0], target) })
+                ?? (overflows(try? node.tensor("value"), target) ? node.outputs.first : nil) {
+                decisions.append(QuantizationDecision(node: node.displayName, opType: node.opType, action: .keptFloat,
+                    reason: "kept float32: constant '\(overflowing)' overflows \(target)"))
+            } else if let problem = FloatPrecisionOps.problem(node.opType, opset: opset, bfloat16: target == .bfloat16) {
                 decisions.append(QuantizationDecision(node: node.displayName, opType: node.opType,
                                                       action: .keptFloat, reason: problem))
             } else {
@@ -117,6 +121,13 @@ struct FloatPrecisionPlan {
         result.valueInfo = graph.valueInfo.filter { !low.contains($0.name) }
         result.nodes = nodes
         return result
+    }
+
+    /// Whether a float32 constant holds finite values that become ±∞ in `target` (e.g. −3.4·10³⁸ attention-mask
+    /// fillers, or anything above 65504 in float16).
+    private func overflows(_ tensor: Tensor?, _ target: DType) -> Bool {
+        guard let tensor, tensor.dtype == .float32 else { return false }
+        return zip(tensor.floatValues, tensor.converted(to: target).floatValues).contains { $0.isFinite && !$1.isFinite }
     }
 
     private func retyped(_ info: ValueInfo) -> ValueInfo {

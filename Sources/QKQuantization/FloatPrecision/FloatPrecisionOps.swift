@@ -14,7 +14,7 @@ enum FloatPrecisionOps {
                         "LogSoftmax", "MatMul", "Gemm", "Flatten", "Reshape", "Transpose", "Squeeze", "Unsqueeze",
                         "Concat", "Split", "Slice", "Gather", "Identity", "Tile", "Pad", "Clip", "Min", "Max", "Sum",
                         "Mean", "ReduceMean", "ReduceMax", "ReduceMin", "Less", "Greater", "Cast", "Dropout",
-                        "Floor", "Ceil", "Constant"]
+                        "Floor", "Ceil", "Constant", "Shape", "Size"]
         for op in bothAt13 { table[op] = Support(float16: 6, bfloat16: 13) }
         for op in ["Conv", "ConvTranspose", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool",
                    "HardSigmoid", "Softplus", "Elu", "Selu", "InstanceNormalization"] {
