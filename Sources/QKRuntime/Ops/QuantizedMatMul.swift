@@ -22,7 +22,8 @@ extension OpTable {
             throw ctx.invalid("a_scale and y_scale must hold one value, got \(aScale.count) and \(yScale.count)")
         }
         let product = try integerMatMul(ctx, a: 0, aZero: 2, b: 3, bZero: 5)
-        let n = product.shape.last ?? 1
+        let b = try ctx.input(3)
+        let n = b.rank >= 2 ? b.shape[b.rank - 1] : 1     // columns of b: the innermost output axis
         guard bScale.count == 1 || bScale.count == n else {
             throw ctx.invalid("b_scale has \(bScale.count) values, expected 1 or \(n) (one per column of b)")
         }

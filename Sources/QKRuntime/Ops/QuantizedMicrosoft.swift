@@ -71,7 +71,7 @@ extension OpTable {
         guard ctx.inputs.count >= 5, (ctx.inputs.count - 2) % 3 == 0 else {
             throw ctx.invalid("expected Y_scale, Y_zero_point and (tensor, scale, zero point) triples, got \(ctx.inputs.count) inputs")
         }
-        let operands = try stride(from: 2, to: ctx.inputs.count, by: 3).map { try quantizedOperand(ctx, $0, "input #\($0)") }
+        let operands = try stride(from: 2, to: ctx.inputs.count, by: 3).map { try quantizedOperand(ctx, $0, "X\(($0 - 2) / 3)") }
         let first = operands[0].tensor
         let output = try outputQuantization(ctx, 0, "Y", fallback: first.dtype)
         let axis = try ctx.node.required("axis", ctx.node.int)
