@@ -1,5 +1,6 @@
 import Foundation
 import QKGraph
+import QKKernels
 import QKTensor
 
 /// Runs a ``Model`` with the fp32 reference kernels of ``OpTable``.
@@ -23,6 +24,7 @@ public final class Interpreter: @unchecked Sendable {
     /// Prepares `model` for execution. Throws ``GraphError`` for a malformed graph and
     /// ``RuntimeError/unsupportedOp(opType:domain:opset:node:)`` for an op the runtime lacks.
     public init(model: Model, threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
+        keepFreedMemoryForReuse()
         self.model = model
         self.threads = max(1, threads)
         let graph = model.graph

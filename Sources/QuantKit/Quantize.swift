@@ -62,8 +62,12 @@ public enum Quantizer {
             guard let calibration else { throw StaticQuantizationError.noCalibrationData }
             let feeds = try calibration.inputs(for: model.graph)
             output = try StaticQuantizer.quantize(model, config: config, feeds: feeds, progress: progress)
-        case .dynamic, .fp16, .bf16:
-            throw QuantKitError.invalidArgument("mode '\(config.mode.rawValue)' is not available in this build")
+        case .dynamic:
+            output = try DynamicQuantizer.quantize(model, config: config)
+        case .fp16:
+            output = try FloatPrecisionConverter.convert(model, to: .float16)
+        case .bf16:
+            output = try FloatPrecisionConverter.convert(model, to: .bfloat16)
         }
         return QuantizationResult(model: output.model, decisions: output.decisions,
                                   sizeBefore: QuantizationResult.weightBytes(model),

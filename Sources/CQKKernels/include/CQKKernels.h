@@ -56,4 +56,8 @@ float qk_sdot(long n, const float *x, long incx, const float *y, long incy);
 QK_VMATH_DECLARE(avx512)
 QK_VMATH_DECLARE(avx2)
 QK_VMATH_DECLARE(generic)
+/// Asks glibc to serve allocations up to 16 MiB from its heap and keep freed memory (no-op elsewhere): by default
+/// every buffer over 128 KiB is mapped fresh from the OS, so each tensor of each run pays page faults.
+void qk_keep_freed_memory_mapped(void);
+
 #endif
