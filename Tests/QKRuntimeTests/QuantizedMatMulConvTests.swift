@@ -44,7 +44,7 @@ import QKTensor
     /// Seeded random grouped, strided, dilated, padded ConvInteger (u8 x, s8 w with per-channel zero points)
     /// and QLinearConv against an Int64 loop (QLinearConv requantized here with round-half-even in Double).
     @Test func randomConvsMatchInt64Loop() throws {
-        var rng = QuantizedTestRandom(seed: 42)
+        var rng = SplitMix64(seed: 42)
         for trial in 0..<12 {
             let group = [1, 2, 3][trial % 3]
             let cg: Int = .random(in: 1...3, using: &rng), mg: Int = .random(in: 1...3, using: &rng)
@@ -121,18 +121,5 @@ import QKTensor
             }
         }
         return ([oh, ow], out)
-    }
-}
-
-/// SplitMix64, so every run draws the same shapes and values.
-struct QuantizedTestRandom: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -105,7 +105,7 @@ extension OpTable {
 }
 
 /// The broadcast batch axes of a MatMul and, for each output batch, the A and B matrices it reads.
-private struct MatMulBatches {
+struct MatMulBatches {
     let shape: [Int]
     let count: Int
     private let aStrides: [Int]

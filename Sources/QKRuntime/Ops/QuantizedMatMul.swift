@@ -76,7 +76,7 @@ extension OpTable {
         guard bZp.count == 1 || bZp.count == n else {
             throw ctx.invalid("b_zero_point has \(bZp.count) values, expected 1 or \(n) (one per column of B)")
         }
-        let batches = try IntegerMatMulBatches(ctx, Array(aShape.dropLast(2)), Array(bShape.dropLast(2)))
+        let batches = try MatMulBatches(ctx, aBatch: Array(aShape.dropLast(2)), bBatch: Array(bShape.dropLast(2)))
         var shape = batches.shape + [m, n]
         if a.rank == 1 { shape.remove(at: shape.count - 2) }
         if b.rank == 1 { shape.removeLast() }
@@ -111,46 +111,5 @@ extension OpTable {
         default: break
         }
         return (shape, c)
-    }
-}
-
-/// The broadcast batch axes of an integer MatMul and, for each output batch, the A and B matrices it reads.
-struct IntegerMatMulBatches {
-    let shape: [Int]
-    let count: Int
-    private let aStrides: [Int]
-    private let bStrides: [Int]
-
-    init(_ ctx: KernelContext, _ aBatch: [Int], _ bBatch: [Int]) throws {
-        let rank = max(aBatch.count, bBatch.count)
-        let a = Array(repeating: 1, count: rank - aBatch.count) + aBatch
-        let b = Array(repeating: 1, count: rank - bBatch.count) + bBatch
-        shape = try zip(a, b).map { x, y in
-            guard x == y || x == 1 || y == 1 else { throw ctx.invalid("batch axes \(aBatch) and \(bBatch) do not broadcast") }
-            return x == 1 ? y : x
-        }
-        count = shape.reduce(1, *)
-        func strides(_ dims: [Int]) -> [Int] {
-            var result = Array(repeating: 0, count: rank), running = 1
-            for axis in stride(from: rank - 1, through: 0, by: -1) {
-                result[axis] = dims[axis] == 1 ? 0 : running
-                running *= dims[axis]
-            }
-            return result
-        }
-        aStrides = strides(a)
-        bStrides = strides(b)
-    }
-
-    /// The A and B matrix indices of output batch `batch`.
-    func operands(_ batch: Int) -> (a: Int, b: Int) {
-        var rest = batch, a = 0, b = 0
-        for axis in stride(from: shape.count - 1, through: 0, by: -1) {
-            let index = rest % shape[axis]
-            rest /= shape[axis]
-            a += index * aStrides[axis]
-            b += index * bStrides[axis]
-        }
-        return (a, b)
     }
 }

@@ -5,7 +5,7 @@ import QuantKit
 struct QuantizeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "quantize",
-        abstract: "Quantize a float ONNX model (static int8 with calibration data; QDQ format).",
+        abstract: "Quantize a float ONNX model: static int8 with calibration (QDQ or QOperator), dynamic int8, fp16 or bf16.",
         discussion: """
             Prints every node kept in float with the reason, and the weight size before → after.
             --config reads a JSON QuantizationConfig; flags given on the command line override it.
