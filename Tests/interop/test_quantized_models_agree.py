@@ -1,8 +1,8 @@
 """QuantKit's runtime and onnxruntime run the statically quantized (QDQ) models QuantKit writes with matching
 outputs. Both compute the float ops between Q/DQ pairs in float32, so the int8 activations agree except where a
 float-summation-order difference lands a value on the other side of a rounding tie; such a flip moves a logit by
-about one activation step. Measured here: identical digits logits and top-1; the bound below (1e-3 of the
-output range, same top-1 everywhere, encoder cosine ≥ 0.9999) leaves room for one such flip."""
+about one activation step. Measured: per-channel digits logits identical, per-tensor one flip (0.038 of a 37 range); the bound (3e-3 of the
+output range, same top-1 everywhere, encoder cosine ≥ 0.9999) leaves room for a few such flips."""
 
 import numpy as np
 import pytest
@@ -27,7 +27,7 @@ def test_digits_static_qdq_runs_alike(run_qkit, tmp_path, granularity):
     ours = qkit_outputs(run_qkit, model, DIGITS / "test.npz", tmp_path / "out")["logits"]
     theirs = ort_outputs(model, {"input": np.load(DIGITS / "test.npz")["input"]})["logits"]
     span = float(theirs.max() - theirs.min())
-    assert np.abs(ours - theirs).max() <= 1e-3 * span
+    assert np.abs(ours - theirs).max() <= 3e-3 * span
     assert (ours.argmax(1) == theirs.argmax(1)).all()
 
 
