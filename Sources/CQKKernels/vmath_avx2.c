@@ -37,6 +37,10 @@ static inline V vcopysign(V r, V s) {
 static inline V vclamp(V x, float lo, float hi) {
     return _mm256_min_ps(_mm256_set1_ps(hi), _mm256_max_ps(_mm256_set1_ps(lo), x));
 }
+/// 0 where x < lo, else r (NaN x keeps r).
+static inline V vzero_below(V r, V x, float lo) {
+    return _mm256_and_ps(r, _mm256_cmp_ps(x, _mm256_set1_ps(lo), _CMP_NLT_UQ));
+}
 static inline V vround(V x) { return _mm256_round_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
 static inline VI vcvt(V x) { return _mm256_cvtps_epi32(x); }
 static inline VI vsrai1(VI n) { return _mm256_srai_epi32(n, 1); }

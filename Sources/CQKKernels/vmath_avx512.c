@@ -36,6 +36,10 @@ static inline V vcopysign(V r, V s) {
 static inline V vclamp(V x, float lo, float hi) {
     return _mm512_min_ps(_mm512_set1_ps(hi), _mm512_max_ps(_mm512_set1_ps(lo), x));
 }
+/// 0 where x < lo, else r (NaN x keeps r).
+static inline V vzero_below(V r, V x, float lo) {
+    return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(lo), _CMP_NLT_UQ), r);
+}
 static inline V vround(V x) { return _mm512_roundscale_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
 static inline VI vcvt(V x) { return _mm512_cvtps_epi32(x); }
 static inline VI vsrai1(VI n) { return _mm512_srai_epi32(n, 1); }

@@ -2,17 +2,19 @@
 /// before including this file:
 ///   V, VI (float / int32 vectors of QK_W lanes), vset1, vseti, vload, vstore, vload_partial(p, k, fill),
 ///   vstore_partial(p, k, v), vadd, vsub, vmul, vdiv, vfma (a·b + c), vfnma (c − a·b), vabs, vcopysign,
-///   vclamp (NaN passes through), vround (to nearest even), vcvt (integral float → int32), vexp2i (2ⁿ from an
-///   int32 n in [−126, 127]), vsrai1 (n >> 1), visub, vhsum, vhmax, and QK_NAME(base) for the exported names.
+///   vclamp (NaN passes through), vzero_below(r, x, lo) (0 where x < lo, else r), vround (to nearest even),
+///   vcvt (integral float → int32), vexp2i (2ⁿ from an int32 n in [−126, 127]), vsrai1 (n >> 1), visub, vhsum, vhmax, and QK_NAME(base) for the exported names.
 /// Not a public header: only the vmath_*.c files include it.
 
 /// eˣ by Cody–Waite range reduction x = n·ln2 + r (|r| ≤ ln2/2, n = round(x·log₂e)) and a degree-7
 /// polynomial for eʳ on that interval (Cephes expf coefficients: 1 + r + r²·P(r)); 2ⁿ is split into
-/// 2^(n>>1)·2^(n−(n>>1)) so n ∈ [−150, 129] never leaves the exponent range of either factor: results below
-/// FLT_MIN come out as correctly scaled subnormals and above FLT_MAX as +inf. x is clamped to [−104, 89]
-/// first (so ±inf give +inf and 0); NaN propagates.
+/// 2^(n>>1)·2^(n−(n>>1)) so n = 128 (results between 2¹²⁷·√2 and FLT_MAX) stays finite and x > ln FLT_MAX
+/// gives +inf. Results below FLT_MIN (x < ln FLT_MIN ≈ −87.3365) are flushed to +0: x is clamped to
+/// [−87.3365, 89] before scaling and the flushed lanes are zeroed afterwards, because producing a subnormal
+/// or underflowing product costs a microcode assist of ~100 cycles per lane (masked attention scores hit
+/// this on every padded position). −inf gives 0, NaN propagates.
 static inline V qk_exp_v(V x) {
-    V xc = vclamp(x, -104.0f, 89.0f);
+    V xc = vclamp(x, -87.3365402f, 89.0f);
     V n = vround(vmul(xc, vset1(1.44269504088896341f)));
     V r = vfnma(n, vset1(0.693359375f), xc);
     r = vfnma(n, vset1(-2.12194440e-4f), r);
@@ -25,7 +27,7 @@ static inline V qk_exp_v(V x) {
     V e = vfma(p, vmul(r, r), vadd(r, vset1(1.0f)));
     VI ni = vcvt(n);
     VI half = vsrai1(ni);
-    return vmul(vmul(e, vexp2i(half)), vexp2i(visub(ni, half)));
+    return vzero_below(vmul(vmul(e, vexp2i(half)), vexp2i(visub(ni, half))), x, -87.3365402f);
 }
 
 /// erf(x) = sign(x)·a·P(a²)/Q(a²) with a = min(|x|, 3.92) (erf(3.92) rounds to 1 in float32).

@@ -27,6 +27,8 @@ static inline V vmax(V a, V b) { return a > b ? a : b; }
 static inline V vabs(V a) { return fabsf(a); }
 static inline V vcopysign(V r, V s) { return copysignf(r, s); }
 static inline V vclamp(V x, float lo, float hi) { return x < lo ? lo : (x > hi ? hi : x); }
+/// 0 where x < lo, else r (NaN x keeps r).
+static inline V vzero_below(V r, V x, float lo) { return x < lo ? 0.0f : r; }
 static inline V vround(V x) { return nearbyintf(x); }
 /// NaN maps to 0 (a C cast of NaN is undefined); the NaN still reaches the result through the polynomial.
 static inline VI vcvt(V x) { return x == x ? (int32_t)x : 0; }

@@ -5,7 +5,8 @@ import CQKKernels
 /// Every variant evaluates the same formulas (CQKKernels/vmath_body.h), so results differ between variants
 /// only by fused versus separate rounding: eˣ by Cody–Waite reduction `x = n·ln2 + r` and a degree-7
 /// polynomial (max relative error 2e-7), erf and tanh as `x·P(x²)/Q(x²)` rationals (max absolute error 1e-6),
-/// sigmoid `1/(1 + e^−x)`, exact Gelu `x·(1 + erf(x/√2))/2`. NaN propagates, ±inf saturate.
+/// sigmoid `1/(1 + e^−x)`, exact Gelu `x·(1 + erf(x/√2))/2`. NaN propagates, ±inf saturate, eˣ below FLT_MIN
+/// flushes to 0 (a subnormal result would cost a ~100-cycle microcode assist per lane).
 public struct VectorMath: Sendable, CustomStringConvertible {
     typealias Map = @convention(c) (Int, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void
     typealias Reduce = @convention(c) (Int, UnsafePointer<Float>?) -> Float

@@ -37,15 +37,16 @@ import Testing
         #expect(error <= 2e-7, "\(v) exp max relative error \(error)")
     }
 
-    @Test(arguments: VectorMath.available) func expSubnormalsAndSaturation(_ v: VectorMath) {
-        // Subnormal results: within one subnormal ulp (2^-149) of the exact value.
-        let tiny = Self.sweep(-103.9, -87.4, step: 1e-2)
-        let y = Self.apply(tiny) { v.exp($0, $1, count: $2) }
-        let error = Self.maxError(tiny, y, { Foundation.exp($0) })
-        #expect(error <= 1.5e-45, "\(v) exp subnormal max absolute error \(error)")
-        let edges: [Float] = [-.infinity, -1000, -104, 0, -0.0, 88.8, 89, 1000, .infinity]
-        let want: [Float] = [0, 0, 0, 1, 1, .infinity, .infinity, .infinity, .infinity]
-        #expect(Self.apply(edges) { v.exp($0, $1, count: $2) } == want)
+    @Test(arguments: VectorMath.available) func expFlushesSubnormalsAndSaturates(_ v: VectorMath) {
+        // Results below FLT_MIN (x < ln FLT_MIN ≈ −87.33654) are flushed to +0.
+        let tiny = Self.sweep(-120, -87.337, step: 1e-3)
+        #expect(Self.apply(tiny) { v.exp($0, $1, count: $2) }.allSatisfy { $0 == 0 && $0.sign == .plus })
+        let edges: [Float] = [-.infinity, -1000, -104, 0, -0.0, 88.8, 89, 1000, .infinity, -87.33, 88.72]
+        let want: [Float] = [0, 0, 0, 1, 1, .infinity, .infinity, .infinity, .infinity,
+                             Float(Foundation.exp(Double(-87.33 as Float))), Float(Foundation.exp(Double(88.72 as Float)))]
+        let got = Self.apply(edges) { v.exp($0, $1, count: $2) }
+        #expect(got.prefix(9) == want.prefix(9))
+        for i in 9..<11 { #expect(abs(got[i] - want[i]) <= 2e-7 * want[i], "exp(\(edges[i])) = \(got[i])") }
         #expect(Self.apply([.nan, 1, .nan]) { v.exp($0, $1, count: $2) }.map(\.isNaN) == [true, false, true])
     }
 

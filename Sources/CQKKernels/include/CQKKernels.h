@@ -39,7 +39,7 @@ void qk_saxpy(long n, float alpha, const float *x, long incx, float *y, long inc
 float qk_sdot(long n, const float *x, long incx, const float *y, long incy);
 /// fp32 vector math, one function per ISA suffix: `_avx512` (needs avx512f), `_avx2` (needs avx2 and fma) and
 /// `_generic` (portable C). `y[i] = f(x[i])` for i < n; x and y may be the same array.
-/// exp: max relative error 2e-7 (subnormal results are scaled correctly, overflow gives +inf).
+/// exp: max relative error 2e-7 for results ≥ FLT_MIN; smaller results are flushed to 0, overflow gives +inf.
 /// erf, tanh, sigmoid: max absolute error 1e-6; gelu: `x·(1 + erf(x/√2))/2`. NaN propagates in all.
 #define QK_VMATH_DECLARE(isa)                                                                       \
     void qk_vexp_f32_##isa(long n, const float *x, float *y);                                       \
