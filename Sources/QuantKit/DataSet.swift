@@ -84,7 +84,11 @@ public struct DataSet: Sendable {
         }
         let counts = Set(feeds.values.map { $0.shape.first ?? 1 })
         guard counts.count <= 1 else {
-            throw QuantKitError.invalidData(path: path, reason: "input arrays have different sample counts \(counts.sorted())")
+            let each = graph.runtimeInputs.compactMap { input in
+                feeds[input.name].map { "'\(input.name)': \($0.shape.first ?? 1)" }
+            }
+            throw QuantKitError.invalidData(path: path, reason: "input arrays have different sample counts ("
+                + each.joined(separator: ", ") + "); the first axis indexes samples and must agree")
         }
         guard counts.first.map({ $0 > 0 }) ?? true else {
             throw QuantKitError.invalidData(path: path, reason: "the data set has no samples")

@@ -145,28 +145,51 @@ def test_refuses_empty_calibration(run_qkit, tmp_path):
     refuse(run_qkit, tmp_path / "q.onnx", DIGITS / "model.onnx", "--calibration", data, expect="no samples")
 
 
+DIGITS_INPUT = "model input expects float32[batch, 1, 8, 8]"
+
+
 def test_refuses_wrong_array_name(run_qkit, tmp_path):
     data = write_npz(tmp_path / "bad.npz", pixels=np.zeros((4, 1, 8, 8), np.float32))
-    refuse(run_qkit, tmp_path / "q.onnx", DIGITS / "model.onnx", "--calibration", data, expect="'input'")
+    refuse(run_qkit, tmp_path / "q.onnx", DIGITS / "model.onnx", "--calibration", data,
+           expect="bad.npz: no array named 'input' for model input float32[batch, 1, 8, 8] (arrays: pixels)")
 
 
-def test_refuses_wrong_shape(run_qkit, tmp_path):
-    data = write_npz(tmp_path / "bad.npz", input=np.zeros((4, 1, 9, 9), np.float32))
-    refuse(run_qkit, tmp_path / "q.onnx", DIGITS / "model.onnx", "--calibration", data, expect="shape")
+@pytest.mark.parametrize("shape", [(4, 1, 9, 9), (4, 64)])
+def test_refuses_wrong_shape(run_qkit, tmp_path, shape):
+    data = write_npz(tmp_path / "bad.npz", input=np.zeros(shape, np.float32))
+    refuse(run_qkit, tmp_path / "q.onnx", DIGITS / "model.onnx", "--calibration", data,
+           expect=f"bad.npz: array 'input' has shape {list(shape)}, {DIGITS_INPUT}")
 
 
 def test_refuses_wrong_dtype(run_qkit, tmp_path):
     data = write_npz(tmp_path / "bad.npz", input=np.zeros((4, 1, 8, 8), np.float64))
-    refuse(run_qkit, tmp_path / "q.onnx", DIGITS / "model.onnx", "--calibration", data, expect="float64")
+    refuse(run_qkit, tmp_path / "q.onnx", DIGITS / "model.onnx", "--calibration", data,
+           expect=f"bad.npz: array 'input' is float64[4, 1, 8, 8], {DIGITS_INPUT}")
 
 
-def test_refuses_nan_calibration(run_qkit, tmp_path):
+def test_refuses_differing_sample_counts(run_qkit, tmp_path):
+    arrays = dict(np.load(ENCODER / "calibration.npz"))
+    data = write_npz(tmp_path / "bad.npz", input_ids=arrays["input_ids"], attention_mask=arrays["attention_mask"][:32])
+    refuse(run_qkit, tmp_path / "q.onnx", ENCODER / "model.onnx", "--calibration", data,
+           expect="different sample counts ('input_ids': 64, 'attention_mask': 32)")
+
+
+def test_refuses_missing_or_empty_calibration_source(run_qkit, tmp_path):
+    refuse(run_qkit, tmp_path / "q.onnx", DIGITS / "model.onnx", expect="needs calibration data")
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    refuse(run_qkit, tmp_path / "q.onnx", DIGITS / "model.onnx", "--calibration", folder,
+           expect="directory has no .npy or .npz files")
+
+
+@pytest.mark.parametrize("value", [np.nan, -np.inf])
+def test_refuses_non_finite_calibration(run_qkit, tmp_path, value):
     values = np.zeros((4, 1, 8, 8), np.float32)
-    values[2, 0, 3, 1] = np.nan
-    data = write_npz(tmp_path / "nan.npz", input=values)
+    values[2, 0, 3, 1] = value
+    data = write_npz(tmp_path / "bad.npz", input=values)
     index = np.ravel_multi_index((2, 0, 3, 1), values.shape)
     refuse(run_qkit, tmp_path / "q.onnx", DIGITS / "model.onnx", "--calibration", data,
-           expect=f"'input' holds nan at flat index {index}")
+           expect=f"'input' holds {str(value).lower()} at flat index {index}")
 
 
 def test_refuses_nan_weights(run_qkit, tmp_path):
@@ -181,12 +204,18 @@ def test_refuses_nan_weights(run_qkit, tmp_path):
            expect="'fc2.weight' holds inf at flat index 5")
 
 
-def test_refuses_output_equal_to_input(run_qkit, tmp_path):
+@pytest.mark.parametrize("alias", ["same", "relative", "symlink"])
+def test_refuses_output_equal_to_input(run_qkit, tmp_path, alias):
     path = tmp_path / "model.onnx"
     path.write_bytes((DIGITS / "model.onnx").read_bytes())
-    result = run_qkit("quantize", path, "-o", path, "--mode", "static", "--calibration",
+    output = {"same": path, "relative": tmp_path / "sub" / ".." / "model.onnx", "symlink": tmp_path / "link.onnx"}[alias]
+    (tmp_path / "sub").mkdir()
+    if alias == "symlink":
+        output.symlink_to(path)
+    result = run_qkit("quantize", path, "-o", output, "--mode", "static", "--calibration",
                       DIGITS / "calibration.npz", check=False)
     assert result.returncode != 0 and "overwrite the input" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
     assert path.read_bytes() == (DIGITS / "model.onnx").read_bytes()
 
 
