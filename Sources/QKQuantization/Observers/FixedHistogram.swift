@@ -54,12 +54,14 @@ public struct FixedHistogram: Sendable, Equatable {
         let span = threshold - lower
         var counts: [Double] = []
         swap(&counts, &self.counts)   // `bin(of:)` reads self while the counts are being written
+        let allFinite = batch.nanCount == 0 && batch.infinityCount == 0
+        let absolute = domain == .absolute
         var zeros = 0
         counts.withUnsafeMutableBufferPointer { counts in
             edges.withUnsafeBufferPointer { edges in
-                for raw in values where raw.isFinite {
-                    let v = domain == .absolute ? abs(raw) : raw
-                    if v == 0 { zeros += 1 }
+                for raw in values where allFinite || raw.isFinite {
+                    let v = absolute ? abs(raw) : raw
+                    zeros += v == 0 ? 1 : 0
                     counts[bin(of: v, lower: lower, span: span, edges: edges)] += 1
                 }
             }
@@ -81,11 +83,12 @@ public struct FixedHistogram: Sendable, Equatable {
 
     /// The bin of v ∈ [lower, lower + span]: NumPy's guess from the float32 position, corrected by the edges.
     /// A zero span (all values 0) puts everything in the bin that holds 0 (the middle one when signed).
+    @inline(__always)
     private func bin(of v: Float, lower: Float, span: Float, edges: UnsafeBufferPointer<Float>) -> Int {
         let count = binCount
         guard span > 0 else { return domain == .signed ? count / 2 : 0 }
         let guess = ((v - lower) / span) * Float(count)
-        var i = guess.isFinite ? Swift.min(Swift.max(Int(guess), 0), count - 1) : 0
+        var i = Int(Swift.min(Swift.max(guess, 0), Float(count - 1)))   // v is finite and within the span
         if v < edges[i] {
             i -= 1
         } else if i < count - 1, v >= edges[i + 1] {
