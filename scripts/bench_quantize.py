@@ -3,12 +3,14 @@ data (the shipped digits CNN and its 512-sample calibration set), per calibratio
 
 Usage: .venv/bin/python scripts/bench_quantize.py [--qkit .build/release/qkit] [--method all|minmax|…] [--repeat 5]
 Both sides are timed as whole commands (a fresh process each: start-up, model loading, calibration, writing), the
-best of `--repeat` runs, with the ratio ORT / qkit (above 1.0 means qkit is faster). Both write QDQ, per-channel
+best of `--repeat` runs, with the ratio ORT / qkit (above 1.0 means qkit is faster); wall time and CPU time
+(user + system, which a busy shared machine disturbs less). Both write QDQ, per-channel
 int8 weights, uint8 activations. onnxruntime has no MSE calibrator: mse is compared with its Percentile one (the
 nearest histogram-based calibrator); moving-average with MinMax and CalibMovingAverage.
 """
 
 import argparse
+import resource
 import subprocess
 import sys
 import tempfile
@@ -32,12 +34,16 @@ ORT_COUNTERPART = {"minmax": ("MinMax", False), "moving-average": ("MinMax", Tru
 
 
 def best_time(command, repeat):
-    times = []
+    """Best wall time and best CPU time (user + system of the child) over `repeat` runs."""
+    walls, cpus = [], []
     for _ in range(repeat):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         subprocess.run(command, check=True, capture_output=True)
-        times.append(time.perf_counter() - start)
-    return min(times)
+        walls.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return min(walls), min(cpus)
 
 
 def main():
@@ -57,8 +63,10 @@ def main():
             name, moving = ORT_COUNTERPART[method]
             theirs = best_time([sys.executable, "-c", ORT_SCRIPT, f"{tmp}/ort.onnx", name, "1" if moving else "0"],
                                args.repeat)
-            print(f"{method:15s} qkit {ours:.3f} s   onnxruntime {name}{' (moving avg)' if moving else ''} "
-                  f"{theirs:.3f} s   ratio ORT/qkit {theirs / ours:.1f}x")
+            label = f"{name}{' (moving avg)' if moving else ''}"
+            print(f"{method:15s} wall: qkit {ours[0]:.3f} s, onnxruntime {label} {theirs[0]:.3f} s, "
+                  f"ratio {theirs[0] / ours[0]:.1f}x   cpu: qkit {ours[1]:.3f} s, onnxruntime {theirs[1]:.3f} s, "
+                  f"ratio {theirs[1] / ours[1]:.1f}x")
 
 
 if __name__ == "__main__":
