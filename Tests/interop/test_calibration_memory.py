@@ -32,10 +32,10 @@ def peak_rss_kib(command) -> int:
     return int(result.stdout.strip())
 
 
-def encoder_data(samples: int, sequence: int = 16) -> dict:
+def encoder_data(samples: int, sequence: int = 8) -> dict:
     rng = np.random.default_rng(2048)
     ids = rng.integers(0, 1000, (samples, sequence), dtype=np.int64)
-    lengths = rng.integers(4, sequence + 1, samples)
+    lengths = rng.integers(2, sequence + 1, samples)
     mask = (np.arange(sequence)[None, :] < lengths[:, None]).astype(np.int64)
     return {"input_ids": ids * mask, "attention_mask": mask}
 
