@@ -37,8 +37,11 @@ struct QuantizeCommand: ParsableCommand {
     @Flag(help: "Symmetric activations (weights are symmetric by default).")
     var symmetric = false
 
-    @Option(help: "int8 | uint8 | int16 | uint16.")
+    @Option(help: "int8 | uint8 | int16 | uint16 | int4 | uint4 (4-bit: static QDQ only).")
     var weightType: String?
+
+    @Option(help: "Per-block weight scales: N consecutive weights along the reduction axis share one (QDQ, opset 21).")
+    var blockSize: Int?
 
     @Option(help: "uint8 | int8 | int16 | uint16.")
     var activationType: String?
@@ -85,6 +88,11 @@ struct QuantizeCommand: ParsableCommand {
         if let format { settings.format = try parse(format, "--format", QuantizationConfig.Format.init(rawValue:)) }
         if let method { settings.calibration = try parse(method, "--method", Self.methods) }
         if perChannel { settings.perChannel = true }
+        if let blockSize {
+            guard blockSize >= 1 else { throw QuantKitError.invalidArgument("--block-size: must be ≥ 1, got \(blockSize)") }
+            guard !perChannel else { throw QuantKitError.invalidArgument("--block-size and --per-channel exclude each other") }
+            settings.weightGranularity = .perBlock(size: blockSize, axis: nil)
+        }
         if symmetric { settings.activationSymmetric = true }
         if let weightType { settings.weightType = try parse(weightType, "--weight-type", QuantType.init(rawValue:)) }
         if let activationType {
