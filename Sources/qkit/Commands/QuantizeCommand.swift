@@ -8,7 +8,8 @@ struct QuantizeCommand: ParsableCommand {
         abstract: "Quantize a float ONNX model: static int8 with calibration (QDQ or QOperator), dynamic int8, fp16 or bf16.",
         discussion: """
             Prints every node kept in float with the reason, and the weight size before → after.
-            --config reads a JSON QuantizationConfig; flags given on the command line override it.
+            --config reads a QuantizationConfig from JSON, or YAML for .yaml/.yml files; flags given on the command
+            line override it.
             Example: qkit quantize Fixtures/digits/model.onnx -o digits-int8.onnx --mode static \\
                      --calibration Fixtures/digits/calibration.npz --per-channel
             """)
@@ -52,7 +53,7 @@ struct QuantizeCommand: ParsableCommand {
     @Option(help: "Comma-separated op types to leave in float.")
     var excludeOps: String?
 
-    @Option(help: "JSON file with a QuantizationConfig.")
+    @Option(help: "QuantizationConfig file: JSON, or YAML when named .yaml/.yml.")
     var config: String?
 
     @Option(help: "Calibration samples per run.")
@@ -78,12 +79,7 @@ struct QuantizeCommand: ParsableCommand {
     /// The config file (if any) with the flags applied on top.
     func makeConfig() throws -> QuantizationConfig {
         var settings = QuantizationConfig()
-        if let path = config {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw QuantKitError.unreadableFile(path: path, reason: "cannot read the config file")
-            }
-            settings = try JSONDecoder().decode(QuantizationConfig.self, from: data)
-        }
+        if let path = config { settings = try QuantizationConfig.load(contentsOfFile: path) }
         if let mode { settings.mode = try parse(mode, "--mode", QuantizationConfig.Mode.init(rawValue:)) }
         if let format { settings.format = try parse(format, "--format", QuantizationConfig.Format.init(rawValue:)) }
         if let method { settings.calibration = try parse(method, "--method", Self.methods) }
