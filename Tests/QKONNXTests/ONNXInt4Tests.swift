@@ -1,4 +1,5 @@
 import Foundation
+import QKGraph
 import QKTensor
 import Testing
 @testable import QKONNX
@@ -20,6 +21,20 @@ import Testing
             let (tensorName, tensor) = try ONNXReader.readTensor(atPath: TestResources.path(name))
             #expect(try ONNXWriter.serializeTensor(tensor, name: tensorName) == [UInt8](onnxBytes), "\(name)")
         }
+    }
+
+    @Test func externalDataRoundTrip() throws {
+        let directory = try TemporaryDirectory()
+        let w = try Tensor(shape: [3, 11], storage: .int4((0..<33).map { Int8($0 % 16 - 8) }))
+        let graph = Graph(nodes: [Node(name: "dq", opType: "DequantizeLinear", inputs: ["w", "s"], outputs: ["y"])],
+                          inputs: [], outputs: [ValueInfo(name: "y", dtype: .float32, shape: nil)],
+                          initializers: ["w": w, "s": Tensor(scalar: Float(0.5))])
+        let model = Model(graph: graph, opsetImports: [OpsetImport(domain: "", version: 21)])
+        let path = directory.file("m.onnx")
+        try ONNXWriter.write(model, toPath: path, externalDataThreshold: 1)
+        let data = try FileManager.default.attributesOfItem(atPath: path + ".data")[.size] as? Int
+        #expect((data ?? 0) >= 17)  // 33 values packed into 17 bytes
+        #expect(try ONNXReader.readModel(atPath: path).graph.initializers["w"] == w)
     }
 
     @Test func wrongPackedSizeIsRejected() throws {
