@@ -5,7 +5,7 @@
 /// | float → float    | round to nearest, ties to even                                  |
 /// | float → integer  | truncate toward zero, then saturate to the target range; NaN → 0 |
 /// | integer → integer| keep the low bits (two's-complement wrap, as C and numpy)        |
-/// | float → int4/uint4 | truncate toward zero, then keep the low 4 bits (wraps: 8.0 → −8 in int4, −1.0 → 15 in uint4, as the ONNX Cast reference and its node tests) |
+/// | float → int4/uint4 | truncate toward zero, then keep the low 4 bits (wraps: 8.0 → −8 in int4, −1.0 → 15 in uint4, 2.7 → 2), as the ONNX reference implementation and its node tests; the spec leaves out-of-range values undefined, and onnxruntime 1.31 rounds to nearest before wrapping (2.7 → 3) |
 /// | integer → float  | round to nearest                                                |
 /// | any → bool       | nonzero → true                                                  |
 /// | bool → any       | true → 1, false → 0                                             |
