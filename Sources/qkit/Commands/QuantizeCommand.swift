@@ -12,6 +12,8 @@ struct QuantizeCommand: ParsableCommand {
             line override it.
             Example: qkit quantize Fixtures/digits/model.onnx -o digits-int8.onnx --mode static \\
                      --calibration Fixtures/digits/calibration.npz --per-channel
+            4-bit weights (QDQ, opset 21): --weight-type int4 --per-channel, or --block-size 32 for blocks along
+            the reduction axis.
             """)
 
     @Argument(help: "The float .onnx model to read (never modified).")
