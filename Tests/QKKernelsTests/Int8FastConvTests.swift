@@ -30,6 +30,20 @@ import Testing
         }
     }
 
+    /// 1×1 convolutions (u8 reads X directly, s8 goes through the shifted copy), grouped and not.
+    @Test(arguments: Int8KernelPath.available) func pointwise(path: Int8KernelPath) throws {
+        var rng = SeededGenerator(seed: 36)
+        for trial in 0..<8 {
+            let groups = trial % 2 + 1
+            let channels = groups * Int.random(in: 1...6, using: &rng)
+            let out = Int.random(in: 1...40, using: &rng)
+            try ConvProblem<UInt8, Int8>(channels: channels, groups: groups, perGroupOut: out, rng: &rng,
+                                         pointwise: true).check(path: path, threads: 1)
+            try ConvProblem<Int8, Int8>(channels: channels, groups: groups, perGroupOut: out, rng: &rng,
+                                        pointwise: true).check(path: path, threads: 1)
+        }
+    }
+
     /// Batches and groups split over two threads, and a single image whose GEMM is split instead.
     @Test(arguments: Int8KernelPath.available) func twoThreads(path: Int8KernelPath) throws {
         var rng = SeededGenerator(seed: 35)
@@ -60,13 +74,14 @@ struct ConvProblem<X: FixedWidthInteger, W: FixedWidthInteger> {
     let bias: [Int32]?
     let requantization: Int8Requantization
 
+    /// `pointwise`: a 1×1 kernel with unit strides and no padding (the u8 path that skips im2col).
     init(channels: Int, groups: Int, perGroupOut: Int, rng: inout SeededGenerator, batch: Int? = nil,
-         spatial: ClosedRange<Int> = 1...9) throws {
+         spatial: ClosedRange<Int> = 1...9, pointwise: Bool = false) throws {
         let rank = [1, 2, 2, 2, 3].randomElement(using: &rng)!
-        let kernel = (0..<rank).map { _ in Int.random(in: 1...3, using: &rng) }
-        let strides = (0..<rank).map { _ in Int.random(in: 1...2, using: &rng) }
+        let kernel = (0..<rank).map { _ in pointwise ? 1 : Int.random(in: 1...3, using: &rng) }
+        let strides = (0..<rank).map { _ in pointwise ? 1 : Int.random(in: 1...2, using: &rng) }
         let dilations = (0..<rank).map { _ in Int.random(in: 1...2, using: &rng) }
-        let pads = (0..<2 * rank).map { _ in Int.random(in: 0...2, using: &rng) }
+        let pads = (0..<2 * rank).map { _ in pointwise ? 0 : Int.random(in: 0...2, using: &rng) }
         let input = (0..<rank).map { d in
             Swift.max((kernel[d] - 1) * dilations[d] + 1, Int.random(in: rank == 3 ? 1...5 : spatial, using: &rng))
         }
