@@ -1,0 +1,133 @@
+import CQKKernels
+
+/// Fast int8 grouped N-D convolution (ONNX ConvInteger / QLinearConv), bit-identical to ``int8ConvReference``
+/// (plus requantization):
+///
+///     v[n, m, o] = bias[m] + Σ_{c ∈ group(m)} Σ_t (W[m, c, t] − zw[m]) · (X[n, c, o·s − p + t·d] − zx)
+///     Y[n, m, o] = v  (`.int32`)   or   clamp(zy + requantize(v, M[m]), qmin, qmax)  (`.uint8` / `.int8`)
+///
+/// taps in the padding read zx (so they add 0). X is u8 or s8, N×C×spatial; Y is N×M×output. Each (image, group)
+/// runs as a GEMM with the pixels as rows: Yᵀ (P × M/g) = im2col(X)ᵀ (P × K) · Wᵀ (K × M/g): im2col writes a
+/// K × P byte matrix (skipped for 1×1 stride-1 unpadded u8 inputs), a C routine transposes it into packed row
+/// panels, and the result is stored transposed (channel planes). Depthwise weights
+/// (groups = C = M) run a direct loop instead. Work is split over images × groups when there are at least
+/// `threads` of them, otherwise inside the GEMM.
+public func int8Conv<X: FixedWidthInteger>(_ shape: ConvShape, input: UnsafePointer<X>, inputZeroPoint: Int32,
+                                           weights: PackedInt8ConvWeights, bias: [Int32]?, output: Int8Output,
+                                           threads: Int = 1) {
+    precondition(X.bitWidth == 8, "int8 Conv input must be UInt8 or Int8")
+    precondition(weights.matches(shape), "conv weights were packed for another shape")
+    precondition(bias.map { $0.count == shape.outputChannels } ?? true, "conv bias: \(shape.outputChannels) values")
+    guard shape.outputCount > 0 else { return }
+    if weights.isDepthwise {
+        int8DepthwiseConv(shape, input: input, inputZeroPoint: inputZeroPoint, taps: weights.depthwiseTaps,
+                          bias: bias, output: output, threads: threads)
+        return
+    }
+    let g = shape.geometry.promotedTo3D
+    let cg = shape.inputChannelsPerGroup, mg = shape.outputChannelsPerGroup
+    let inPlane = g.inputSize, outPlane = g.outputSize
+    let shift: Int32 = X.isSigned ? 128 : 0
+    let stored = inputZeroPoint + shift
+    precondition(stored >= 0 && stored <= 255, "conv input zero point \(inputZeroPoint) outside the input type")
+    let tasks = shape.batch * shape.groups
+    let runTasks = { (range: Range<Int>, gemmThreads: Int) in
+        let mr = outPlane == 1 ? 1 : weights.groupWeights[0].path.mr
+        let k = cg * g.kernelSize
+        let rows = PackedInt8Rows(m: outPlane, k: k, mr: mr)
+        // 1×1 stride-1 unpadded u8 convolutions read X itself as the column matrix.
+        let direct = isPointwise(g) && !X.isSigned
+        let col = direct ? nil : UnsafeMutablePointer<UInt8>.allocate(capacity: k * outPlane)
+        defer {
+            rows.deallocate()
+            col?.deallocate()
+        }
+        for task in range {
+            let image = task / shape.groups, group = task % shape.groups
+            let source = input + (image * shape.inputChannels + group * cg) * inPlane
+            if let col {
+                int8Im2col(source, channels: cg, geometry: g, padding: UInt8(stored), into: col, ld: outPlane)
+                rows.packTransposed(col, ld: outPlane, k: k)
+            } else {
+                rows.packTransposed(UnsafeRawPointer(source).assumingMemoryBound(to: UInt8.self), ld: outPlane, k: k)
+            }
+            let channels = group * mg..<(group + 1) * mg
+            int8GemmPacked(rows, rowZeroPoints: [stored], weights: weights.groupWeights[group],
+                           bias: bias.map { Array($0[channels]) },
+                           output: output.advanced(by: (image * shape.outputChannels + group * mg) * outPlane,
+                                                   channels: channels),
+                           rowStride: 1, columnStride: outPlane, threads: gemmThreads)
+        }
+    }
+    if tasks >= threads {
+        parallelChunks(tasks, threads: threads) { runTasks($0, 1) }
+    } else {
+        runTasks(0..<tasks, threads)
+    }
+}
+
+/// True when im2col is the identity: 1×1×1 kernel, unit strides, no padding.
+private func isPointwise(_ g: WindowGeometry) -> Bool {
+    g.kernelSize == 1 && g.strides.allSatisfy { $0 == 1 } && g.padsBegin.allSatisfy { $0 == 0 }
+        && g.padsEnd.allSatisfy { $0 == 0 }
+}
+
+extension PackedInt8Rows {
+    /// Packs the transpose of a k × m byte matrix (row stride `ld`: depth-major, one row per depth) and sets the
+    /// row sums; m and k must be this value's.
+    func packTransposed(_ source: UnsafePointer<UInt8>, ld: Int, k: Int) {
+        qk_i8_pack_row_panels(source, ld, k, m, mr, values)
+        qk_i8_column_sums(source, ld, k, m, rowSums)
+    }
+}
+
+/// Writes the im2col matrix of one image group, depth-major: row (c, t) of `col` (row stride `ld`), column o (an
+/// output pixel) holds X[c, o·s − p + t·d] (s8 shifted to u8 by +128), or `padding` (the stored input zero point)
+/// outside the input. `g` is the 3-D promoted geometry.
+func int8Im2col<X: FixedWidthInteger>(_ source: UnsafePointer<X>, channels: Int, geometry g: WindowGeometry,
+                                      padding: UInt8, into col: UnsafeMutablePointer<UInt8>, ld: Int) {
+    let flip: UInt8 = X.isSigned ? 0x80 : 0
+    let bytes = UnsafeRawPointer(source).assumingMemoryBound(to: UInt8.self)
+    let (kd, kh, kw) = (g.kernel[0], g.kernel[1], g.kernel[2])
+    let (od, oh, ow) = (g.output[0], g.output[1], g.output[2])
+    let (id, ih, iw) = (g.input[0], g.input[1], g.input[2])
+    let (sd, sh, sw) = (g.strides[0], g.strides[1], g.strides[2])
+    let (dd, dh, dw) = (g.dilations[0], g.dilations[1], g.dilations[2])
+    let (pd, ph, pw) = (g.padsBegin[0], g.padsBegin[1], g.padsBegin[2])
+    let inPlane = id * ih * iw
+    var row = col
+    for c in 0..<channels {
+        let plane = bytes + c * inPlane
+        for td in 0..<kd {
+            let offD = td * dd - pd
+            let validD = validOutputRange(count: od, stride: sd, offset: offD, size: id)
+            for th in 0..<kh {
+                let offH = th * dh - ph
+                let validH = validOutputRange(count: oh, stride: sh, offset: offH, size: ih)
+                for tw in 0..<kw {
+                    let offW = tw * dw - pw
+                    let validW = validOutputRange(count: ow, stride: sw, offset: offW, size: iw)
+                    let (left, right) = (validW.lowerBound, Swift.max(validW.lowerBound, validW.upperBound))
+                    for zd in 0..<od {
+                        for zh in 0..<oh {
+                            let dst = row + (zd * oh + zh) * ow
+                            guard validD.contains(zd), validH.contains(zh) else {
+                                dst.update(repeating: padding, count: ow)
+                                continue
+                            }
+                            let line = plane + ((zd * sd + offD) * ih + zh * sh + offH) * iw + offW
+                            dst.update(repeating: padding, count: left)
+                            if sw == 1 && flip == 0 {
+                                (dst + left).update(from: line + left, count: right - left)
+                            } else {
+                                for zw in left..<right { dst[zw] = line[zw * sw] ^ flip }
+                            }
+                            (dst + right).update(repeating: padding, count: ow - right)
+                        }
+                    }
+                    row += ld
+                }
+            }
+        }
+    }
+}
