@@ -113,3 +113,77 @@ import Testing
         #expect(zip(a, r).filter { $0 == $1 }.count * 100 >= a.count * 97)
     }
 }
+
+/// Inconsistent quantization parameters and wrongly typed data: a RuntimeError naming the node, no crash.
+@Suite struct IntegerExecutionBadInputTests {
+    /// A QLinearConv model with constant weights, `change` applied to its initializers; x is declared without
+    /// a dtype so that wrongly typed data reaches the kernel.
+    func model(_ change: (inout [String: Tensor]) -> Void) -> Model {
+        var initializers: [String: Tensor] = [
+            "xs": Tensor(scalar: Float(0.02)), "xz": Tensor(scalar: UInt8(128)),
+            "w": Tensor(shape: [2, 1, 1, 1], values: [Int8(3), -4]),
+            "ws": Tensor(shape: [2], values: [Float(0.1), 0.2]), "wz": Tensor(shape: [2], values: [Int8(0), 0]),
+            "ys": Tensor(scalar: Float(0.05)), "yz": Tensor(scalar: UInt8(128)),
+        ]
+        change(&initializers)
+        let node = Node(name: "qconv", opType: "QLinearConv", inputs: ["x", "xs", "xz", "w", "ws", "wz", "ys", "yz"], outputs: ["y"])
+        return Model(graph: Graph(nodes: [node], inputs: [ValueInfo(name: "x", dtype: nil, shape: nil)],
+                                  outputs: [ValueInfo(name: "y", dtype: nil, shape: nil)], initializers: initializers),
+                     opsetImports: [OpsetImport(domain: "", version: 19)])
+    }
+
+    /// The error of loading and running `model` on `x`, which must be a RuntimeError naming node qconv.
+    func failure(_ model: Model, _ x: Tensor = Tensor(shape: [1, 1, 2, 2], values: [UInt8](repeating: 130, count: 4))) -> String? {
+        do {
+            _ = try Interpreter(model: model, threads: 1).run(["x": x])
+            return nil
+        } catch let error as RuntimeError {
+            return error.description
+        } catch {
+            return "not a RuntimeError: \(error)"
+        }
+    }
+
+    @Test func validModelRuns() {
+        #expect(failure(model { _ in }) == nil)
+    }
+
+    @Test(arguments: [
+        ("ws", Tensor(shape: [3], values: [Float(0.1), 0.2, 0.3]), "w_scale"),
+        ("ws", Tensor(shape: [2], values: [Float(0.1), 0]), "w_scale must be positive"),
+        ("xs", Tensor(scalar: Float(-1)), "x_scale must be positive"),
+        ("ys", Tensor(scalar: Float.nan), "y_scale must be positive"),
+        ("xz", Tensor(scalar: Int32(128)), "x_zero_point"),
+        ("wz", Tensor(shape: [2], values: [UInt8(0), 0]), "w_zero_point must be int8"),
+        ("yz", Tensor(scalar: UInt16(300)), "y_zero_point"),
+    ])
+    func inconsistentParametersNameTheNode(name: String, value: Tensor, message: String) {
+        let description = failure(model { $0[name] = value })
+        #expect(description?.contains("'qconv'") == true)
+        #expect(description?.contains(message) == true, "\(description ?? "no error")")
+    }
+
+    @Test func int8DataWhereUInt8IsExpected() {
+        let description = failure(model { _ in }, Tensor(shape: [1, 1, 2, 2], values: [Int8](repeating: 1, count: 4)))
+        #expect(description?.contains("'qconv'") == true)
+        #expect(description?.contains("x is int8") == true, "\(description ?? "no error")")
+    }
+
+    /// The same per-channel mismatch in QDQ form (DQ of w with 5 scales for 6 output channels).
+    @Test func qdqPerChannelMismatchNamesANode() throws {
+        var b = QDQModelBuilder()
+        let x = b.quantizeDequantize("x", scale: 0.01, zero: UInt8(128))
+        let w = b.weights([6, 2, 1, 1], channels: 5, axis: 0)
+        let y = b.quantizeDequantize(b.add("Conv", [x.dq, w.dq], name: "conv"), scale: 0.1, zero: UInt8(128))
+        let model = b.model(input: [1, 2, 2, 2], outputs: [y.dq])
+        let input = b.input([1, 2, 2, 2])
+        for integer in [true, false] {
+            #expect {
+                _ = try Interpreter(model: model, threads: 1, integerExecution: integer).run(["x": input])
+            } throws: { error in
+                guard let error = error as? RuntimeError else { return false }
+                return error.description.contains("'conv'") || error.description.contains("'DQw")
+            }
+        }
+    }
+}
