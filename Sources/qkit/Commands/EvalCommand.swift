@@ -68,11 +68,11 @@ struct EvalCommand: ParsableCommand {
 }
 
 /// Sorted-key JSON of `value`; non-finite numbers (an exact match's +∞ dB SQNR) are written as the strings
-/// "inf", "-inf" and "nan".
+/// "Infinity", "-Infinity" and "NaN" (as in report.json).
 func jsonText(_ value: some Encodable) throws -> String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf",
-                                                                  nan: "nan")
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity",
+                                                                  nan: "NaN")
     return String(decoding: try encoder.encode(value), as: UTF8.self)
 }
