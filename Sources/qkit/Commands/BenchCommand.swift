@@ -33,6 +33,7 @@ struct BenchCommand: ParsableCommand {
     var profile = false
 
     @OptionGroup var threadOptions: ThreadOptions
+    @OptionGroup var progressOptions: ProgressOptions
 
     func validate() throws {
         guard batch >= 1, runs >= 1, warmup >= 0 else { throw ValidationError("--batch and --runs must be ≥ 1, --warmup ≥ 0") }
@@ -42,7 +43,8 @@ struct BenchCommand: ParsableCommand {
         let loaded = try ModelFile.load(model)
         let feeds = try LatencyBenchmark.batch(of: batch, from: DataSet.load(path: data).inputs(for: loaded.graph))
         let interpreter = try Interpreter(model: loaded, threads: threadOptions.threads)
-        let stats = try LatencyBenchmark.measure(interpreter, feeds: feeds, warmup: warmup, runs: runs)
+        let stats = try LatencyBenchmark.measure(interpreter, feeds: feeds, warmup: warmup, runs: runs,
+                                                 progress: progressOptions.reporter("bench", unit: "runs").update)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
