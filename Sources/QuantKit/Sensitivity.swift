@@ -79,7 +79,8 @@ public enum SensitivityAnalysis {
                                                          batchSize: batchSize),
                           outputs: model.graph.outputs.map(\.name), modelPath: modelPath)
         let full = try Quantizer.quantize(model, config: config, calibration: calibration)
-        let units = layerUnits(model.graph, decisions: full.decisions)
+        // Units are found on the graph the static quantizer works on (BatchNormalization folded into Conv).
+        let units = layerUnits(ConvBatchNormFolding.apply(to: model).model.graph, decisions: full.decisions)
         progress(1, units.count + 1)
         let allQuantized = try trial.measure(full.model, node: "(all)", opType: "", quantizedNodes: [])
         var layers: [SensitivityEntry] = []
