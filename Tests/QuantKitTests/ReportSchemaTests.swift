@@ -14,7 +14,7 @@ import Testing
         let second = try ReportSample.report().encodedJSON()
         #expect(first == second)
         let text = String(decoding: first, as: UTF8.self)
-        #expect(text.contains("\"sqnrDb\" : \"Infinity\""))
+        #expect(text.contains("\"sqnrDb\" : \"inf\""))
         let keys = ["calibrationChoice", "data", "histograms", "model", "notes", "producedBy", "schemaVersion",
                     "toolVersion", "variants"]
         let positions = keys.map { text.range(of: "\n  \"\($0)\"")?.lowerBound }

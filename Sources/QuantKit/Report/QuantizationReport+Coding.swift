@@ -2,12 +2,12 @@ import Foundation
 
 extension QuantizationReport {
     /// The JSON form written to `report.json`: pretty-printed, keys sorted, slashes unescaped, non-finite
-    /// floats as the strings "Infinity", "-Infinity", "NaN". Same report → same bytes.
+    /// floats as the strings "inf", "-inf", "nan" (as `qkit eval --json`). Same report → same bytes.
     public func encodedJSON() throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         var data = try encoder.encode(self)
         data.append(0x0A)
         return data
@@ -17,7 +17,7 @@ extension QuantizationReport {
     public static func decode(json data: Data) throws -> QuantizationReport {
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(
-            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return try decoder.decode(QuantizationReport.self, from: data)
     }
 }

@@ -10,7 +10,7 @@ import Foundation
 ///
 /// Units: sizes in bytes, times in milliseconds, memory in bytes, SQNR in decibels, accuracy and agreement as
 /// fractions in [0, 1]. Non-finite floats (an SQNR of +∞ for identical tensors) are written as the JSON strings
-/// `"Infinity"`, `"-Infinity"` and `"NaN"`.
+/// `"inf"`, `"-inf"` and `"nan"`.
 public struct QuantizationReport: Codable, Sendable, Equatable {
     /// Version of this schema (1).
     public var schemaVersion: Int
