@@ -54,6 +54,25 @@ import Testing
         #expect(r.kind == .integer && r.scale == 0.25 && r.zeroPoint == -3)
     }
 
+    @Test func integerParametersThroughScaleSharingOps() throws {
+        // MaxPool → r_quantized → Flatten → f_quantized → QGemm(f_quantized, fs, fz, …): r shares f's scale.
+        let reference = Graph(nodes: [Node(name: "pool", opType: "MaxPool", inputs: ["x"], outputs: ["r"]),
+                                      Node(name: "flat", opType: "Flatten", inputs: ["r"], outputs: ["f"]),
+                                      Node(name: "fc", opType: "Gemm", inputs: ["f", "w"], outputs: ["y"])],
+                              inputs: [ValueInfo(name: "x", dtype: .float32, shape: nil)],
+                              outputs: [ValueInfo(name: "y", dtype: .float32, shape: nil)])
+        var graph = reference
+        graph.nodes = [Node(name: "pool", opType: "MaxPool", inputs: ["x_quantized"], outputs: ["r_quantized"]),
+                       Node(name: "flat", opType: "Flatten", inputs: ["r_quantized"], outputs: ["f_quantized"]),
+                       Node(name: "fc", opType: "QGemm", domain: "com.microsoft",
+                            inputs: ["f_quantized", "fs", "fz", "w", "ws", "wz"], outputs: ["y"])]
+        graph.initializers = ["fs": scalar(0.125), "fz": Tensor(shape: [], values: [UInt8(7)])]
+        let matches = TensorMatcher.matches(reference: reference, quantized: graph)
+        let r = try #require(matches.first { $0.reference == "r" })
+        #expect(r.kind == .integer && r.scale == 0.125 && r.zeroPoint == 7)
+        #expect(matches.first { $0.reference == "f" }?.scale == 0.125)
+    }
+
     @Test func missingTensorsAreLeftOut() {
         var graph = reference()
         graph.nodes = [Node(name: "fused", opType: "Abs", inputs: ["x"], outputs: ["y"])]

@@ -125,3 +125,32 @@ def test_refuses_data_that_does_not_match_the_inputs(run_qkit, digits_per_channe
     message = one_error_line(run_qkit("compare", DIGITS / "model.onnx", digits_per_channel, "--data",
                                       tmp_path / "shape.npz", check=False))
     assert "'input' has shape [4, 1, 9, 9]" in message and "float32[" in message
+
+
+def test_qoperator_layers_equal_qdq_layers(run_qkit, digits_per_channel, tmp_path):
+    """The QOperator model holds 8-bit tensors where the QDQ model holds dequantized ones: the same values."""
+    qoperator = tmp_path / "qop.onnx"
+    run_qkit("quantize", DIGITS / "model.onnx", "-o", qoperator, "--mode", "static", "--per-channel", "--format",
+             "qoperator", "--calibration", DIGITS / "calibration.npz", "--quiet")
+    args = ["--data", DIGITS / "test.npz", "--json", "--quiet"]
+    qdq = load_json(run_qkit("compare", DIGITS / "model.onnx", digits_per_channel, *args).stdout)
+    qop = load_json(run_qkit("compare", DIGITS / "model.onnx", qoperator, *args).stdout)
+    qop_layers = {layer["tensor"]: layer for layer in qop["layers"]}
+    assert {layer["match"] for layer in qop["layers"]} == {"integer"}
+    assert set(qop_layers) == {layer["tensor"] for layer in qdq["layers"]}
+    for layer in qdq["layers"]:
+        assert qop_layers[layer["tensor"]]["metrics"]["sqnrDB"] == pytest.approx(layer["metrics"]["sqnrDB"], abs=0.01)
+
+
+def test_report_holds_both_models(run_qkit, digits_per_channel, tmp_path):
+    directory = tmp_path / "report"
+    result = load_json(run_qkit("compare", DIGITS / "model.onnx", digits_per_channel, "--data", DIGITS / "test.npz",
+                                "--json", "--quiet", "--report", directory).stdout)
+    report = load_json((directory / "report.json").read_text())
+    reference, quantized = report["variants"]
+    assert reference["isReference"] and reference["mode"] == "fp32" and quantized["mode"] == "quantized"
+    assert quantized["sizeBytes"] == digits_per_channel.stat().st_size < reference["sizeBytes"]
+    assert quantized["accuracy"] == result["quantizedAccuracy"] and reference["accuracy"] == pytest.approx(355 / 360)
+    assert [layer["tensor"] for layer in quantized["layers"]] == [layer["tensor"] for layer in result["layers"]]
+    assert quantized["layers"][0]["sqnrDb"] == result["layers"][0]["metrics"]["sqnrDB"]
+    assert "<svg" in (directory / "report.html").read_text()

@@ -93,3 +93,37 @@ def test_bad_data_and_labels(run_qkit, tmp_path):
     np.savez(tmp_path / "floats.npz", input=data["input"], labels=data["labels"].astype(np.float32))
     message = error_line(run_qkit, "eval", DIGITS / "model.onnx", "--data", tmp_path / "floats.npz")
     assert "must be 360 integers, got float32" in message
+
+
+def test_report_directory(run_qkit, tmp_path):
+    directory = tmp_path / "report"
+    out = run_qkit("eval", DIGITS / "model.onnx", "--data", DIGITS / "test.npz", "--runs", "2", "--report",
+                   directory).stdout
+    assert "report.html" in out
+    report = load_json((directory / "report.json").read_text())
+    variant = report["variants"][0]
+    assert report["producedBy"] == "qkit eval" and variant["isReference"] and variant["mode"] == "fp32"
+    assert variant["accuracy"] == pytest.approx(355 / 360) and variant["sizeBytes"] == (DIGITS / "model.onnx").stat().st_size
+    assert variant["latency"]["runs"] == 2 and variant["peakRSSBytes"] > 0
+    # Re-running replaces the report's own files.
+    run_qkit("eval", DIGITS / "model.onnx", "--data", DIGITS / "test.npz", "--runs", "2", "--report", directory)
+    assert sorted(p.name for p in directory.iterdir()) == ["report.html", "report.json", "report.md"]
+
+
+def test_report_directory_with_other_files_is_refused(run_qkit, tmp_path):
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("keep me")
+    message = error_line(run_qkit, "eval", DIGITS / "model.onnx", "--data", DIGITS / "test.npz", "--report", foreign)
+    assert "notes.txt" in message and "other files" in message
+    assert [p.name for p in foreign.iterdir()] == ["notes.txt"] and (foreign / "notes.txt").read_text() == "keep me"
+    message = error_line(run_qkit, "eval", DIGITS / "model.onnx", "--data", DIGITS / "test.npz", "--report",
+                         tmp_path / "missing" / "report")
+    assert "missing" in message and "does not exist" in message
+    assert not (tmp_path / "missing").exists()
+
+
+def test_failed_evaluation_leaves_no_report(run_qkit, tmp_path):
+    np.savez(tmp_path / "bad.npz", pixels=np.zeros((2, 1, 8, 8), np.float32))
+    error_line(run_qkit, "eval", DIGITS / "model.onnx", "--data", tmp_path / "bad.npz", "--report", tmp_path / "r")
+    assert not (tmp_path / "r").exists()

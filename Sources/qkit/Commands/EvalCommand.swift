@@ -33,6 +33,9 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
+    @Option(help: "Also write report.json, report.md and report.html into this directory (new, or holding only an earlier report).")
+    var report: String?
+
     @OptionGroup var threadOptions: ThreadOptions
     @OptionGroup var progressOptions: ProgressOptions
 
@@ -49,9 +52,13 @@ struct EvalCommand: ParsableCommand {
         options.labelsKey = labels
         options.latencyBatch = latencyBatch
         options.timedRuns = runs
+        try checkReportDirectory(report)
         let dataSet = try DataSet.load(path: data)
         let progress = progressOptions.reporter("evaluating", unit: "samples")
         let result = try Evaluation.run(modelPath: model, data: dataSet, options: options, progress: progress.update)
+        let written = try report.map {
+            try ReportWriter.write(QuantizationReport(evaluation: result, model: ModelFile.load(model)), to: $0)
+        }
         if json {
             print(try jsonText(result))
             return
@@ -64,6 +71,23 @@ struct EvalCommand: ParsableCommand {
                      result.latencyBatch, result.threads, result.latency.medianMs, result.latency.p90Ms,
                      result.latency.runs))
         print("memory    peak resident " + (result.peakResidentBytes.map(formatBytes) ?? "unknown"))
+        if let written { print("report    " + written.joined(separator: ", ")) }
+    }
+}
+
+/// Refuses, before any work, a `--report` directory that exists and holds files other than a report's, or
+/// whose parent does not exist; a missing directory is created only when the report is written.
+func checkReportDirectory(_ directory: String?) throws {
+    guard let directory else { return }
+    if FileManager.default.fileExists(atPath: directory) {
+        try ReportWriter.prepare(directory: directory)
+        return
+    }
+    let parent = (directory as NSString).deletingLastPathComponent
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: parent.isEmpty ? "." : parent, isDirectory: &isDirectory),
+          isDirectory.boolValue else {
+        throw ReportError.writeFailed(path: directory, reason: "its parent directory '\(parent)' does not exist")
     }
 }
 
