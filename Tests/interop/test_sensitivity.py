@@ -21,7 +21,9 @@ def ranking(run_qkit):
 
 def test_ranking_covers_the_quantized_layers_worst_first(ranking, report_line):
     layers = ranking["layers"]
-    assert {layer["node"] for layer in layers} == {"conv1", "conv2", "fc1", "fc2", "pool1", "pool2", "flatten"}
+    assert {layer["node"] for layer in layers} == {"conv1", "conv2", "fc1", "fc2"}
+    # MaxPool/Flatten only share their producer's scale: alone they stay float, and are listed apart.
+    assert {d["node"] for d in ranking["notQuantizableAlone"]} == {"pool1", "pool2", "flatten"}
     assert next(layer for layer in layers if layer["node"] == "conv1")["quantizedNodes"] == ["conv1", "relu1"]
     sqnrs = [layer["output"]["sqnrDB"] for layer in layers]
     assert sqnrs == sorted(sqnrs)
@@ -73,3 +75,14 @@ def test_accuracy_ranking_without_labels_is_refused(run_qkit):
                       "accuracy", check=False)
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert result.returncode != 0 and len(lines) == 1 and "needs labels" in lines[0]
+
+
+def test_report_has_one_variant_per_layer(run_qkit, ranking, tmp_path):
+    directory = tmp_path / "report"
+    run_qkit("sensitivity", DIGITS / "model.onnx", *FLAGS, "--report", directory)
+    report = load_json((directory / "report.json").read_text())
+    names = [variant["name"] for variant in report["variants"]]
+    assert names == ["fp32", "all layers"] + [f"only {layer['node']}" for layer in ranking["layers"]]
+    for variant, layer in zip(report["variants"][2:], ranking["layers"]):
+        assert variant["outputMetrics"][0]["sqnrDb"] == pytest.approx(layer["output"]["sqnrDB"], abs=1e-9)
+        assert variant["accuracy"] == layer["accuracy"]

@@ -32,31 +32,27 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Key of the labels array for each model's accuracy (default: 'labels' when present).")
     var labels: String?
 
-    @Flag(help: "Print JSON.")
-    var json = false
-
-    @Option(help: "Also write report.json, report.md and report.html into this directory (new, or holding only an earlier report).")
-    var report: String?
 
     @OptionGroup var threadOptions: ThreadOptions
     @OptionGroup var progressOptions: ProgressOptions
+    @OptionGroup var resultOptions: ResultOptions
 
     func validate() throws {
         guard batch >= 1, top >= 0 else { throw ValidationError("--batch must be at least 1 and --top at least 0") }
     }
 
     func run() throws {
-        try checkReportDirectory(report)
+        try resultOptions.checkReportDirectory()
         let dataSet = try DataSet.load(path: data)
         let progress = progressOptions.reporter("comparing", unit: "samples")
         let result = try ModelComparison.run(referencePath: reference, quantizedPath: quantized, data: dataSet,
                                              labels: labels, batchSize: batch, threads: threadOptions.threads,
                                              progress: progress.update)
-        let written = try report.map { directory in
-            try ReportWriter.write(QuantizationReport(comparison: result, reference: ModelFile.load(reference),
-                                                      quantized: ModelFile.load(quantized)), to: directory)
+        let written = try resultOptions.writeReport {
+            try QuantizationReport(comparison: result, reference: ModelFile.load(reference),
+                                   quantized: ModelFile.load(quantized))
         }
-        if json {
+        if resultOptions.json {
             print(try jsonText(result))
             return
         }

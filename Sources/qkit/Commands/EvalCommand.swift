@@ -30,14 +30,10 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Timed runs.")
     var runs: Int = 20
 
-    @Flag(help: "Print JSON.")
-    var json = false
-
-    @Option(help: "Also write report.json, report.md and report.html into this directory (new, or holding only an earlier report).")
-    var report: String?
 
     @OptionGroup var threadOptions: ThreadOptions
     @OptionGroup var progressOptions: ProgressOptions
+    @OptionGroup var resultOptions: ResultOptions
 
     func validate() throws {
         guard batch >= 1, latencyBatch >= 1, runs >= 1 else {
@@ -52,14 +48,12 @@ struct EvalCommand: ParsableCommand {
         options.labelsKey = labels
         options.latencyBatch = latencyBatch
         options.timedRuns = runs
-        try checkReportDirectory(report)
+        try resultOptions.checkReportDirectory()
         let dataSet = try DataSet.load(path: data)
         let progress = progressOptions.reporter("evaluating", unit: "samples")
         let result = try Evaluation.run(modelPath: model, data: dataSet, options: options, progress: progress.update)
-        let written = try report.map {
-            try ReportWriter.write(QuantizationReport(evaluation: result, model: ModelFile.load(model)), to: $0)
-        }
-        if json {
+        let written = try resultOptions.writeReport { try QuantizationReport(evaluation: result, model: ModelFile.load(model)) }
+        if resultOptions.json {
             print(try jsonText(result))
             return
         }
@@ -73,30 +67,4 @@ struct EvalCommand: ParsableCommand {
         print("memory    peak resident " + (result.peakResidentBytes.map(formatBytes) ?? "unknown"))
         if let written { print("report    " + written.joined(separator: ", ")) }
     }
-}
-
-/// Refuses, before any work, a `--report` directory that exists and holds files other than a report's, or
-/// whose parent does not exist; a missing directory is created only when the report is written.
-func checkReportDirectory(_ directory: String?) throws {
-    guard let directory else { return }
-    if FileManager.default.fileExists(atPath: directory) {
-        try ReportWriter.prepare(directory: directory)
-        return
-    }
-    let parent = (directory as NSString).deletingLastPathComponent
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: parent.isEmpty ? "." : parent, isDirectory: &isDirectory),
-          isDirectory.boolValue else {
-        throw ReportError.writeFailed(path: directory, reason: "its parent directory '\(parent)' does not exist")
-    }
-}
-
-/// Sorted-key JSON of `value`; non-finite numbers (an exact match's +∞ dB SQNR) are written as the strings
-/// "Infinity", "-Infinity" and "NaN" (as in report.json).
-func jsonText(_ value: some Encodable) throws -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity",
-                                                                  nan: "NaN")
-    return String(decoding: try encoder.encode(value), as: UTF8.self)
 }
