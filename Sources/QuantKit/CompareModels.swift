@@ -22,14 +22,16 @@ public struct ComparisonResult: Codable, Sendable, Equatable {
     public var quantized: String
     public var data: String
     public var samples: Int
-    /// Intermediate tensors (graph inputs and node outputs, final outputs excluded), worst SQNR first.
+    /// Floating-point intermediate tensors (graph inputs and node outputs, final outputs excluded), worst SQNR
+    /// first.
     public var layers: [LayerComparison]
     /// The graph outputs, paired by position, in graph order.
     public var outputs: [LayerComparison]
     /// Share of samples whose argmax over the first output's last axis is the same in both models; nil when
     /// that output is not a float tensor of rank ≥ 2.
     public var top1Agreement: Double?
-    /// Reference tensors with no counterpart in the quantized model (e.g. folded into another node).
+    /// Floating-point reference tensors with no counterpart in the quantized model (e.g. folded into another
+    /// node).
     public var unmatched: [String]
     /// Top-1 accuracy of each model when the data has labels (key `labelsKey`).
     public var labelsKey: String?
@@ -84,7 +86,7 @@ public enum ModelComparison {
         let layers = matches.compactMap { match in state.layerErrors[match.reference].map { layer(match, $0.metrics) } }
         let compared = Set(layers.map(\.tensor))
         let unmatched = (reference.graph.nodes.flatMap(\.outputs) + reference.graph.runtimeInputs.map(\.name))
-            .filter { !$0.isEmpty && !outputSet.contains($0) && !compared.contains($0) }
+            .filter { !$0.isEmpty && !outputSet.contains($0) && !compared.contains($0) && !state.notFloat.contains($0) }
         let outputs = reference.graph.outputs.enumerated().map { index, output in
             layer(TensorMatch(reference: output.name, quantized: quantized.graph.outputs[index].name, kind: .sameName),
                   state.outputErrors[index].metrics)
@@ -156,6 +158,8 @@ private struct ComparisonState {
     var layerErrors: [String: ErrorAccumulator] = [:]
     var outputErrors: [ErrorAccumulator]
     var shapeMismatch: Set<String> = []
+    /// Reference tensors that are not floating point (indices, shapes, masks): not compared, not "unmatched".
+    var notFloat: Set<String> = []
     /// Top-1 predictions of both models so far; nil once the first output turns out not to be scores.
     var predictions: (reference: [Int], quantized: [Int])? = ([], [])
     private var referenceRunner: Interpreter?
@@ -180,9 +184,15 @@ private struct ComparisonState {
         guard let referenceRunner, let quantizedRunner else { return }
         let wanted = Set(matches.map(\.reference))
         var captured = batch.filter { $0.value.dtype.isFloatingPoint }
+        var integers = Set(batch.filter { !$0.value.dtype.isFloatingPoint }.keys)
         let referenceOutputs = try referenceRunner.run(batch, observe: { name, value in
-            if wanted.contains(name) { captured[name] = value }
+            if !value.dtype.isFloatingPoint {
+                integers.insert(name)
+            } else if wanted.contains(name) {
+                captured[name] = value
+            }
         })
+        notFloat.formUnion(integers)
         let byQuantized = Dictionary(grouping: matches, by: \.quantized)
         var observed = batch.filter { byQuantized[$0.key] != nil }
         let quantizedNames = quantized.graph.outputs.map(\.name)

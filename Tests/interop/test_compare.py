@@ -154,3 +154,20 @@ def test_report_holds_both_models(run_qkit, digits_per_channel, tmp_path):
     assert [layer["tensor"] for layer in quantized["layers"]] == [layer["tensor"] for layer in result["layers"]]
     assert quantized["layers"][0]["sqnrDb"] == result["layers"][0]["metrics"]["sqnrDB"]
     assert "<svg" in (directory / "report.html").read_text()
+
+
+def test_encoder_layers_agree_with_onnxruntime(run_qkit, tmp_path):
+    """A transformer: MatMul/Add/Reshape/Transpose tensors through QDQ; integer tensors (shapes, ids) skipped."""
+    model = tmp_path / "encoder_int8.onnx"
+    run_qkit("quantize", ENCODER / "model.onnx", "-o", model, "--mode", "static", "--per-channel", "--calibration",
+             ENCODER / "calibration.npz", "--quiet")
+    result = load_json(run_qkit("compare", ENCODER / "model.onnx", model, "--data", ENCODER / "inputs.npz",
+                                "--json", "--quiet").stdout)
+    assert "input_ids" not in result["unmatched"] and len(result["layers"]) > 40
+    feeds = dict(np.load(ENCODER / "inputs.npz"))
+    worst = result["layers"][:6]
+    reference = ort_values(ENCODER / "model.onnx", feeds, [layer["tensor"] for layer in worst])
+    quantized = ort_values(model, feeds, [layer["quantizedTensor"] for layer in worst])
+    for layer in worst:
+        expected = numpy_metrics(reference[layer["tensor"]], quantized[layer["quantizedTensor"]])
+        assert layer["metrics"]["sqnrDB"] == pytest.approx(expected["sqnrDB"], abs=0.01), layer["tensor"]
