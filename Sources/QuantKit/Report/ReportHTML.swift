@@ -48,14 +48,14 @@ public enum ReportHTML {
     static func summarySection(_ report: QuantizationReport) -> String {
         let summary = ReportSummaryTable(report)
         let columns = summary.measuredColumns
-        var html = "<section><h2>Summary</h2><table class=\"summary\"><thead><tr>"
+        var html = "<section><h2>Summary</h2><div class=\"scroll\"><table class=\"summary\"><thead><tr>"
             + columns.map { "<th>\(HTMLText.escape(summary.header[$0]))</th>" }.joined() + "</tr></thead><tbody>"
         for (variant, row) in zip(report.variants, summary.rows) {
             html += "<tr\(variant.isReference ? " class=\"reference\"" : "")>" + columns.map { column in
                 column == 0 ? "<th scope=\"row\">\(HTMLText.escape(row[column]))</th>" : "<td>\(HTMLText.escape(row[column]))</td>"
             }.joined() + "</tr>"
         }
-        html += "</tbody></table>"
+        html += "</tbody></table></div>"
         html += "<ul class=\"configs\">" + report.variants.filter { !$0.configSummary.isEmpty }.map {
             "<li><strong>\(HTMLText.escape($0.name))</strong>: \(HTMLText.escape($0.configSummary))</li>"
         }.joined() + "</ul>"
