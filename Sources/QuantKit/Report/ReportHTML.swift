@@ -110,9 +110,10 @@ public enum ReportHTML {
 
     static func histogramSection(_ histograms: [QuantizationReport.TensorHistogram]) -> String {
         let e = HTMLText.escape
-        var html = "<section><h2>Distributions of the worst layers</h2><p>Histograms (log-scaled counts) of weights "
-            + "and of activations over the calibration data; the lines and rails mark the clip range each calibration "
-            + "method chose. Values outside a range are clipped; a wider range means coarser steps.</p><div class=\"grid\">"
+        var html = "<section><h2>Weight and activation distributions</h2><p>Histograms (log-scaled counts) of "
+            + "the weights and output activations of the layers named in the notes. The lines and rails mark the clip "
+            + "range each calibration method chose: values outside are clipped, a wider range means coarser steps."
+            + "</p><div class=\"grid\">"
         for h in histograms {
             html += "<figure class=\"card\"><figcaption><strong>\(e(h.tensor))</strong> <span class=\"tag \(h.kind.rawValue)\">"
                 + "\(h.kind.rawValue)</span><br><span class=\"muted\">\(e(h.opType)) \(e(h.node)) · observed ["
