@@ -42,13 +42,10 @@ public enum Quickstart {
     /// Layers of the static variant whose histograms the report draws.
     public static let histogramLayers = 3
 
-    /// Measures one model file: accuracy, latency, size, peak memory.
-    public typealias Evaluator = (_ modelPath: String) throws -> EvaluationResult
-
     /// Runs the quickstart. `evaluate` defaults to ``Evaluation/run(modelPath:data:options:progress:)`` in this
     /// process (whose peak memory then only grows from one variant to the next; the CLI evaluates each variant in
     /// a fresh process instead). `log` receives one line per step.
-    public static func run(_ options: QuickstartOptions, evaluate: Evaluator? = nil,
+    public static func run(_ options: QuickstartOptions, evaluate: ReportEvaluator.Evaluate? = nil,
                            log: (String) -> Void = { _ in }) throws -> QuickstartResult {
         let model = try ModelFile.load(options.model)
         if Quantizer.isQuantized(model) {
@@ -59,7 +56,7 @@ public enum Quickstart {
         let data = try DataSet.load(path: options.data)
         let samples = try data.inputs(for: model.graph).values.first?.shape.first ?? 0
         let labels = try Evaluation.labels(in: data, key: options.labels, samples: samples)
-        try ReportWriter.prepare(directory: options.output, extraFiles: variantFiles)
+        try ReportWriter.validate(directory: options.output, extraFiles: variantFiles)
 
         log("choosing the calibration method on \(options.calibration)")
         let choice = try CalibrationSelection.choose(model: model, calibration: calibrationFeeds, base: staticConfig(),
@@ -74,9 +71,10 @@ public enum Quickstart {
         var evaluationOptions = EvaluationOptions()
         evaluationOptions.threads = options.threads
         evaluationOptions.labelsKey = options.labels
-        let measure = evaluate ?? { path in try Evaluation.run(modelPath: path, data: data, options: evaluationOptions) }
+        let measure = evaluate ?? ReportEvaluator.inProcess(data: data, options: evaluationOptions)
 
         log("evaluating fp32")
+        try ReportWriter.prepare(directory: options.output, extraFiles: variantFiles)
         var reference = QuantizationReport.Variant(name: "fp32", isReference: true, mode: "fp32",
                                                    configSummary: "the float model as given",
                                                    weightBytes: QuantizationResult.weightBytes(model))
@@ -88,7 +86,7 @@ public enum Quickstart {
             let path = (options.output as NSString).appendingPathComponent(plan.file)
             try ModelFile.save(result.model, to: path)
             var variant = QuantizationReport.Variant(
-                name: plan.name, mode: plan.config.mode.rawValue, configSummary: describe(plan.config), path: path,
+                name: plan.name, mode: plan.config.mode.rawValue, configSummary: QuantizationReport.describe(plan.config), path: path,
                 weightBytes: result.sizeAfter, decisions: result.decisions.map(QuantizationReport.Decision.init))
             variant.apply(try measure(path))
             variant.apply(try ModelComparison.run(referencePath: options.model, quantizedPath: path, data: data,
@@ -103,6 +101,8 @@ public enum Quickstart {
                                                       threads: options.threads)
         var notes = ["Latency: median and p90 of 20 single-sample runs after 3 warm-up runs, "
             + "\(options.threads) thread(s). Peak memory: resident high-water mark of the evaluating process."]
+        notes.append("Histograms: the \(worst.count) layers of static int8 with the lowest SQNR; activations over "
+            + "the calibration data.")
         if labels == nil { notes.append("\(options.data) has no labels: accuracy not measured.") }
         let report = QuantizationReport(
             producedBy: "qkit quickstart", model: .init(model: model, path: options.model),
@@ -125,20 +125,5 @@ public enum Quickstart {
         var settings = QuantizationConfig()
         settings.mode = mode
         return settings
-    }
-
-    /// One line describing a config, e.g. "static QDQ, int8 weights per-channel, uint8 activations, entropy".
-    public static func describe(_ config: QuantizationConfig) -> String {
-        let granularity = config.perChannel ? "per-channel" : "per-tensor"
-        if config.mode == .fp16 { return "weights and activations in float16" }
-        if config.mode == .bf16 { return "weights and activations in bfloat16" }
-        if config.mode == .dynamic {
-            return "\(config.weightType.rawValue) weights \(granularity), activation ranges computed per batch at run time"
-        }
-        let method = CalibrationSelection.candidates.first { $0.method == config.calibration }?.name
-            ?? "\(config.calibration)"
-        return "\(config.mode.rawValue) \(config.format.rawValue.uppercased()), \(config.weightType.rawValue) weights "
-            + "\(granularity), \(config.activationType.rawValue) activations "
-            + "\(config.activationSymmetric ? "symmetric" : "asymmetric"), \(method) calibration"
     }
 }

@@ -48,14 +48,14 @@ public enum ReportHTML {
     static func summarySection(_ report: QuantizationReport) -> String {
         let summary = ReportSummaryTable(report)
         let columns = summary.measuredColumns
-        var html = "<section><h2>Summary</h2><table class=\"summary\"><thead><tr>"
+        var html = "<section><h2>Summary</h2><div class=\"scroll\"><table class=\"summary\"><thead><tr>"
             + columns.map { "<th>\(HTMLText.escape(summary.header[$0]))</th>" }.joined() + "</tr></thead><tbody>"
         for (variant, row) in zip(report.variants, summary.rows) {
             html += "<tr\(variant.isReference ? " class=\"reference\"" : "")>" + columns.map { column in
                 column == 0 ? "<th scope=\"row\">\(HTMLText.escape(row[column]))</th>" : "<td>\(HTMLText.escape(row[column]))</td>"
             }.joined() + "</tr>"
         }
-        html += "</tbody></table>"
+        html += "</tbody></table></div>"
         html += "<ul class=\"configs\">" + report.variants.filter { !$0.configSummary.isEmpty }.map {
             "<li><strong>\(HTMLText.escape($0.name))</strong>: \(HTMLText.escape($0.configSummary))</li>"
         }.joined() + "</ul>"
@@ -110,9 +110,10 @@ public enum ReportHTML {
 
     static func histogramSection(_ histograms: [QuantizationReport.TensorHistogram]) -> String {
         let e = HTMLText.escape
-        var html = "<section><h2>Distributions of the worst layers</h2><p>Histograms (log-scaled counts) of weights "
-            + "and of activations over the calibration data; the lines and rails mark the clip range each calibration "
-            + "method chose. Values outside a range are clipped; a wider range means coarser steps.</p><div class=\"grid\">"
+        var html = "<section><h2>Weight and activation distributions</h2><p>Histograms (log-scaled counts) of "
+            + "the weights and output activations of the layers named in the notes. The lines and rails mark the clip "
+            + "range each calibration method chose: values outside are clipped, a wider range means coarser steps."
+            + "</p><div class=\"grid\">"
         for h in histograms {
             html += "<figure class=\"card\"><figcaption><strong>\(e(h.tensor))</strong> <span class=\"tag \(h.kind.rawValue)\">"
                 + "\(h.kind.rawValue)</span><br><span class=\"muted\">\(e(h.opType)) \(e(h.node)) · observed ["

@@ -49,11 +49,12 @@ public enum ReportHistograms {
             }
         }
         var result: [QuantizationReport.TensorHistogram] = []
+        var drawnWeights = Set<String>()
         for node in chosen {
-            if let (name, weight) = weightInput(of: node, in: graph) {
+            if let (owner, name, weight) = nearestWeight(from: node, in: graph), drawnWeights.insert(name).inserted {
                 var accumulator = Accumulator(type: config.weightType, symmetric: true)
                 accumulator.add(weight.floatValues)
-                result.append(accumulator.histogram(tensor: name, node: node, kind: .weight))
+                result.append(accumulator.histogram(tensor: name, node: owner, kind: .weight))
             }
             if let output = node.outputs.first, let accumulator = activations[output], accumulator.display.total > 0 {
                 result.append(accumulator.histogram(tensor: output, node: node, kind: .activation))
@@ -62,13 +63,26 @@ public enum ReportHistograms {
         return result
     }
 
-    /// The node's first float32 initializer input of rank ≥ 2 (a Conv/MatMul/Gemm weight).
-    static func weightInput(of node: Node, in graph: Graph) -> (String, Tensor)? {
-        for name in node.inputs where !name.isEmpty {
-            if let tensor = graph.initializers[name], tensor.dtype == .float32, tensor.rank >= 2 { return (name, tensor) }
+    /// The weight behind a layer output: the first float32 initializer input of rank ≥ 2 (a Conv/MatMul/Gemm
+    /// weight) of `node`, or else of the node producing its first input, up to ``weightSearchDepth`` nodes back
+    /// (so a Relu or pooling output leads to the Conv or Gemm before it).
+    static func nearestWeight(from node: Node, in graph: Graph) -> (node: Node, name: String, tensor: Tensor)? {
+        var current = node
+        for _ in 0..<weightSearchDepth {
+            for name in current.inputs where !name.isEmpty {
+                if let tensor = graph.initializers[name], tensor.dtype == .float32, tensor.rank >= 2 {
+                    return (current, name, tensor)
+                }
+            }
+            guard let input = current.inputs.first,
+                  let producer = graph.nodes.first(where: { $0.outputs.contains(input) }) else { return nil }
+            current = producer
         }
         return nil
     }
+
+    /// How many nodes ``nearestWeight(from:in:)`` walks back.
+    static let weightSearchDepth = 4
 
     /// One tensor's display histogram and one observer per method.
     struct Accumulator {

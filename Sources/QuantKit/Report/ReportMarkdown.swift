@@ -21,6 +21,7 @@ public enum ReportMarkdown {
         let columns = summary.measuredColumns
         out += table(header: columns.map { summary.header[$0] }, rows: summary.rows.map { row in columns.map { escape(row[$0]) } },
                      rightAligned: Set(1..<columns.count))
+        out.append("")
         for variant in report.variants where !variant.configSummary.isEmpty {
             out.append("- **\(escape(variant.name))**: \(escape(variant.configSummary))")
         }

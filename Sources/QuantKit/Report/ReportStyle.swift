@@ -18,9 +18,11 @@ enum ReportStyle {
         section{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:4px 20px 16px;\
         margin:18px 0}
         table{border-collapse:collapse;font-variant-numeric:tabular-nums;margin:8px 0;font-size:14px}
-        th,td{padding:6px 12px;border-bottom:1px solid var(--line);text-align:right;white-space:nowrap}
+        th,td{padding:6px 9px;border-bottom:1px solid var(--line);text-align:right;white-space:nowrap}
         th:first-child,td:first-child{text-align:left}
-        thead th{font-weight:600;color:var(--muted);font-size:12.5px;text-transform:uppercase;letter-spacing:.03em}
+        thead th{font-weight:600;color:var(--muted);font-size:11.5px;text-transform:uppercase;letter-spacing:.03em;\
+        white-space:normal;vertical-align:bottom}
+        .scroll{overflow-x:auto}
         tbody th{font-weight:600}
         table.summary{width:100%}
         tr.reference{background:#f3f4f6}

@@ -37,8 +37,10 @@ public enum ReportWriter {
     /// The files a report consists of.
     public static let reportFiles = ["report.json", "report.md", "report.html"]
 
-    /// Checks (and creates when missing) `directory` for a report plus `extraFiles`; throws ``ReportError``.
-    public static func prepare(directory: String, extraFiles: [String] = []) throws {
+    /// Checks that `directory` can take a report plus `extraFiles` without touching anything else: it is missing
+    /// (and its parent exists) or it is a directory holding only those files. Has no side effects; throws
+    /// ``ReportError``. Commands call it before any work so that a bad directory fails fast.
+    public static func validate(directory: String, extraFiles: [String] = []) throws {
         let manager = FileManager.default
         var isDirectory: ObjCBool = false
         if manager.fileExists(atPath: directory, isDirectory: &isDirectory) {
@@ -48,11 +50,22 @@ public enum ReportWriter {
             let others = entries.filter { !own.contains($0) && !isLeftoverTemporary($0, own: own) }.sorted()
             guard others.isEmpty else { throw ReportError.directoryHasOtherFiles(directory: directory, files: others) }
         } else {
-            do {
-                try manager.createDirectory(atPath: directory, withIntermediateDirectories: false)
-            } catch {
-                throw ReportError.writeFailed(path: directory, reason: "cannot create the directory (does its parent exist?)")
+            let parent = (directory as NSString).deletingLastPathComponent
+            let folder = parent.isEmpty ? "." : parent
+            guard manager.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ReportError.writeFailed(path: directory, reason: "its parent directory '\(folder)' does not exist")
             }
+        }
+    }
+
+    /// ``validate(directory:extraFiles:)``, then creates `directory` when missing.
+    public static func prepare(directory: String, extraFiles: [String] = []) throws {
+        try validate(directory: directory, extraFiles: extraFiles)
+        guard !FileManager.default.fileExists(atPath: directory) else { return }
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
+        } catch {
+            throw ReportError.writeFailed(path: directory, reason: "cannot create the directory")
         }
     }
 

@@ -55,6 +55,15 @@ struct QuantizeCommand: ParsableCommand {
     @Option(help: "Calibration samples per run.")
     var batchSize: Int = 64
 
+    @Option(help: "Write report.json, report.md and report.html into this directory (new, or holding only a report).")
+    var report: String?
+
+    @Option(help: "Evaluation data for --report: accuracy, latency and per-layer error against the float model.")
+    var data: String?
+
+    @Option(help: "Key of the labels array in --data (default: 'labels' when present).")
+    var labels: String?
+
     @OptionGroup var progressOptions: ProgressOptions
 
     func run() throws {
@@ -65,12 +74,14 @@ struct QuantizeCommand: ParsableCommand {
         if let node = loaded.graph.nodes.first(where: { StaticQuantizer.quantizedOps.contains($0.opType) }) {
             throw StaticQuantizationError.alreadyQuantized(node: node.displayName, opType: node.opType)
         }
+        let reporter = try makeReporter(for: loaded)
         let data = try calibration.map { try DataSet.load(path: $0) }
         let progress = progressOptions.reporter("calibrating", unit: "samples")
         let result = try Quantizer.quantize(loaded, config: settings, calibration: data, progress: progress.update)
         try ModelFile.save(result.model, to: output)
         print(result.summary)
         print("wrote \(output)")
+        try writeReport(reporter, model: loaded, result: result, config: settings, calibration: data)
     }
 
     /// The config file (if any) with the flags applied on top.

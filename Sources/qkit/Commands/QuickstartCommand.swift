@@ -40,7 +40,7 @@ struct QuickstartCommand: ParsableCommand {
         options.labels = labels
         options.output = output
         options.threads = threadOptions.threads
-        let evaluator = Quickstart.processEvaluator(executable: currentExecutable(), data: data, labels: labels,
+        let evaluator = ReportEvaluator.freshProcess(executable: ReportEvaluator.currentExecutable(), data: data, labels: labels,
                                                     threads: options.threads)
         let start = Date()
         let result = try Quickstart.run(options, evaluate: evaluator) { writeStandardError($0 + "\n") }
@@ -56,12 +56,5 @@ struct QuickstartCommand: ParsableCommand {
         print("")
         print(String(format: "done in %.1f s; report: %@", Date().timeIntervalSince(start),
                      (output as NSString).appendingPathComponent("report.html")))
-    }
-
-    /// This qkit binary's path, to evaluate each variant in a fresh process.
-    func currentExecutable() -> String {
-        let link = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
-        if link != "/proc/self/exe", FileManager.default.isExecutableFile(atPath: link) { return link }
-        return Bundle.main.executablePath ?? CommandLine.arguments[0]
     }
 }
