@@ -1,49 +1,50 @@
 import QKKernels
 import QKTensor
 
-/// IntegerConv (im2row + integer GEMM against weights packed at load time) and IntegerMatMul.
+/// IntegerConv (``int8Conv`` on weights packed at load time) and IntegerMatMul (``int8Gemm`` per batch).
 extension OpTable {
-    /// IntegerConv: QLinearConv's inputs and Conv's attributes (see ``integerKernels``); each image and group
-    /// is laid out as P×K rows of centred input taps (padding = 0 after centring) and multiplied by the packed
-    /// M×K weights.
+    /// IntegerConv: QLinearConv's inputs and Conv's attributes (see ``integerKernels``).
     static let prepareIntegerConv: KernelPreparer = { prep in
         let w = try prep.input(3)
-        guard w.rank >= 3, w.count > 0 else { throw prep.invalid("w must be a non-empty M×C/group×kernel tensor, got \(w.shape)") }
+        guard w.rank >= 3, w.rank <= 5, w.count > 0 else {
+            throw prep.invalid("w must be a non-empty M×C/group×kernel tensor with 1 to 3 spatial axes, got \(w.shape)")
+        }
         let group = try prep.node.int("group", default: 1)
         let outChannels = w.shape[0], channelsPerGroup = w.shape[1], kernel = Array(w.shape[2...])
         guard group > 0, outChannels % group == 0 else { throw prep.invalid("group \(group) does not divide \(outChannels) output channels") }
         if let declared = try prep.node.ints("kernel_shape"), declared != kernel {
             throw prep.invalid("kernel_shape \(declared) does not match w \(w.shape)")
         }
-        let k = channelsPerGroup * kernel.reduce(1, *)
         let parameters = try integerLinearParameters(prep, weights: w, channels: outChannels, alpha: 1)
         let wZero = try prep.zeroPointInput(5, "w_zero_point", matching: w.dtype).values
-        let packed = Int8Backend.pack(int32Values(w) ?? [], n: outChannels, k: k, storedNByK: true, zeroPoints: wZero)
+        // The packing needs channels, groups and kernel only: a window over an input of the kernel's size.
+        guard let window = try? WindowGeometry(input: kernel, kernel: kernel, strides: nil, dilations: nil, pads: nil,
+                                               autoPad: .notSet) else { throw prep.invalid("w \(w.shape) has an empty kernel") }
+        let packShape = ConvShape(batch: 1, inputChannels: channelsPerGroup * group, outputChannels: outChannels,
+                                  groups: group, geometry: window)
+        let packed: PackedInt8ConvWeights
+        switch w.storage {
+        case .uint8(let v): packed = PackedInt8ConvWeights(v, shape: packShape, zeroPoints: wZero)
+        default: packed = PackedInt8ConvWeights(w.values(as: Int8.self) ?? [], shape: packShape, zeroPoints: wZero)
+        }
         return { ctx in
-            let (x, centred) = try centredInput(ctx, parameters)
+            let x = try quantizedInput(ctx, parameters)
             guard x.rank == w.rank, x.shape[1] == channelsPerGroup * group else {
                 throw ctx.invalid("x \(x.shape) does not fit w \(w.shape) with group \(group)")
             }
             let geometry = try ctx.windowGeometry(spatial: Array(x.shape[2...]), kernel: kernel)
-            let batch = x.shape[0], pixels = geometry.outputSize, perGroup = outChannels / group
-            let window = PaddedWindow(geometry)
-            let tasks = batch * group, outer = tasks >= ctx.threads
-            let shape = [batch, outChannels] + geometry.output
-            return [integerOutput(parameters.stage, count: batch * outChannels * pixels, shape: shape) { out in
-                centred.withUnsafeBufferPointer { px in
-                    parallelChunks(tasks, threads: outer ? ctx.threads : 1) { range in
-                        var rows = [Int16](repeating: 0, count: pixels * k)
-                        for task in range {
-                            let image = task / group, g = task % group
-                            let plane = px.baseAddress! + (image * x.shape[1] + g * channelsPerGroup) * window.inputSize
-                            rows.withUnsafeMutableBufferPointer { window.rows(from: plane, channels: channelsPerGroup, into: $0.baseAddress!) }
-                            rows.withUnsafeBufferPointer { pr in
-                                out.gemm(a: pr.baseAddress!, m: pixels, weights: packed,
-                                         columns: (g * perGroup)..<((g + 1) * perGroup), bias: parameters.bias,
-                                         stage: parameters.stage, offset: (image * outChannels + g * perGroup) * pixels,
-                                         rowStride: 1, columnStride: pixels, threads: outer ? 1 : ctx.threads)
-                            }
-                        }
+            let shape = ConvShape(batch: x.shape[0], inputChannels: x.shape[1], outputChannels: outChannels,
+                                  groups: group, geometry: geometry)
+            let plane = geometry.outputSize
+            return [parameters.stage.output(shape: [x.shape[0], outChannels] + geometry.output,
+                                            channel: { ($0 / max(plane, 1)) % outChannels }) { out in
+                EightBit.withBytes(x) { bytes, signed in
+                    if signed {
+                        int8Conv(shape, input: bytes.assumingMemoryBound(to: Int8.self), inputZeroPoint: parameters.xZeroPoint,
+                                 weights: packed, bias: parameters.bias, output: out, threads: ctx.threads)
+                    } else {
+                        int8Conv(shape, input: bytes.assumingMemoryBound(to: UInt8.self), inputZeroPoint: parameters.xZeroPoint,
+                                 weights: packed, bias: parameters.bias, output: out, threads: ctx.threads)
                     }
                 }
             }]
@@ -51,82 +52,41 @@ extension OpTable {
     }
 
     /// IntegerMatMul: A (…×M×K) times B (…×K×N), both 8-bit at run time with per-tensor parameters
-    /// (QLinearMatMul's inputs), batch axes broadcast; requantized with a fixed-point multiplier.
+    /// (QLinearMatMul's inputs), batch axes broadcast; B is packed per batch matrix and the result requantized
+    /// with a fixed-point multiplier.
     static let integerMatMulKernel: OpKernel = { ctx in
         let a = try quantizedOperand(ctx, 0, "a"), b = try quantizedOperand(ctx, 3, "b")
-        let (as_, bs) = (a.tensor.shape, b.tensor.shape)
-        guard as_.count >= 2, bs.count >= 2, as_[as_.count - 1] == bs[bs.count - 2] else {
-            throw ctx.invalid("a \(as_) and b \(bs) do not multiply")
+        let (aShape, bShape) = (a.tensor.shape, b.tensor.shape)
+        guard aShape.count >= 2, bShape.count >= 2, aShape[aShape.count - 1] == bShape[bShape.count - 2] else {
+            throw ctx.invalid("a \(aShape) and b \(bShape) do not multiply")
         }
-        let output = try outputQuantization(ctx, 6, "y", fallback: a.tensor.dtype)
-        let stage = OutputStage(accScales: [Double(a.scale) * Double(b.scale)], output: output, clipMin: nil, clipMax: nil)
-        let (m, k, n) = (as_[as_.count - 2], as_[as_.count - 1], bs[bs.count - 1])
-        let batches = try MatMulBatches(ctx, aBatch: Array(as_.dropLast(2)), bBatch: Array(bs.dropLast(2)))
-        let centredA = Int8Backend.centred(a.tensor, zeroPoint: a.zeroPoint)
-        let bValues = b.values
+        let y = try outputQuantization(ctx, 6, "y", fallback: a.tensor.dtype)
+        guard y.dtype == .uint8 || y.dtype == .int8 else { throw ctx.invalid("y_zero_point must be uint8 or int8, got \(y.dtype)") }
+        let stage = OutputStage(accScales: [Double(a.scale) * Double(b.scale)], output: y, clipMin: nil, clipMax: nil)
+        let (m, k, n) = (aShape[aShape.count - 2], aShape[aShape.count - 1], bShape[bShape.count - 1])
+        let batches = try MatMulBatches(ctx, aBatch: Array(aShape.dropLast(2)), bBatch: Array(bShape.dropLast(2)))
         let outer = batches.count >= ctx.threads
-        return [integerOutput(stage, count: batches.count * m * n, shape: batches.shape + [m, n]) { out in
-            centredA.withUnsafeBufferPointer { pa in
-                parallelChunks(batches.count, threads: outer ? ctx.threads : 1) { range in
-                    for batch in range {
-                        let (ia, ib) = batches.operands(batch)
-                        let packed = Int8Backend.pack(bValues, offset: ib * k * n, n: n, k: k, storedNByK: false,
-                                                      zeroPoints: [b.zeroPoint])
-                        out.gemm(a: pa.baseAddress! + ia * m * k, m: m, weights: packed, columns: 0..<n, bias: nil,
-                                 stage: stage, offset: batch * m * n, rowStride: n, columnStride: 1,
-                                 threads: outer ? 1 : ctx.threads)
-                    }
+        return [stage.output(shape: batches.shape + [m, n], channel: { _ in 0 }) { out in
+            parallelChunks(batches.count, threads: outer ? ctx.threads : 1) { range in
+                for batch in range {
+                    let (ia, ib) = batches.operands(batch)
+                    guard let packed = EightBit.packed(b.tensor, offset: ib * k * n, k: k, n: n, transposed: false,
+                                                       zeroPoints: [b.zeroPoint]) else { continue }
+                    EightBit.gemm(a.tensor, offset: ia * m * k, m: m, zeroPoint: a.zeroPoint, weights: packed, bias: nil,
+                                  output: out.advanced(by: batch * m * n), ldc: n, threads: outer ? 1 : ctx.threads)
                 }
             }
         }]
     }
 }
 
-/// A Conv window over one group's input planes, promoted to 3 spatial axes, that writes the P×K im2row matrix
-/// (K = channels · kernel taps, in the weights' order; taps in the padding are 0).
-struct PaddedWindow {
-    let input: [Int], output: [Int], kernel: [Int], strides: [Int], dilations: [Int], pads: [Int]
-    let inputSize: Int
-
-    init(_ g: WindowGeometry) {
-        let extra = 3 - g.rank
-        func promote(_ v: [Int], _ fill: Int) -> [Int] { Array(repeating: fill, count: extra) + v }
-        input = promote(g.input, 1)
-        output = promote(g.output, 1)
-        kernel = promote(g.kernel, 1)
-        strides = promote(g.strides, 1)
-        dilations = promote(g.dilations, 1)
-        pads = promote(g.padsBegin, 0)
-        inputSize = g.inputSize
-    }
-
-    func rows(from x: UnsafePointer<Int16>, channels: Int, into rows: UnsafeMutablePointer<Int16>) {
-        let taps = kernel[0] * kernel[1] * kernel[2], k = channels * taps
-        var p = 0
-        for od in 0..<output[0] {
-            for oh in 0..<output[1] {
-                for ow in 0..<output[2] {
-                    let row = rows + p * k
-                    for c in 0..<channels {
-                        let plane = x + c * inputSize
-                        var t = c * taps
-                        for kd in 0..<kernel[0] {
-                            let id = od * strides[0] - pads[0] + kd * dilations[0]
-                            for kh in 0..<kernel[1] {
-                                let ih = oh * strides[1] - pads[1] + kh * dilations[1]
-                                let inside = id >= 0 && id < input[0] && ih >= 0 && ih < input[1]
-                                let line = plane + (id * input[1] + ih) * input[2]
-                                for kw in 0..<kernel[2] {
-                                    let iw = ow * strides[2] - pads[2] + kw * dilations[2]
-                                    row[t] = inside && iw >= 0 && iw < input[2] ? line[iw] : 0
-                                    t += 1
-                                }
-                            }
-                        }
-                    }
-                    p += 1
-                }
-            }
+extension Int8Output {
+    /// The same output starting `offset` elements further on.
+    func advanced(by offset: Int) -> Int8Output {
+        switch self {
+        case .int32(let p): .int32(p + offset)
+        case .uint8(let p, let r): .uint8(p + offset, r)
+        case .int8(let p, let r): .int8(p + offset, r)
         }
     }
 }

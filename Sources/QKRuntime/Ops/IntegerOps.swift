@@ -82,28 +82,13 @@ extension OpTable {
         return IntegerLinearParameters(xZeroPoint: x.zeroPoint, xType: xType, stage: stage, bias: bias)
     }
 
-    /// Checks x's dtype against x_zero_point's and returns x centred.
-    static func centredInput(_ ctx: KernelContext, _ parameters: IntegerLinearParameters) throws -> (Tensor, [Int16]) {
+    /// Input x, checked against x_zero_point's dtype.
+    static func quantizedInput(_ ctx: KernelContext, _ parameters: IntegerLinearParameters) throws -> Tensor {
         let x = try ctx.input(0)
         guard x.dtype == parameters.xType else {
             throw ctx.invalid("x is \(x.dtype) but the model quantizes it as \(parameters.xType) (x_zero_point's type)")
         }
-        return (x, Int8Backend.centred(x, zeroPoint: parameters.xZeroPoint))
-    }
-
-    /// Runs `body` on a zeroed output buffer of `count` elements of the stage's dtype and wraps it as a tensor.
-    static func integerOutput(_ stage: OutputStage, count: Int, shape: [Int],
-                              _ body: (OutputBuffer) -> Void) -> Tensor {
-        func make<T: OutputScalar>(_ zero: T) -> Tensor {
-            var values = [T](repeating: zero, count: count)
-            values.withUnsafeMutableBufferPointer { body(OutputBuffer(base: $0.baseAddress!)) }
-            return Tensor(shape: shape, values: values)
-        }
-        switch stage.dtype {
-        case .uint8: return make(UInt8(0))
-        case .int8: return make(Int8(0))
-        default: return make(Float(0))
-        }
+        return x
     }
 
     /// IntegerGemm: a (…×K) times the constant B, weights packed here once.
@@ -114,38 +99,17 @@ extension OpTable {
         let (k, n) = transB ? (b.shape[1], b.shape[0]) : (b.shape[0], b.shape[1])
         let parameters = try integerLinearParameters(prep, weights: b, channels: n, alpha: try prep.node.float("alpha", default: 1))
         let wZero = try prep.zeroPointInput(5, "w_zero_point", matching: b.dtype).values
-        let packed = Int8Backend.pack(int32Values(b) ?? [], n: n, k: k, storedNByK: transB, zeroPoints: wZero)
+        guard let packed = EightBit.packed(b, k: k, n: n, transposed: transB, zeroPoints: wZero) else {
+            throw prep.invalid("B must be uint8 or int8, got \(b.dtype)")
+        }
         return { ctx in
-            let (a, centred) = try centredInput(ctx, parameters)
+            let a = try quantizedInput(ctx, parameters)
             guard a.rank >= 1, a.shape.last == k else { throw ctx.invalid("a \(a.shape) does not end in K = \(k) (B is \(b.shape))") }
-            let m = a.count / max(k, 1)
-            return [integerOutput(parameters.stage, count: m * n, shape: Array(a.shape.dropLast()) + [n]) { out in
-                centred.withUnsafeBufferPointer { pa in
-                    out.gemm(a: pa.baseAddress!, m: m, weights: packed, columns: 0..<n, bias: parameters.bias,
-                             stage: parameters.stage, offset: 0, rowStride: n, columnStride: 1, threads: ctx.threads)
-                }
+            let m = k == 0 ? 0 : a.count / k
+            return [parameters.stage.output(shape: Array(a.shape.dropLast()) + [n], channel: { $0 % n }) { out in
+                EightBit.gemm(a, offset: 0, m: m, zeroPoint: parameters.xZeroPoint, weights: packed, bias: parameters.bias,
+                              output: out, ldc: n, threads: ctx.threads)
             }]
-        }
-    }
-}
-
-/// A typed output buffer, so kernels can call ``Int8Backend/gemm`` without knowing the dtype.
-struct OutputBuffer {
-    let base: UnsafeMutableRawPointer
-
-    init<T: OutputScalar>(base: UnsafeMutablePointer<T>) { self.base = UnsafeMutableRawPointer(base) }
-
-    func gemm(a: UnsafePointer<Int16>, m: Int, weights: PackedInt8Weights, columns: Range<Int>, bias: [Int32]?,
-              stage: OutputStage, offset: Int, rowStride: Int, columnStride: Int, threads: Int) {
-        func run<T: OutputScalar>(_: T.Type) {
-            Int8Backend.gemm(a: a, m: m, weights: weights, columns: columns, bias: bias, stage: stage,
-                             out: base.assumingMemoryBound(to: T.self) + offset, rowStride: rowStride,
-                             columnStride: columnStride, threads: threads)
-        }
-        switch stage.dtype {
-        case .uint8: run(UInt8.self)
-        case .int8: run(Int8.self)
-        default: run(Float.self)
         }
     }
 }
