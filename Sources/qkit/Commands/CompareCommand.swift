@@ -83,12 +83,14 @@ struct CompareCommand: ParsableCommand {
 enum ComparisonTable {
     static func text(_ rows: [LayerComparison]) -> String {
         let width = max(6, rows.map(\.tensor.count).max() ?? 0)
-        var lines = ["tensor".padding(toLength: width, withPad: " ", startingAt: 0)
-            + "  op                  SQNR dB   cosine      max |err|   mean |err|"]
+        let opWidth = max(2, rows.map(\.opType.count).max() ?? 0)
+        var lines = ["tensor".padding(toLength: width, withPad: " ", startingAt: 0) + "  "
+            + "op".padding(toLength: opWidth, withPad: " ", startingAt: 0)
+            + "    SQNR dB     cosine    max |err|   mean |err|"]
         for row in rows {
             let m = row.metrics
             lines.append(row.tensor.padding(toLength: width, withPad: " ", startingAt: 0) + "  "
-                + row.opType.padding(toLength: 16, withPad: " ", startingAt: 0)
+                + row.opType.padding(toLength: opWidth, withPad: " ", startingAt: 0) + " "
                 + " " + rightAligned(decibels(m.sqnrDB), 9)
                 + String(format: "  %9.6f  %11.4g  %11.4g", m.cosine, m.maxAbsError, m.meanAbsError))
         }
