@@ -42,12 +42,13 @@ public struct EvaluationResult: Codable, Sendable {
 public enum Evaluation {
     /// Evaluates the model at `modelPath` on `data`: one pass over every sample in batches for top-1 accuracy
     /// (when labels exist), then ``LatencyBenchmark`` on `options.latencyBatch` rows.
-    /// `progress(done, total)` reports evaluated samples.
+    /// `progress(done, total)` reports evaluated samples, `latencyProgress(done, total)` warm-up and timed runs.
     ///
     /// Throws ``QuantKitError/invalidData(path:reason:)`` when the arrays do not match the model inputs, when
     /// an explicitly named labels array is missing, or when the labels are not one integer per sample.
     public static func run(modelPath: String, data: DataSet, options: EvaluationOptions = EvaluationOptions(),
-                           progress: (Int, Int) -> Void = { _, _ in }) throws -> EvaluationResult {
+                           progress: (Int, Int) -> Void = { _, _ in },
+                           latencyProgress: (Int, Int) -> Void = { _, _ in }) throws -> EvaluationResult {
         let model = try ModelFile.load(modelPath)
         let feeds = try data.inputs(for: model.graph)
         let samples = feeds.values.first?.shape.first ?? 1
@@ -64,7 +65,7 @@ public enum Evaluation {
         }
         let latencyFeeds = try LatencyBenchmark.batch(of: options.latencyBatch, from: feeds)
         let latency = try LatencyBenchmark.measure(interpreter, feeds: latencyFeeds, warmup: options.warmupRuns,
-                                                   runs: options.timedRuns)
+                                                   runs: options.timedRuns, progress: latencyProgress)
         return EvaluationResult(model: modelPath, data: data.path, samples: samples, predictionOutput: output,
                                 accuracy: accuracy, labelsKey: labels == nil ? nil : (options.labelsKey ?? "labels"),
                                 latency: latency, latencyBatch: options.latencyBatch, threads: interpreter.threads,

@@ -34,6 +34,7 @@ public enum LatencyBenchmark {
     public static func measure(_ interpreter: Interpreter, feeds: [String: Tensor], warmup: Int = 3,
                                runs: Int = 20, progress: (Int, Int) -> Void = { _, _ in }) throws -> LatencyStats {
         let total = warmup + max(1, runs)
+        progress(0, total)
         for done in 0..<warmup {
             _ = try interpreter.run(feeds)
             progress(done + 1, total)

@@ -35,7 +35,9 @@ public struct ProgressSnapshot: Sendable, Equatable {
 /// terminal and prints plain lines otherwise).
 ///
 /// `update(done, total)` matches the `(Int, Int) -> Void` progress callbacks of ``BatchRunner``,
-/// ``Quantizer`` and the calibrator. A snapshot is emitted on the first update, on the last (done ≥ total),
+/// ``Quantizer`` and the calibrator. The clock starts when the reporter is made, or again at an `update(0, total)`
+/// that comes before any other (a loop announcing its start; not shown). A snapshot is emitted on the first
+/// update with done > 0, on the last (done ≥ total),
 /// and in between when `interval` seconds have passed since the last one or the fraction done has crossed
 /// the next multiple of `fractionStep` (when given).
 public final class ProgressReporter: @unchecked Sendable {
@@ -45,7 +47,7 @@ public final class ProgressReporter: @unchecked Sendable {
     private let fractionStep: Double?
     private let clock: () -> Double
     private let emit: (ProgressSnapshot) -> Void
-    private let start: Double
+    private var start: Double
     private var lastEmitted: Double?
     private var lastStep = -1
     private var finished = false
@@ -81,6 +83,10 @@ public final class ProgressReporter: @unchecked Sendable {
         defer { lock.unlock() }
         guard !finished else { return }
         let now = clock()
+        if done == 0, lastEmitted == nil {
+            start = now
+            return
+        }
         let snapshot = ProgressSnapshot(label: label, unit: unit, done: done, total: total, elapsed: now - start)
         // Index of the last multiple of fractionStep reached (the epsilon absorbs 0.3 / 0.1 = 2.9999…).
         let step = fractionStep.map { $0 > 0 ? Int((snapshot.fraction / $0 + 1e-9).rounded(.down)) : -1 } ?? -1

@@ -59,6 +59,19 @@ import Testing
         #expect(emitted == [1, 4, 7, 10])
     }
 
+    @Test func updateZeroRestartsTheClock() {
+        let clock = FakeClock()
+        var snapshots: [ProgressSnapshot] = []
+        let reporter = ProgressReporter(label: "timing", unit: "runs", interval: 10, clock: clock.read) {
+            snapshots.append($0)
+        }
+        clock.now += 30  // work before the loop starts (loading, an earlier phase)
+        reporter.update(0, 4)
+        clock.now += 2
+        reporter.update(4, 4)
+        #expect(snapshots.map(\.done) == [4] && snapshots[0].elapsed == 2 && snapshots[0].rate == 2)
+    }
+
     @Test func finishesOnceAndSilentEmitsNothing() {
         let clock = FakeClock()
         var snapshots: [ProgressSnapshot] = []

@@ -13,11 +13,13 @@ LINE = re.compile(r"^(\w[\w ]*): (\d+)/(\d+) +(\d+)%  \S+ \w+/s  (ETA [\d:-]+|do
 
 
 def plain_lines(stderr: str, label: str, total: int) -> list:
-    lines = [line for line in stderr.splitlines() if line.strip()]
-    assert lines, "no progress lines"
+    """The progress lines of `label` (every stderr line must be a progress line)."""
+    every = [line for line in stderr.splitlines() if line.strip()]
+    assert every and all(LINE.match(line) for line in every), every
+    lines = [line for line in every if line.startswith(label + ":")]
+    assert lines, f"no {label} lines in {every}"
     parsed = [LINE.match(line) for line in lines]
-    assert all(parsed), lines
-    assert {m.group(1) for m in parsed} == {label} and {int(m.group(3)) for m in parsed} == {total}
+    assert {int(m.group(3)) for m in parsed} == {total}
     done = [int(m.group(2)) for m in parsed]
     assert done == sorted(done) and done[-1] == total and "done in" in lines[-1]
     return lines
@@ -28,6 +30,7 @@ def test_eval_prints_plain_lines_when_not_a_terminal(run_qkit):
     lines = plain_lines(result.stderr, "evaluating", 360)
     # 45 batches, but a line only every 10 % (or 2 s): at most 11 lines plus any 2-second ones.
     assert 10 <= len(lines) <= 20
+    plain_lines(result.stderr, "timing", 3 + 2)  # then the latency runs: 3 warm-up + 2 timed
     assert "evaluating" not in result.stdout and "accuracy" in result.stdout
 
 
@@ -71,8 +74,11 @@ def test_bar_on_a_terminal(qkit):
     screen = b"".join(chunks).decode()
     frames = [frame for frame in screen.split("\r\x1b[2K") if frame]
     assert frames, repr(screen)
-    bar = re.compile(r"^evaluating \[[#-]{24}\] (\d+)/360 +\d+%  \S+ samples/s  (ETA [\d:-]+|done in \d+:\d\d)")
+    bar = re.compile(r"^(evaluating|timing) \[[#-]{24}\] (\d+)/(360|5) +\d+%  \S+ (samples|runs)/s  "
+                     r"(ETA [\d:-]+|done in \d+:\d\d)")
     assert all(bar.match(frame) for frame in frames), frames
-    assert frames[-1].startswith("evaluating [" + "#" * 24 + "] 360/360 100%") and frames[-1].endswith("\r\n")
-    assert screen.count("\n") == 1  # one line in the end: every frame before the last was overwritten
+    finished = [frame for frame in frames if frame.endswith("\r\n")]
+    assert [frame.split(" [")[0] for frame in finished] == ["evaluating", "timing"]
+    assert finished[0].startswith("evaluating [" + "#" * 24 + "] 360/360 100%")
+    assert screen.count("\n") == 2  # one line per loop in the end: every other frame was overwritten
     assert "accuracy" in stdout and "evaluating" not in stdout

@@ -51,7 +51,9 @@ struct EvalCommand: ParsableCommand {
         try resultOptions.checkReportDirectory()
         let dataSet = try DataSet.load(path: data)
         let progress = progressOptions.reporter("evaluating", unit: "samples")
-        let result = try Evaluation.run(modelPath: model, data: dataSet, options: options, progress: progress.update)
+        let timing = progressOptions.reporter("timing", unit: "runs")
+        let result = try Evaluation.run(modelPath: model, data: dataSet, options: options, progress: progress.update,
+                                        latencyProgress: timing.update)
         let written = try resultOptions.writeReport { try QuantizationReport(evaluation: result, model: ModelFile.load(model)) }
         if resultOptions.json {
             print(try jsonText(result))
