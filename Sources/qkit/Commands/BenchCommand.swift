@@ -45,6 +45,7 @@ struct BenchCommand: ParsableCommand {
     var noIntegerExecution = false
 
     @OptionGroup var threadOptions: ThreadOptions
+    @OptionGroup var progressOptions: ProgressOptions
 
     func validate() throws {
         guard batch >= 1, runs >= 1, warmup >= 0 else { throw ValidationError("--batch and --runs must be ≥ 1, --warmup ≥ 0") }
@@ -55,7 +56,8 @@ struct BenchCommand: ParsableCommand {
         let feeds = try LatencyBenchmark.batch(of: batch, from: DataSet.load(path: data).inputs(for: loaded.graph))
         let threads = threadOptions.threads
         let interpreter = try Interpreter(model: loaded, threads: threads, integerExecution: !noIntegerExecution)
-        let stats = try LatencyBenchmark.measure(interpreter, feeds: feeds, warmup: warmup, runs: runs)
+        let stats = try LatencyBenchmark.measure(interpreter, feeds: feeds, warmup: warmup, runs: runs,
+                                                 progress: progressOptions.reporter("bench", unit: "runs").update)
         let peak = LatencyBenchmark.peakResidentMB()
         let ort = try compareOrt ? ORTComparison.measure(model: model, feeds: feeds, threads: threads, warmup: warmup,
                                                          runs: runs, python: python ?? ORTComparison.defaultPython) : nil
