@@ -59,8 +59,8 @@ public enum TensorMatcher {
             for suffix in integerSuffixes {
                 let candidate = name + suffix
                 guard producer[candidate] != nil,
-                      let (scale, zeroPoint) = parameters(of: candidate, base: name, in: quantized,
-                                                          readers: readers[candidate] ?? []) else { continue }
+                      let (scale, zeroPoint) = parameters(of: candidate, base: name, in: quantized, readers: readers,
+                                                          producer: producer) else { continue }
                 return TensorMatch(reference: name, quantized: candidate, kind: .integer, scale: scale,
                                    zeroPoint: zeroPoint)
             }
@@ -68,20 +68,36 @@ public enum TensorMatcher {
         }
     }
 
+    /// Ops that move 8-bit values without changing them, so their input and output share one scale.
+    static let scaleSharingOps: Set<String> = ["MaxPool", "Reshape", "Transpose", "Flatten", "Squeeze", "Unsqueeze"]
+
     /// Scalar scale and zero point of the 8-bit tensor `name`: the initializers `base_scale` and
     /// `base_zero_point` when present, else the two inputs following it in a reader (QLinear* ops and
-    /// DequantizeLinear take each 8-bit operand as a (tensor, scale, zero point) triple).
-    static func parameters(of name: String, base: String, in graph: Graph, readers: [Node]) -> (Float, Float)? {
+    /// DequantizeLinear take each 8-bit operand as a (tensor, scale, zero point) triple), else those of the
+    /// tensor a scale-sharing op (MaxPool, Reshape, …) connects it to.
+    static func parameters(of name: String, base: String, in graph: Graph, readers: [String: [Node]],
+                           producer: [String: Node], visited: Set<String> = []) -> (Float, Float)? {
         func scalars(_ scale: String, _ zeroPoint: String) -> (Float, Float)? {
             guard let s = graph.initializers[scale], s.count == 1,
                   let z = graph.initializers[zeroPoint], z.count == 1 else { return nil }
             return (s.floatValues[0], z.floatValues[0])
         }
         if let found = scalars(base + "_scale", base + "_zero_point") { return found }
-        for reader in readers {
+        for reader in readers[name] ?? [] {
             guard let position = reader.inputs.firstIndex(of: name), position + 2 < reader.inputs.count,
                   let found = scalars(reader.inputs[position + 1], reader.inputs[position + 2]) else { continue }
             return found
+        }
+        let seen = visited.union([name])
+        let neighbours = [producer[name]].compactMap { $0 }.filter { scaleSharingOps.contains($0.opType) }
+            .compactMap(\.inputs.first)
+            + (readers[name] ?? []).filter { scaleSharingOps.contains($0.opType) }.compactMap(\.outputs.first)
+        for next in neighbours where !seen.contains(next) {
+            let nextBase = integerSuffixes.first { next.hasSuffix($0) }.map { String(next.dropLast($0.count)) } ?? next
+            if let found = parameters(of: next, base: nextBase, in: graph, readers: readers, producer: producer,
+                                      visited: seen) {
+                return found
+            }
         }
         return nil
     }

@@ -22,85 +22,57 @@ public struct ComparisonResult: Codable, Sendable, Equatable {
     public var quantized: String
     public var data: String
     public var samples: Int
-    /// Intermediate tensors (graph inputs and node outputs, final outputs excluded), worst SQNR first.
+    /// Floating-point intermediate tensors (graph inputs and node outputs, final outputs excluded), worst SQNR
+    /// first.
     public var layers: [LayerComparison]
     /// The graph outputs, paired by position, in graph order.
     public var outputs: [LayerComparison]
     /// Share of samples whose argmax over the first output's last axis is the same in both models; nil when
     /// that output is not a float tensor of rank ≥ 2.
     public var top1Agreement: Double?
-    /// Reference tensors with no counterpart in the quantized model (e.g. folded into another node).
+    /// Floating-point reference tensors with no counterpart in the quantized model (e.g. folded into another
+    /// node).
     public var unmatched: [String]
+    /// Top-1 accuracy of each model when the data has labels (key `labelsKey`).
+    public var labelsKey: String?
+    public var referenceAccuracy: Double?
+    public var quantizedAccuracy: Double?
+    /// Size on disk of each model (``Evaluation/sizeOnDisk(_:)``).
+    public var referenceSizeBytes: Int
+    public var quantizedSizeBytes: Int
 }
 
 /// Runs a float model and a quantized form of it side by side and measures the error tensor by tensor.
 public enum ModelComparison {
     /// Compares the models at `referencePath` and `quantizedPath` on `data`, batch by batch (memory: one batch
-    /// of the reference's intermediate values). Tensors are paired by ``TensorMatcher``; metrics accumulate over
-    /// all samples (``ErrorAccumulator``). `progress(done, total)` reports compared samples.
+    /// of the reference's intermediate values). Both run node by node as written (no integer fusion), so every
+    /// Q/DQ tensor can be observed; the integer kernels equal that execution within one quantization step.
+    /// Tensors are paired by ``TensorMatcher``; metrics accumulate over all samples (``ErrorAccumulator``).
+    /// Labels (`labelsKey`, or "labels" when present) add each model's accuracy. `progress(done, total)`
+    /// reports compared samples.
     ///
     /// Throws ``QuantKitError/invalidArgument(_:)`` when the two models' runtime inputs differ (names, types or
     /// shapes) or their output counts differ, and ``QuantKitError/invalidData(path:reason:)`` when the data
-    /// does not match the inputs.
-    public static func run(referencePath: String, quantizedPath: String, data: DataSet, batchSize: Int = 16,
-                           threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+    /// or labels do not match.
+    public static func run(referencePath: String, quantizedPath: String, data: DataSet, labels labelsKey: String? = nil,
+                           batchSize: Int = 16, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
                            progress: (Int, Int) -> Void = { _, _ in }) throws -> ComparisonResult {
         let reference = try ModelFile.load(referencePath)
         let quantized = try ModelFile.load(quantizedPath)
         try requireSameInterface(reference.graph, referencePath, quantized.graph, quantizedPath)
         let feeds = try data.inputs(for: reference.graph)
         let total = feeds.values.first?.shape.first ?? 1
-        let outputNames = reference.graph.outputs.map(\.name)
-        let outputSet = Set(outputNames)
+        let labels = try Evaluation.labels(in: data, key: labelsKey, samples: total)
+        let outputSet = Set(reference.graph.outputs.map(\.name))
         let matches = TensorMatcher.matches(reference: reference.graph, quantized: quantized.graph)
             .filter { !outputSet.contains($0.reference) }
-        let byQuantized = Dictionary(grouping: matches, by: \.quantized)
-        var layerErrors = [String: ErrorAccumulator]()
-        var shapeMismatch = Set<String>()
-        var outputErrors = Array(repeating: ErrorAccumulator(), count: outputNames.count)
-        var predictions: (reference: [Int], quantized: [Int])? = ([], [])
-        let referenceRunner = try Interpreter(model: reference, threads: threads)
-        let quantizedRunner = try Interpreter(model: quantized, threads: threads)
+        var state = ComparisonState(reference: reference, quantized: quantized, quantizedPath: quantizedPath,
+                                    matches: matches, threads: threads)
+        try state.prepare()
         var start = 0
         while start < total {
             let range = start..<min(total, start + max(1, batchSize))
-            let batch = feeds.mapValues { $0.rows(range) }
-            var captured = batch.filter { $0.value.dtype.isFloatingPoint }
-            let wanted = Set(matches.map(\.reference))
-            let referenceOutputs = try referenceRunner.run(batch, observe: { name, value in
-                if wanted.contains(name) { captured[name] = value }
-            })
-            var quantizedObserved = batch
-            let quantizedOutputs = try quantizedRunner.run(batch, outputNames: quantized.graph.outputs.map(\.name),
-                                                           observe: { name, value in
-                if byQuantized[name] != nil { quantizedObserved[name] = value }
-            })
-            for (name, value) in quantizedObserved {
-                for match in byQuantized[name] ?? [] {
-                    guard let expected = captured[match.reference] else { continue }
-                    let candidate = match.floatValues(of: value)
-                    guard expected.count == candidate.count else { shapeMismatch.insert(match.reference); continue }
-                    layerErrors[match.reference, default: ErrorAccumulator()]
-                        .add(reference: expected.floatValues, candidate: candidate)
-                }
-            }
-            let quantizedList = quantized.graph.outputs.map { quantizedOutputs[$0.name] }
-            for (index, name) in outputNames.enumerated() {
-                guard let expected = referenceOutputs[name], let actual = quantizedList[index],
-                      expected.count == actual.count else {
-                    throw QuantKitError.invalidArgument("\(quantizedPath): output #\(index) has shape "
-                        + "\(quantizedList[index].map { "\($0.shape)" } ?? "?"), the reference's '\(name)' has "
-                        + "\(referenceOutputs[name].map { "\($0.shape)" } ?? "?")")
-                }
-                outputErrors[index].add(reference: expected.floatValues, candidate: actual.floatValues)
-            }
-            if let first = outputNames.first, let a = referenceOutputs[first], let b = quantizedList[0],
-               a.dtype.isFloatingPoint, b.dtype.isFloatingPoint, a.rank >= 2, predictions != nil {
-                predictions?.reference += BatchRunner.argmaxRows(a)
-                predictions?.quantized += BatchRunner.argmaxRows(b)
-            } else {
-                predictions = nil
-            }
+            try state.add(feeds.mapValues { $0.rows(range) })
             start = range.upperBound
             progress(start, total)
         }
@@ -111,18 +83,28 @@ public enum ModelComparison {
                                    opType: node?.opType ?? "input", quantizedTensor: match.quantized,
                                    match: match.kind, metrics: metrics)
         }
-        let layers = matches.compactMap { match in layerErrors[match.reference].map { layer(match, $0.metrics) } }
+        let layers = matches.compactMap { match in state.layerErrors[match.reference].map { layer(match, $0.metrics) } }
         let compared = Set(layers.map(\.tensor))
         let unmatched = (reference.graph.nodes.flatMap(\.outputs) + reference.graph.runtimeInputs.map(\.name))
-            .filter { !$0.isEmpty && !outputSet.contains($0) && !compared.contains($0) }
-        let outputs = outputNames.enumerated().map { index, name in
-            layer(TensorMatch(reference: name, quantized: quantized.graph.outputs[index].name, kind: .sameName),
-                  outputErrors[index].metrics)
+            .filter { !$0.isEmpty && !outputSet.contains($0) && !compared.contains($0) && !state.notFloat.contains($0) }
+        let outputs = reference.graph.outputs.enumerated().map { index, output in
+            layer(TensorMatch(reference: output.name, quantized: quantized.graph.outputs[index].name, kind: .sameName),
+                  state.outputErrors[index].metrics)
         }
-        return ComparisonResult(reference: referencePath, quantized: quantizedPath, data: data.path, samples: total,
-                                layers: rankedWorstFirst(layers), outputs: outputs,
-                                top1Agreement: predictions.map { Metrics.agreement($0.reference, $0.quantized) },
-                                unmatched: unmatched.sorted() + shapeMismatch.sorted().map { "\($0) (shape differs)" })
+        let predictions = state.predictions
+        func accuracy(_ predicted: [Int]?) -> Double? {
+            guard let labels, let predicted else { return nil }
+            return Metrics.accuracy(predictions: predicted, labels: labels)
+        }
+        return ComparisonResult(
+            reference: referencePath, quantized: quantizedPath, data: data.path, samples: total,
+            layers: rankedWorstFirst(layers), outputs: outputs,
+            top1Agreement: predictions.map { Metrics.agreement($0.reference, $0.quantized) },
+            unmatched: unmatched.sorted() + state.shapeMismatch.sorted().map { "\($0) (shape differs)" },
+            labelsKey: labels == nil ? nil : (labelsKey ?? "labels"),
+            referenceAccuracy: accuracy(predictions?.reference), quantizedAccuracy: accuracy(predictions?.quantized),
+            referenceSizeBytes: try Evaluation.sizeOnDisk(referencePath),
+            quantizedSizeBytes: try Evaluation.sizeOnDisk(quantizedPath))
     }
 
     /// Lowest SQNR first (NaN before everything), then by tensor name.
@@ -162,6 +144,85 @@ public enum ModelComparison {
         if a.outputs.count != b.outputs.count {
             throw QuantKitError.invalidArgument("\(aPath) has \(a.outputs.count) outputs but \(bPath) has "
                 + "\(b.outputs.count)")
+        }
+    }
+}
+
+/// The running sums of one comparison, fed batch by batch.
+private struct ComparisonState {
+    let reference: Model
+    let quantized: Model
+    let quantizedPath: String
+    let matches: [TensorMatch]
+    let threads: Int
+    var layerErrors: [String: ErrorAccumulator] = [:]
+    var outputErrors: [ErrorAccumulator]
+    var shapeMismatch: Set<String> = []
+    /// Reference tensors that are not floating point (indices, shapes, masks): not compared, not "unmatched".
+    var notFloat: Set<String> = []
+    /// Top-1 predictions of both models so far; nil once the first output turns out not to be scores.
+    var predictions: (reference: [Int], quantized: [Int])? = ([], [])
+    private var referenceRunner: Interpreter?
+    private var quantizedRunner: Interpreter?
+
+    init(reference: Model, quantized: Model, quantizedPath: String, matches: [TensorMatch], threads: Int) {
+        self.reference = reference
+        self.quantized = quantized
+        self.quantizedPath = quantizedPath
+        self.matches = matches
+        self.threads = threads
+        outputErrors = Array(repeating: ErrorAccumulator(), count: reference.graph.outputs.count)
+    }
+
+    /// Prepares both interpreters, node by node as written: integer fusion would remove the compared tensors.
+    mutating func prepare() throws {
+        referenceRunner = try Interpreter(model: reference, threads: threads, integerExecution: false)
+        quantizedRunner = try Interpreter(model: quantized, threads: threads, integerExecution: false)
+    }
+
+    mutating func add(_ batch: [String: Tensor]) throws {
+        guard let referenceRunner, let quantizedRunner else { return }
+        let wanted = Set(matches.map(\.reference))
+        var captured = batch.filter { $0.value.dtype.isFloatingPoint }
+        var integers = Set(batch.filter { !$0.value.dtype.isFloatingPoint }.keys)
+        let referenceOutputs = try referenceRunner.run(batch, observe: { name, value in
+            if !value.dtype.isFloatingPoint {
+                integers.insert(name)
+            } else if wanted.contains(name) {
+                captured[name] = value
+            }
+        })
+        notFloat.formUnion(integers)
+        let byQuantized = Dictionary(grouping: matches, by: \.quantized)
+        var observed = batch.filter { byQuantized[$0.key] != nil }
+        let quantizedNames = quantized.graph.outputs.map(\.name)
+        let quantizedOutputs = try quantizedRunner.run(batch, outputNames: quantizedNames, observe: { name, value in
+            if byQuantized[name] != nil { observed[name] = value }
+        })
+        for (name, value) in observed {
+            for match in byQuantized[name] ?? [] {
+                guard let expected = captured[match.reference] else { continue }
+                let candidate = match.floatValues(of: value)
+                guard expected.count == candidate.count else { shapeMismatch.insert(match.reference); continue }
+                layerErrors[match.reference, default: ErrorAccumulator()]
+                    .add(reference: expected.floatValues, candidate: candidate)
+            }
+        }
+        for (index, output) in reference.graph.outputs.enumerated() {
+            guard let expected = referenceOutputs[output.name], let actual = quantizedOutputs[quantizedNames[index]],
+                  expected.count == actual.count else {
+                throw QuantKitError.invalidArgument("\(quantizedPath): output #\(index) "
+                    + "'\(quantizedNames[index])' has shape \(quantizedOutputs[quantizedNames[index]]?.shape ?? []), "
+                    + "the reference's '\(output.name)' has \(referenceOutputs[output.name]?.shape ?? [])")
+            }
+            outputErrors[index].add(reference: expected.floatValues, candidate: actual.floatValues)
+        }
+        if let first = reference.graph.outputs.first?.name, let a = referenceOutputs[first],
+           let b = quantizedOutputs[quantizedNames[0]], a.dtype.isFloatingPoint, b.dtype.isFloatingPoint, a.rank >= 2 {
+            predictions?.reference += BatchRunner.argmaxRows(a)
+            predictions?.quantized += BatchRunner.argmaxRows(b)
+        } else {
+            predictions = nil
         }
     }
 }

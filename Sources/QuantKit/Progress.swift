@@ -47,7 +47,7 @@ public final class ProgressReporter: @unchecked Sendable {
     private let emit: (ProgressSnapshot) -> Void
     private let start: Double
     private var lastEmitted: Double?
-    private var nextFraction = 0.0
+    private var lastStep = -1
     private var finished = false
     private let lock = NSLock()
 
@@ -82,14 +82,11 @@ public final class ProgressReporter: @unchecked Sendable {
         guard !finished else { return }
         let now = clock()
         let snapshot = ProgressSnapshot(label: label, unit: unit, done: done, total: total, elapsed: now - start)
-        var due = lastEmitted == nil || snapshot.isFinished || now - (lastEmitted ?? now) >= interval
-        if let step = fractionStep, step > 0, snapshot.fraction >= nextFraction {
-            due = true
-        }
+        // Index of the last multiple of fractionStep reached (the epsilon absorbs 0.3 / 0.1 = 2.9999…).
+        let step = fractionStep.map { $0 > 0 ? Int((snapshot.fraction / $0 + 1e-9).rounded(.down)) : -1 } ?? -1
+        let due = lastEmitted == nil || snapshot.isFinished || now - (lastEmitted ?? now) >= interval || step > lastStep
         guard due else { return }
-        if let step = fractionStep, step > 0 {
-            nextFraction = (snapshot.fraction / step).rounded(.down) * step + step
-        }
+        lastStep = Swift.max(lastStep, step)
         lastEmitted = now
         finished = snapshot.isFinished
         emit(snapshot)

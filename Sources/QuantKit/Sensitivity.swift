@@ -50,6 +50,9 @@ public struct SensitivityResult: Codable, Sendable, Equatable {
     public var allQuantized: SensitivityEntry
     /// One entry per quantizable layer, worst first.
     public var layers: [SensitivityEntry]
+    /// Layers the full run quantizes that cannot be quantized alone (e.g. MaxPool, which only shares its
+    /// producer's scale), with the quantizer's reason.
+    public var notQuantizableAlone: [QuantizationDecision]
 
     /// Node names of the `count` worst layers, comma-separated: the value for `qkit quantize --exclude-nodes`.
     public func excludeList(worst count: Int) -> String {
@@ -60,7 +63,8 @@ public struct SensitivityResult: Codable, Sendable, Equatable {
 /// Per-layer sensitivity analysis: quantize one layer at a time, everything else in float.
 public enum SensitivityAnalysis {
     /// Quantizes `model` with `config` once to learn which nodes it quantizes, then once per such node with
-    /// `includeNodes` = that node (plus the Relu/Clip fused into it), calibrating on `calibration` each time,
+    /// `includeNodes` = that node (plus the Relu/Clip fused into it), calibrating on `calibration` each time
+    /// (nodes the quantizer then keeps in float, such as a MaxPool without its producer, are listed apart),
     /// and measures each variant's outputs on `data` against the float model (``ErrorAccumulator`` over all
     /// outputs, top-1 agreement, accuracy when `labels` are given). `progress(done, total)` counts variants.
     public static func run(model: Model, modelPath: String, config: QuantizationConfig, calibration: DataSet,
@@ -79,21 +83,28 @@ public enum SensitivityAnalysis {
                                                          batchSize: batchSize),
                           outputs: model.graph.outputs.map(\.name), modelPath: modelPath)
         let full = try Quantizer.quantize(model, config: config, calibration: calibration)
-        let units = layerUnits(model.graph, decisions: full.decisions)
+        // Units are found on the graph the static quantizer works on (BatchNormalization folded into Conv).
+        let units = layerUnits(ConvBatchNormFolding.apply(to: model).model.graph, decisions: full.decisions)
         progress(1, units.count + 1)
         let allQuantized = try trial.measure(full.model, node: "(all)", opType: "", quantizedNodes: [])
         var layers: [SensitivityEntry] = []
+        var alone: [QuantizationDecision] = []
         for (index, unit) in units.enumerated() {
             var single = config
             single.includeNodes = unit.nodes
             let quantized = try Quantizer.quantize(model, config: single, calibration: calibration)
-            layers.append(try trial.measure(quantized.model, node: unit.node, opType: unit.opType,
-                                            quantizedNodes: unit.nodes))
+            if let decision = quantized.decisions.first(where: { $0.node == unit.node }), decision.action != .quantized {
+                alone.append(decision)
+            } else {
+                layers.append(try trial.measure(quantized.model, node: unit.node, opType: unit.opType,
+                                                quantizedNodes: unit.nodes))
+            }
             progress(index + 2, units.count + 1)
         }
         return SensitivityResult(model: modelPath, data: data.path, samples: samples, config: config, ranking: ranking,
                                  floatAccuracy: trial.floatAccuracy,
-                                 allQuantized: allQuantized, layers: ranked(layers, by: ranking))
+                                 allQuantized: allQuantized, layers: ranked(layers, by: ranking),
+                                 notQuantizableAlone: alone)
     }
 
     /// The quantized nodes of a full run, each with the Relu/Clip nodes fused into it (quantized activation

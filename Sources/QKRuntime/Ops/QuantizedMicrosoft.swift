@@ -127,6 +127,7 @@ extension OpTable {
     }
 
     static let quantizedMicrosoftOps: [String: OpKernel] = [
+        "QGemm": qGemmKernel,
         "QLinearAdd": quantizedBinary(+),
         "QLinearMul": quantizedBinary(*),
         "QLinearConcat": qLinearConcatKernel,

@@ -7,7 +7,7 @@ import Foundation
 /// | metric | formula | special cases |
 /// |---|---|---|
 /// | ``sqnrDB`` | 10·log₁₀(Σrᵢ² / Σ(rᵢ−qᵢ)²) | no error: +∞; error but an all-zero reference: −∞ |
-/// | ``cosine`` | Σrᵢqᵢ / (√Σrᵢ² · √Σqᵢ²) | both all-zero: 1; exactly one all-zero: 0 |
+/// | ``cosine`` | Σrᵢqᵢ / (√Σrᵢ² · √Σqᵢ²), clamped to [−1, 1] | both all-zero: 1; exactly one all-zero: 0 |
 /// | ``maxAbsError`` | maxᵢ \|rᵢ−qᵢ\| | no elements: 0 |
 /// | ``meanAbsError`` | Σ\|rᵢ−qᵢ\| / n | no elements: 0 |
 ///
@@ -93,11 +93,12 @@ public enum Metrics {
         ErrorMetrics(reference: reference, candidate: candidate).sqnrDB
     }
 
-    /// a·b / (‖a‖·‖b‖) from the dot product and the squared norms; 1 when both are zero, 0 when one is.
+    /// a·b / (‖a‖·‖b‖) from the dot product and the squared norms, clamped to [−1, 1] (rounding can give
+    /// 1 + 2⁻⁵² for identical vectors); 1 when both are zero, 0 when one is.
     public static func cosine(dot: Double, energyA: Double, energyB: Double) -> Double {
         if energyA == 0 && energyB == 0 { return 1 }
         if energyA == 0 || energyB == 0 { return 0 }
-        return dot / (energyA.squareRoot() * energyB.squareRoot())
+        return Swift.min(1, Swift.max(-1, dot / (energyA.squareRoot() * energyB.squareRoot())))
     }
 
     /// Fraction of positions where `a` and `b` hold the same class: #{i : aᵢ = bᵢ} / n (1 for empty lists).

@@ -29,23 +29,30 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Show only the N worst layers (0: all).")
     var top: Int = 0
 
-    @Flag(help: "Print JSON.")
-    var json = false
+    @Option(help: "Key of the labels array for each model's accuracy (default: 'labels' when present).")
+    var labels: String?
+
 
     @OptionGroup var threadOptions: ThreadOptions
     @OptionGroup var progressOptions: ProgressOptions
+    @OptionGroup var resultOptions: ResultOptions
 
     func validate() throws {
         guard batch >= 1, top >= 0 else { throw ValidationError("--batch must be at least 1 and --top at least 0") }
     }
 
     func run() throws {
+        try resultOptions.checkReportDirectory()
         let dataSet = try DataSet.load(path: data)
         let progress = progressOptions.reporter("comparing", unit: "samples")
         let result = try ModelComparison.run(referencePath: reference, quantizedPath: quantized, data: dataSet,
-                                             batchSize: batch, threads: threadOptions.threads,
+                                             labels: labels, batchSize: batch, threads: threadOptions.threads,
                                              progress: progress.update)
-        if json {
+        let written = try resultOptions.writeReport {
+            try QuantizationReport(comparison: result, reference: ModelFile.load(reference),
+                                   quantized: ModelFile.load(quantized))
+        }
+        if resultOptions.json {
             print(try jsonText(result))
             return
         }
@@ -53,6 +60,10 @@ struct CompareCommand: ParsableCommand {
         print("quantized \(result.quantized)")
         print("data      \(result.data): \(result.samples) samples")
         if let agreement = result.top1Agreement { print(String(format: "top-1 agreement %.2f %%", agreement * 100)) }
+        if let a = result.referenceAccuracy, let b = result.quantizedAccuracy {
+            print(String(format: "accuracy  %.2f %% → %.2f %%", a * 100, b * 100))
+        }
+        print("size      \(formatBytes(result.referenceSizeBytes)) → \(formatBytes(result.quantizedSizeBytes))")
         print("")
         print("outputs")
         print(ComparisonTable.text(result.outputs))
@@ -64,6 +75,7 @@ struct CompareCommand: ParsableCommand {
             print("")
             print("not in the quantized model: " + result.unmatched.joined(separator: ", "))
         }
+        if let written { print("report    " + written.joined(separator: ", ")) }
     }
 }
 

@@ -30,11 +30,10 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Timed runs.")
     var runs: Int = 20
 
-    @Flag(help: "Print JSON.")
-    var json = false
 
     @OptionGroup var threadOptions: ThreadOptions
     @OptionGroup var progressOptions: ProgressOptions
+    @OptionGroup var resultOptions: ResultOptions
 
     func validate() throws {
         guard batch >= 1, latencyBatch >= 1, runs >= 1 else {
@@ -49,10 +48,12 @@ struct EvalCommand: ParsableCommand {
         options.labelsKey = labels
         options.latencyBatch = latencyBatch
         options.timedRuns = runs
+        try resultOptions.checkReportDirectory()
         let dataSet = try DataSet.load(path: data)
         let progress = progressOptions.reporter("evaluating", unit: "samples")
         let result = try Evaluation.run(modelPath: model, data: dataSet, options: options, progress: progress.update)
-        if json {
+        let written = try resultOptions.writeReport { try QuantizationReport(evaluation: result, model: ModelFile.load(model)) }
+        if resultOptions.json {
             print(try jsonText(result))
             return
         }
@@ -64,15 +65,6 @@ struct EvalCommand: ParsableCommand {
                      result.latencyBatch, result.threads, result.latency.medianMs, result.latency.p90Ms,
                      result.latency.runs))
         print("memory    peak resident " + (result.peakResidentBytes.map(formatBytes) ?? "unknown"))
+        if let written { print("report    " + written.joined(separator: ", ")) }
     }
-}
-
-/// Sorted-key JSON of `value`; non-finite numbers (an exact match's +∞ dB SQNR) are written as the strings
-/// "inf", "-inf" and "nan".
-func jsonText(_ value: some Encodable) throws -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf",
-                                                                  nan: "nan")
-    return String(decoding: try encoder.encode(value), as: UTF8.self)
 }

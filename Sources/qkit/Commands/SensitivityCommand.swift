@@ -48,11 +48,9 @@ struct SensitivityCommand: ParsableCommand {
     @Option(help: "Samples per run.")
     var batch: Int = 64
 
-    @Flag(help: "Print JSON.")
-    var json = false
-
     @OptionGroup var threadOptions: ThreadOptions
     @OptionGroup var progressOptions: ProgressOptions
+    @OptionGroup var resultOptions: ResultOptions
 
     func validate() throws {
         guard batch >= 1, top >= 0 else { throw ValidationError("--batch must be at least 1 and --top at least 0") }
@@ -65,6 +63,7 @@ struct SensitivityCommand: ParsableCommand {
     }
 
     func run() throws {
+        try resultOptions.checkReportDirectory()
         var settings = QuantizationConfig()
         if let path = config {
             guard let contents = FileManager.default.contents(atPath: path) else {
@@ -90,7 +89,8 @@ struct SensitivityCommand: ParsableCommand {
                 throw QuantKitError.invalidArgument("\(writeExclude): cannot write the exclude list (\(error.localizedDescription))")
             }
         }
-        if json {
+        let written = try resultOptions.writeReport { try QuantizationReport(sensitivity: result, model: loaded) }
+        if resultOptions.json {
             print(try jsonText(result))
             return
         }
@@ -103,6 +103,7 @@ struct SensitivityCommand: ParsableCommand {
             print("keep the \(min(top, result.layers.count)) worst in float: --exclude-nodes \(list)")
         }
         if let writeExclude { print("wrote \(writeExclude) (use: qkit quantize … --exclude-nodes @\(writeExclude))") }
+        if let written { print("report: " + written.joined(separator: ", ")) }
     }
 }
 
@@ -126,6 +127,9 @@ enum SensitivityTable {
                 + "  " + ComparisonTable.rightAligned(percent(entry.top1Agreement), 12)
                 + "  " + ComparisonTable.rightAligned(percent(entry.accuracy), 9)
                 + "  " + ComparisonTable.rightAligned(percent(entry.accuracyDrop), 8))
+        }
+        for decision in result.notQuantizableAlone {
+            lines.append("   -  \(decision.node) (\(decision.opType)): not quantized alone: \(decision.reason)")
         }
         return lines.joined(separator: "\n")
     }
