@@ -109,46 +109,32 @@ func int8Im2col<X: FixedWidthInteger>(_ source: UnsafePointer<X>, channels: Int,
                                       padding: UInt8, into col: UnsafeMutablePointer<UInt8>, ld: Int) {
     let flip: UInt8 = X.isSigned ? 0x80 : 0
     let bytes = UnsafeRawPointer(source).assumingMemoryBound(to: UInt8.self)
-    let (kd, kh, kw) = (g.kernel[0], g.kernel[1], g.kernel[2])
-    let (od, oh, ow) = (g.output[0], g.output[1], g.output[2])
-    let (id, ih, iw) = (g.input[0], g.input[1], g.input[2])
-    let (sd, sh, sw) = (g.strides[0], g.strides[1], g.strides[2])
-    let (dd, dh, dw) = (g.dilations[0], g.dilations[1], g.dilations[2])
-    let (pd, ph, pw) = (g.padsBegin[0], g.padsBegin[1], g.padsBegin[2])
-    let inPlane = id * ih * iw
+    let (od, oh, ow, sw) = (g.output[0], g.output[1], g.output[2], g.strides[2])
+    let inPlane = g.inputSize
+    let taps = ConvTapWindow.all(g)
     var row = col
     for c in 0..<channels {
         let plane = bytes + c * inPlane
-        for td in 0..<kd {
-            let offD = td * dd - pd
-            let validD = validOutputRange(count: od, stride: sd, offset: offD, size: id)
-            for th in 0..<kh {
-                let offH = th * dh - ph
-                let validH = validOutputRange(count: oh, stride: sh, offset: offH, size: ih)
-                for tw in 0..<kw {
-                    let offW = tw * dw - pw
-                    let validW = validOutputRange(count: ow, stride: sw, offset: offW, size: iw)
-                    let (left, right) = (validW.lowerBound, Swift.max(validW.lowerBound, validW.upperBound))
-                    for zd in 0..<od {
-                        for zh in 0..<oh {
-                            let dst = row + (zd * oh + zh) * ow
-                            guard validD.contains(zd), validH.contains(zh) else {
-                                dst.update(repeating: padding, count: ow)
-                                continue
-                            }
-                            let line = plane + ((zd * sd + offD) * ih + zh * sh + offH) * iw + offW
-                            dst.update(repeating: padding, count: left)
-                            if sw == 1 && flip == 0 {
-                                (dst + left).update(from: line + left, count: right - left)
-                            } else {
-                                for zw in left..<right { dst[zw] = line[zw * sw] ^ flip }
-                            }
-                            (dst + right).update(repeating: padding, count: ow - right)
-                        }
+        for tap in taps {
+            let (left, right) = (tap.validW.lowerBound, Swift.max(tap.validW.lowerBound, tap.validW.upperBound))
+            for zd in 0..<od {
+                for zh in 0..<oh {
+                    let dst = row + (zd * oh + zh) * ow
+                    guard tap.validD.contains(zd), tap.validH.contains(zh), left < right else {
+                        dst.update(repeating: padding, count: ow)
+                        continue
                     }
-                    row += ld
+                    let line = plane + tap.rowBase(zd, zh)
+                    dst.update(repeating: padding, count: left)
+                    if sw == 1 && flip == 0 {
+                        (dst + left).update(from: line + left, count: right - left)
+                    } else {
+                        for zw in left..<right { dst[zw] = line[zw * sw] ^ flip }
+                    }
+                    (dst + right).update(repeating: padding, count: ow - right)
                 }
             }
+            row += ld
         }
     }
 }
