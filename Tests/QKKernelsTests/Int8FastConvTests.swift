@@ -44,6 +44,16 @@ import Testing
         }
     }
 
+    /// Batches of small images share one GEMM (rows = images × pixels, tiles crossing image boundaries, a short last
+    /// block).
+    @Test(arguments: Int8KernelPath.available) func batchedImages(path: Int8KernelPath) throws {
+        var rng = SeededGenerator(seed: 37)
+        for _ in 0..<6 {
+            try ConvProblem<UInt8, Int8>(channels: 3, groups: 1, perGroupOut: 5, rng: &rng, batch: 7, spatial: 6...13)
+                .check(path: path, threads: 1)
+        }
+    }
+
     /// Batches and groups split over two threads, and a single image whose GEMM is split instead.
     @Test(arguments: Int8KernelPath.available) func twoThreads(path: Int8KernelPath) throws {
         var rng = SeededGenerator(seed: 35)

@@ -30,33 +30,45 @@ public func int8Conv<X: FixedWidthInteger>(_ shape: ConvShape, input: UnsafePoin
     let shift: Int32 = X.isSigned ? 128 : 0
     let stored = inputZeroPoint + shift
     precondition(stored >= 0 && stored <= 255, "conv input zero point \(inputZeroPoint) outside the input type")
-    let tasks = shape.batch * shape.groups
+    // Images with small output planes are batched into one GEMM (rows = images × pixels) so it is tall enough.
+    let imagesPerTask = Swift.min(shape.batch, Swift.max(1, minimumGemmRows / Swift.max(1, outPlane)))
+    let blocks = (shape.batch + imagesPerTask - 1) / imagesPerTask
+    let tasks = blocks * shape.groups
     let runTasks = { (range: Range<Int>, gemmThreads: Int) in
-        let mr = outPlane == 1 ? 1 : weights.groupWeights[0].path.mr
+        let width = imagesPerTask * outPlane
+        let mr = width == 1 ? 1 : weights.groupWeights[0].path.mr
         let k = cg * g.kernelSize
-        let rows = PackedInt8Rows(m: outPlane, k: k, mr: mr)
-        // 1×1 stride-1 unpadded u8 convolutions read X itself as the column matrix.
-        let direct = isPointwise(g) && !X.isSigned
-        let col = direct ? nil : UnsafeMutablePointer<UInt8>.allocate(capacity: k * outPlane)
+        let packed = PackedInt8Rows(m: width, k: k, mr: mr)
+        // 1×1 stride-1 unpadded u8 convolutions of single images read X itself as the column matrix.
+        let direct = isPointwise(g) && !X.isSigned && imagesPerTask == 1
+        let col = direct ? nil : UnsafeMutablePointer<UInt8>.allocate(capacity: k * width)
         defer {
-            rows.deallocate()
+            packed.deallocate()
             col?.deallocate()
         }
         for task in range {
-            let image = task / shape.groups, group = task % shape.groups
-            let source = input + (image * shape.inputChannels + group * cg) * inPlane
+            let block = task / shape.groups, group = task % shape.groups
+            let first = block * imagesPerTask, images = Swift.min(imagesPerTask, shape.batch - first)
+            let rows = packed.prefix(images * outPlane)
+            func source(_ image: Int) -> UnsafePointer<X> {
+                input + ((first + image) * shape.inputChannels + group * cg) * inPlane
+            }
             if let col {
-                int8Im2col(source, channels: cg, geometry: g, padding: UInt8(stored), into: col, ld: outPlane)
-                rows.packTransposed(col, ld: outPlane, k: k)
+                for image in 0..<images {
+                    int8Im2col(source(image), channels: cg, geometry: g, padding: UInt8(stored),
+                               into: col + image * outPlane, ld: images * outPlane)
+                }
+                rows.packTransposed(col, ld: images * outPlane, k: k)
             } else {
-                rows.packTransposed(UnsafeRawPointer(source).assumingMemoryBound(to: UInt8.self), ld: outPlane, k: k)
+                rows.packTransposed(UnsafeRawPointer(source(0)).assumingMemoryBound(to: UInt8.self), ld: outPlane, k: k)
             }
             let channels = group * mg..<(group + 1) * mg
+            let layout = Int8RowLayout(rowStride: 1, rowsPerBlock: outPlane, blockStride: shape.outputChannels * outPlane)
             int8GemmPacked(rows, rowZeroPoints: [stored], weights: weights.groupWeights[group],
                            bias: bias.map { Array($0[channels]) },
-                           output: output.advanced(by: (image * shape.outputChannels + group * mg) * outPlane,
+                           output: output.advanced(by: (first * shape.outputChannels + group * mg) * outPlane,
                                                    channels: channels),
-                           rowStride: 1, columnStride: outPlane, threads: gemmThreads)
+                           layout: layout, columnStride: outPlane, threads: gemmThreads)
         }
     }
     if tasks >= threads {
@@ -66,6 +78,9 @@ public func int8Conv<X: FixedWidthInteger>(_ shape: ConvShape, input: UnsafePoin
     }
 }
 
+/// Rows (output pixels) one Conv GEMM should have at least: images with smaller output planes are batched.
+private let minimumGemmRows = 256
+
 /// True when im2col is the identity: 1×1×1 kernel, unit strides, no padding.
 private func isPointwise(_ g: WindowGeometry) -> Bool {
     g.kernelSize == 1 && g.strides.allSatisfy { $0 == 1 } && g.padsBegin.allSatisfy { $0 == 0 }
@@ -73,6 +88,12 @@ private func isPointwise(_ g: WindowGeometry) -> Bool {
 }
 
 extension PackedInt8Rows {
+    /// The first `count` rows (same storage; the panel layout does not depend on m).
+    func prefix(_ count: Int) -> PackedInt8Rows {
+        precondition(count <= m, "prefix of \(count) rows from \(m)")
+        return PackedInt8Rows(m: count, mr: mr, quads: quads, values: values, rowSums: rowSums)
+    }
+
     /// Packs the transpose of a k × m byte matrix (row stride `ld`: depth-major, one row per depth) and sets the
     /// row sums; m and k must be this value's.
     func packTransposed(_ source: UnsafePointer<UInt8>, ld: Int, k: Int) {
@@ -88,46 +109,32 @@ func int8Im2col<X: FixedWidthInteger>(_ source: UnsafePointer<X>, channels: Int,
                                       padding: UInt8, into col: UnsafeMutablePointer<UInt8>, ld: Int) {
     let flip: UInt8 = X.isSigned ? 0x80 : 0
     let bytes = UnsafeRawPointer(source).assumingMemoryBound(to: UInt8.self)
-    let (kd, kh, kw) = (g.kernel[0], g.kernel[1], g.kernel[2])
-    let (od, oh, ow) = (g.output[0], g.output[1], g.output[2])
-    let (id, ih, iw) = (g.input[0], g.input[1], g.input[2])
-    let (sd, sh, sw) = (g.strides[0], g.strides[1], g.strides[2])
-    let (dd, dh, dw) = (g.dilations[0], g.dilations[1], g.dilations[2])
-    let (pd, ph, pw) = (g.padsBegin[0], g.padsBegin[1], g.padsBegin[2])
-    let inPlane = id * ih * iw
+    let (od, oh, ow, sw) = (g.output[0], g.output[1], g.output[2], g.strides[2])
+    let inPlane = g.inputSize
+    let taps = ConvTapWindow.all(g)
     var row = col
     for c in 0..<channels {
         let plane = bytes + c * inPlane
-        for td in 0..<kd {
-            let offD = td * dd - pd
-            let validD = validOutputRange(count: od, stride: sd, offset: offD, size: id)
-            for th in 0..<kh {
-                let offH = th * dh - ph
-                let validH = validOutputRange(count: oh, stride: sh, offset: offH, size: ih)
-                for tw in 0..<kw {
-                    let offW = tw * dw - pw
-                    let validW = validOutputRange(count: ow, stride: sw, offset: offW, size: iw)
-                    let (left, right) = (validW.lowerBound, Swift.max(validW.lowerBound, validW.upperBound))
-                    for zd in 0..<od {
-                        for zh in 0..<oh {
-                            let dst = row + (zd * oh + zh) * ow
-                            guard validD.contains(zd), validH.contains(zh) else {
-                                dst.update(repeating: padding, count: ow)
-                                continue
-                            }
-                            let line = plane + ((zd * sd + offD) * ih + zh * sh + offH) * iw + offW
-                            dst.update(repeating: padding, count: left)
-                            if sw == 1 && flip == 0 {
-                                (dst + left).update(from: line + left, count: right - left)
-                            } else {
-                                for zw in left..<right { dst[zw] = line[zw * sw] ^ flip }
-                            }
-                            (dst + right).update(repeating: padding, count: ow - right)
-                        }
+        for tap in taps {
+            let (left, right) = (tap.validW.lowerBound, Swift.max(tap.validW.lowerBound, tap.validW.upperBound))
+            for zd in 0..<od {
+                for zh in 0..<oh {
+                    let dst = row + (zd * oh + zh) * ow
+                    guard tap.validD.contains(zd), tap.validH.contains(zh), left < right else {
+                        dst.update(repeating: padding, count: ow)
+                        continue
                     }
-                    row += ld
+                    let line = plane + tap.rowBase(zd, zh)
+                    dst.update(repeating: padding, count: left)
+                    if sw == 1 && flip == 0 {
+                        (dst + left).update(from: line + left, count: right - left)
+                    } else {
+                        for zw in left..<right { dst[zw] = line[zw * sw] ^ flip }
+                    }
+                    (dst + right).update(repeating: padding, count: ow - right)
                 }
             }
+            row += ld
         }
     }
 }

@@ -76,33 +76,44 @@ struct PromotedWindow {
         (inputSize, outputSize) = (g.inputSize, g.outputSize)
     }
 
+    /// Fills one image's rows tap by tap: for each tap (c, kd, kh, kw) and output line, the output pixels whose
+    /// input position is inside the image form one range, copied without per-pixel bounds tests.
     func rows<X>(_ x: UnsafePointer<X>, channels: Int, into rows: UnsafeMutablePointer<X>) {
-        let taps = kernel[0] * kernel[1] * kernel[2], k = channels * taps
-        var p = 0
-        for od in 0..<output[0] {
-            for oh in 0..<output[1] {
-                for ow in 0..<output[2] {
-                    let row = rows + p * k
-                    for c in 0..<channels {
-                        var t = c * taps
-                        for kd in 0..<kernel[0] {
-                            let id = od * strides[0] - pads[0] + kd * dilations[0]
-                            for kh in 0..<kernel[1] {
-                                let ih = oh * strides[1] - pads[1] + kh * dilations[1]
-                                let inside = id >= 0 && id < input[0] && ih >= 0 && ih < input[1]
-                                for kw in 0..<kernel[2] {
-                                    let iw = ow * strides[2] - pads[2] + kw * dilations[2]
-                                    if inside && iw >= 0 && iw < input[2] {
-                                        row[t] = x[c * inputSize + (id * input[1] + ih) * input[2] + iw]
-                                    }
-                                    t += 1
-                                }
+        // Plain integers, so the loops below read no arrays.
+        let (inD, inH, inW) = (input[0], input[1], input[2]), (outD, outH, outW) = (output[0], output[1], output[2])
+        let (kD, kH, kW) = (kernel[0], kernel[1], kernel[2]), (sD, sH, sW) = (strides[0], strides[1], strides[2])
+        let (dD, dH, dW) = (dilations[0], dilations[1], dilations[2]), (pD, pH, pW) = (pads[0], pads[1], pads[2])
+        let k = channels * kD * kH * kW
+        var t = 0
+        for c in 0..<channels {
+            let source = x + c * inputSize
+            for kd in 0..<kD {
+                let validD = Self.valid(count: outD, stride: sD, offset: kd * dD - pD, size: inD)
+                for kh in 0..<kH {
+                    let validH = Self.valid(count: outH, stride: sH, offset: kh * dH - pH, size: inH)
+                    for kw in 0..<kW {
+                        let offW = kw * dW - pW
+                        let validW = Self.valid(count: outW, stride: sW, offset: offW, size: inW)
+                        for od in validD {
+                            let id = od * sD + kd * dD - pD
+                            for oh in validH {
+                                let ih = oh * sH + kh * dH - pH
+                                let line = source + (id * inH + ih) * inW + offW
+                                let target = rows + ((od * outH + oh) * outW) * k + t
+                                for ow in validW { target[ow * k] = line[ow * sW] }
                             }
                         }
+                        t += 1
                     }
-                    p += 1
                 }
             }
         }
+    }
+
+    /// The outputs o in 0..<count whose input position o · stride + offset lies in 0..<size.
+    static func valid(count: Int, stride: Int, offset: Int, size: Int) -> Range<Int> {
+        let low = offset >= 0 ? 0 : (stride - 1 - offset) / stride
+        let high = size - offset <= 0 ? 0 : min(count, (size - offset + stride - 1) / stride)
+        return low < high ? low..<high : 0..<0
     }
 }
