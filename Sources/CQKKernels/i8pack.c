@@ -54,3 +54,55 @@ void qk_i8_column_sums(const uint8_t *src, long ld, long k, long m, int32_t *sum
         for (long p = 0; p < m; p++) sums[p] += row[p];
     }
 }
+
+/// First output index o in [0, count) with 0 ≤ o·stride + offset, and the end of those with o·stride + offset < size.
+static inline void qk_valid_range(long count, long stride, long offset, long size, long *lo, long *hi) {
+    long low = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
+    long high = size - offset <= 0 ? 0 : (size - offset + stride - 1) / stride;
+    if (high > count) high = count;
+    if (low > high) low = high;
+    *lo = low;
+    *hi = high;
+}
+
+void qk_i8_im2col(const uint8_t *x, long channels, const long *g, uint8_t padding, uint8_t flip, uint8_t *col,
+                  long ld) {
+    const long id = g[0], ih = g[1], iw = g[2], kd = g[3], kh = g[4], kw = g[5], od = g[6], oh = g[7], ow = g[8];
+    const long sd = g[9], sh = g[10], sw = g[11], dd = g[12], dh = g[13], dw = g[14], pd = g[15], ph = g[16],
+               pw = g[17];
+    uint8_t *row = col;
+    for (long c = 0; c < channels; c++) {
+        const uint8_t *plane = x + c * id * ih * iw;
+        for (long td = 0; td < kd; td++) {
+            long offD = td * dd - pd, d0, d1;
+            qk_valid_range(od, sd, offD, id, &d0, &d1);
+            for (long th = 0; th < kh; th++) {
+                long offH = th * dh - ph, h0, h1;
+                qk_valid_range(oh, sh, offH, ih, &h0, &h1);
+                for (long tw = 0; tw < kw; tw++) {
+                    long offW = tw * dw - pw, left, right;
+                    qk_valid_range(ow, sw, offW, iw, &left, &right);
+                    for (long zd = 0; zd < od; zd++) {
+                        for (long zh = 0; zh < oh; zh++) {
+                            uint8_t *dst = row + (zd * oh + zh) * ow;
+                            if (zd < d0 || zd >= d1 || zh < h0 || zh >= h1) {
+                                memset(dst, padding, (size_t)ow);
+                                continue;
+                            }
+                            const uint8_t *line = plane + ((zd * sd + offD) * ih + zh * sh + offH) * iw + offW;
+                            long zw = 0;
+                            for (; zw < left; zw++) dst[zw] = padding;
+                            if (sw == 1) {
+                                for (; zw < right; zw++) dst[zw] = line[zw] ^ flip;
+                            } else {
+                                for (; zw < right; zw++) dst[zw] = line[zw * sw] ^ flip;
+                            }
+                            for (; zw < ow; zw++) dst[zw] = padding;
+                        }
+                    }
+                    row += ld;
+                }
+            }
+        }
+    }
+}

@@ -97,13 +97,18 @@ func registerConvBenchmarks() {
                                        pads: [1, 1, 1, 1], autoPad: .notSet, ceilMode: false)
     let dense = ConvShape(batch: 1, inputChannels: 64, outputChannels: 64, groups: 1, geometry: geometry)
     let depthwise = ConvShape(batch: 1, inputChannels: 64, outputChannels: 64, groups: 64, geometry: geometry)
-    let x: [UInt8] = randomBytes(dense.inputCount, seed: 3)
     let requantization = Int8Requantization(realMultipliers: [0.0004], zeroPoint: 0, signed: false)
-    var y = [UInt8](repeating: 0, count: dense.outputCount)
-    for (name, shape) in [("3×3 64→64 56×56", dense), ("depthwise 3×3 64ch 56×56", depthwise)] {
+    // The digits fixture's second layer (16 → 32 channels, 8×8, pad 1) at batch 32.
+    let small = try! WindowGeometry(input: [8, 8], kernel: [3, 3], strides: nil, dilations: nil, pads: [1, 1, 1, 1],
+                                    autoPad: .notSet, ceilMode: false)
+    let digits = ConvShape(batch: 32, inputChannels: 16, outputChannels: 32, groups: 1, geometry: small)
+    for (name, shape) in [("3×3 64→64 56×56", dense), ("depthwise 3×3 64ch 56×56", depthwise),
+                          ("3×3 16→32 8×8 batch 32", digits)] {
+        let x: [UInt8] = randomBytes(shape.inputCount, seed: 3)
+        var y = [UInt8](repeating: 0, count: shape.outputCount)
         let w: [Int8] = randomBytes(shape.weightCount, seed: 4)
         let weights = PackedInt8ConvWeights(w, shape: shape, zeroPoints: [0])
-        let ops = 2 * Double(shape.outputCount * shape.inputChannelsPerGroup * geometry.kernelSize)
+        let ops = 2 * Double(shape.outputCount * shape.inputChannelsPerGroup * shape.geometry.kernelSize)
         for threads in [1, 2] {
             Benchmark("int8 Conv \(name) \(threads)T", configuration: .init(metrics: [.wallClock, gops])) { bench in
                 measureRate(bench, operations: ops, metric: gops) {

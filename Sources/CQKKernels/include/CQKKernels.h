@@ -132,6 +132,11 @@ void qk_i8_requantize_generic(long n, const int32_t *acc, int32_t multiplier, in
 /// q of k, rows i = r·mr … r·mr + mr − 1 of the transpose as [src[4q][i], src[4q+1][i], src[4q+2][i],
 /// src[4q+3][i]] (zero padded past k and m). mr is 1, 4 or 8.
 void qk_i8_pack_row_panels(const uint8_t *src, long ld, long k, long m, long mr, uint8_t *dst);
+/// im2col of one image group (3-D convolution geometry g = input d,h,w; kernel d,h,w; output d,h,w; strides;
+/// dilations; pads begin, 18 values): row (c, td, th, tw) of col (row stride ld) holds, for output pixel o,
+/// x[c, o·s − p + t·d] ^ flip, or `padding` where that lies outside the input.
+void qk_i8_im2col(const uint8_t *x, long channels, const long *g, uint8_t padding, uint8_t flip, uint8_t *col,
+                  long ld);
 /// sums[p] = Σ_r src[r·ld + p] for p < m (column sums of a k × m byte matrix).
 void qk_i8_column_sums(const uint8_t *src, long ld, long k, long m, int32_t *sums);
 

@@ -107,34 +107,9 @@ extension PackedInt8Rows {
 /// outside the input. `g` is the 3-D promoted geometry.
 func int8Im2col<X: FixedWidthInteger>(_ source: UnsafePointer<X>, channels: Int, geometry g: WindowGeometry,
                                       padding: UInt8, into col: UnsafeMutablePointer<UInt8>, ld: Int) {
-    let flip: UInt8 = X.isSigned ? 0x80 : 0
-    let bytes = UnsafeRawPointer(source).assumingMemoryBound(to: UInt8.self)
-    let (od, oh, ow, sw) = (g.output[0], g.output[1], g.output[2], g.strides[2])
-    let inPlane = g.inputSize
-    let taps = ConvTapWindow.all(g)
-    var row = col
-    for c in 0..<channels {
-        let plane = bytes + c * inPlane
-        for tap in taps {
-            let (left, right) = (tap.validW.lowerBound, Swift.max(tap.validW.lowerBound, tap.validW.upperBound))
-            for zd in 0..<od {
-                for zh in 0..<oh {
-                    let dst = row + (zd * oh + zh) * ow
-                    guard tap.validD.contains(zd), tap.validH.contains(zh), left < right else {
-                        dst.update(repeating: padding, count: ow)
-                        continue
-                    }
-                    let line = plane + tap.rowBase(zd, zh)
-                    dst.update(repeating: padding, count: left)
-                    if sw == 1 && flip == 0 {
-                        (dst + left).update(from: line + left, count: right - left)
-                    } else {
-                        for zw in left..<right { dst[zw] = line[zw * sw] ^ flip }
-                    }
-                    (dst + right).update(repeating: padding, count: ow - right)
-                }
-            }
-            row += ld
-        }
+    let sizes = g.input + g.kernel + g.output + g.strides + g.dilations + g.padsBegin
+    sizes.withUnsafeBufferPointer { sizes in
+        qk_i8_im2col(UnsafeRawPointer(source).assumingMemoryBound(to: UInt8.self), channels, sizes.baseAddress,
+                     padding, X.isSigned ? 0x80 : 0, col, ld)
     }
 }
