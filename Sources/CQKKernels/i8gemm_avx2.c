@@ -3,12 +3,6 @@
 
 #define QK_AVX2 __attribute__((target("avx2")))
 
-static inline int32_t qk_i8_quad(const uint8_t *p) {
-    int32_t v;
-    memcpy(&v, p, 4);
-    return v;
-}
-
 /// vpmaddubsw path, MR rows × 16 columns: u8·s8 pairs summed in int16 (exact when the packed weights passed
 /// PackedInt8Weights' pair check), then widened and paired to int32 by vpmaddwd with ones.
 static inline __attribute__((always_inline)) QK_AVX2
@@ -19,7 +13,7 @@ void qk_avx2_tile(long kq, const uint8_t *a, const int8_t *b, int32_t *tile, con
     for (long q = 0; q < kq; q++) {
         __m256i b0 = _mm256_loadu_si256((const __m256i *)b), b1 = _mm256_loadu_si256((const __m256i *)(b + 32));
         for (int i = 0; i < mr; i++) {
-            __m256i ai = _mm256_set1_epi32(qk_i8_quad(a + 4 * i));
+            __m256i ai = _mm256_set1_epi32(qk_i8_load_quad(a + 4 * i));
             acc[i][0] = _mm256_add_epi32(acc[i][0], _mm256_madd_epi16(_mm256_maddubs_epi16(ai, b0), ones));
             acc[i][1] = _mm256_add_epi32(acc[i][1], _mm256_madd_epi16(_mm256_maddubs_epi16(ai, b1), ones));
         }
@@ -52,7 +46,7 @@ void qk_avx2wide_tile(long kq, const uint8_t *a, const int8_t *b, int32_t *tile,
         __m256i b0even = _mm256_srai_epi16(_mm256_slli_epi16(b0, 8), 8), b0odd = _mm256_srai_epi16(b0, 8);
         __m256i b1even = _mm256_srai_epi16(_mm256_slli_epi16(b1, 8), 8), b1odd = _mm256_srai_epi16(b1, 8);
         for (int i = 0; i < mr; i++) {
-            uint32_t quad = (uint32_t)qk_i8_quad(a + 4 * i);
+            uint32_t quad = (uint32_t)qk_i8_load_quad(a + 4 * i);
             __m256i even = _mm256_set1_epi32((int32_t)(quad & 0x00FF00FFu));
             __m256i odd = _mm256_set1_epi32((int32_t)((quad >> 8) & 0x00FF00FFu));
             acc[i][0] = _mm256_add_epi32(acc[i][0], _mm256_add_epi32(_mm256_madd_epi16(even, b0even),

@@ -5,6 +5,13 @@
 #include "CQKKernels.h"
 #include <string.h>
 
+/// Four packed A bytes as one int32 (for a broadcast to every lane).
+static inline int32_t qk_i8_load_quad(const uint8_t *p) {
+    int32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
 /// round(a · b / 2³¹), ties toward +∞ = floor((a·b + 2³⁰) / 2³¹), saturating min · min (Swift's
 /// saturatingRoundingDoublingHighMul: its sign-dependent nudge and truncating division reduce to this floor).
 static inline int32_t qk_i8_srdhm(int32_t a, int32_t b) {

@@ -7,12 +7,6 @@
 /// Four packed A bytes of one row, broadcast to every 32-bit lane.
 #define QK_BROADCAST_QUAD(p) _mm512_set1_epi32(qk_i8_load_quad(p))
 
-static inline int32_t qk_i8_load_quad(const uint8_t *p) {
-    int32_t v;
-    memcpy(&v, p, 4);
-    return v;
-}
-
 /// MR rows × 32 columns: per quad, two 64-byte B vectors and MR broadcasts feed 2·MR vpdpbusd.
 static inline __attribute__((always_inline)) QK_VNNI
 void qk_vnni_tile(long kq, const uint8_t *a, const int8_t *b, int32_t *tile, const int mr) {

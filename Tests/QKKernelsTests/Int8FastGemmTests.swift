@@ -50,6 +50,22 @@ import Testing
         problem.check(path: .avx2, threads: 1)
     }
 
+    /// Weights whose pairs pass the check (|b| ≤ 64) keep the vpmaddubsw kernel, which must then be exact too.
+    @Test func avx2FastKernelOnNarrowWeights() throws {
+        try #require(Int8KernelPath.available.contains(.avx2))
+        var rng = SeededGenerator(seed: 23)
+        for trial in 0..<30 {
+            let m = trial % 4 == 0 ? 1 : Int.random(in: 1...23, using: &rng)
+            var problem = GemmProblem<UInt8, Int8>(m: m, n: Int.random(in: 1...50, using: &rng),
+                                                   k: Int.random(in: 1...140, using: &rng), rng: &rng)
+            problem.b = problem.b.map { _ in Int8.random(in: -64...64, using: &rng) }
+            let packed = PackedInt8Weights(problem.b, k: problem.k, n: problem.n, transposed: false, zeroPoints: [0],
+                                           path: .avx2)
+            #expect(packed.path == .avx2)
+            problem.check(path: .avx2, threads: 1)
+        }
+    }
+
     /// Random shapes (odd sizes, m = 1, k not a multiple of 4), per-tensor/per-row/per-column zero points, with and
     /// without bias, int32 and requantized (per tensor and per column, u8 and s8, with a clamp) outputs.
     private func sweep<A: FixedWidthInteger, B: FixedWidthInteger>(_: A.Type, _: B.Type, _ path: Int8KernelPath,

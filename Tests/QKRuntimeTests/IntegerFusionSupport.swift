@@ -63,7 +63,7 @@ struct QDQModelBuilder {
     }
 
     func model(input shape: [Int], outputs: [String]) -> Model {
-        let graph = Graph(nodes: nodes, inputs: [ValueInfo(name: "x", dtype: .float32, shape: shape.map { .known($0) })],
+        let graph = Graph(nodes: nodes, inputs: [ValueInfo(name: "x", dtype: .float32, shape: [.symbolic("batch")] + shape.dropFirst().map { .known($0) })],
                           outputs: outputs.map { ValueInfo(name: $0, dtype: .float32, shape: nil) }, initializers: initializers)
         return Model(graph: graph, opsetImports: [OpsetImport(domain: "", version: 19)])
     }

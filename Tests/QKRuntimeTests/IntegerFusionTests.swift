@@ -7,13 +7,13 @@ import Testing
 /// (dequantize → fp32 op → quantize): outputs within one quantization step, nearly all equal.
 @Suite struct IntegerFusionTests {
     /// Q(x) → DQ → Conv(DQ(w), DQ(bias)) → activation → Q → DQ, with groups, stride, padding and per-channel w.
-    func convModel(activation: String?, signed: Bool, perChannel: Bool) -> (Model, Tensor, Float) {
+    func convModel(activation: String?, signed: Bool, perChannel: Bool, group: Int = 2) -> (Model, Tensor, Float) {
         var b = QDQModelBuilder()
         let sx: Float = 2 / 255, sy: Float = 0.05
         let x = signed ? b.quantizeDequantize("x", scale: sx, zero: Int8(3)) : b.quantizeDequantize("x", scale: sx, zero: UInt8(128))
-        let w = b.weights([6, 2, 3, 3], channels: perChannel ? 6 : 1, axis: 0)
+        let w = b.weights([6, 4 / group, 3, 3], channels: perChannel ? 6 : 1, axis: 0)
         let bias = b.bias(6, xScale: sx, wScales: w.scales)
-        var y = b.add("Conv", [x.dq, w.dq, bias], attributes: ["group": .int(2), "pads": .ints([1, 1, 1, 1]),
+        var y = b.add("Conv", [x.dq, w.dq, bias], attributes: ["group": .int(Int64(group)), "pads": .ints([1, 1, 1, 1]),
                                                                 "strides": .ints([2, 1])], name: "conv")
         if activation == "Relu" { y = b.add("Relu", [y], name: "relu") }
         if activation == "Clip" {
@@ -34,6 +34,19 @@ import Testing
         let diff = stepDifference(fused[name]!, reference[name]!, step: step)
         #expect(diff.maxSteps <= 1.001)
         #expect(diff.equalShare >= 0.97)
+    }
+
+    /// Group 1 with several small images runs as one stacked GEMM: within one step of QDQ, and bit-identical to
+    /// running each image alone (the per-image int8Conv path).
+    @Test(arguments: [false, true])
+    func batchedConvMatchesPerImage(signed: Bool) throws {
+        let (model, x, step) = convModel(activation: "Relu", signed: signed, perChannel: true, group: 1)
+        let (fused, reference, _) = try runBothWays(model, ["x": x])
+        let name = model.graph.outputs[0].name
+        #expect(stepDifference(fused[name]!, reference[name]!, step: step).maxSteps <= 1.001)
+        let single = try Interpreter(model: model, threads: 1)
+        let perImage = try (0..<2).map { try single.run(["x": x.rows($0..<($0 + 1))])[name]!.floatValues }
+        #expect(fused[name]!.floatValues == perImage[0] + perImage[1])
     }
 
     @Test func gemmAndMatMulMatchQDQ() throws {
@@ -186,4 +199,26 @@ import Testing
             }
         }
     }
+}
+
+/// QLinearAdd/QLinearMul's direct 8-bit loop (operand repeating over trailing axes) equals the general
+/// broadcasting path bit for bit.
+@Test(arguments: ["QLinearAdd", "QLinearMul"])
+func quantizedBinaryTrailingBroadcastMatchesGeneralPath(op: String) throws {
+    var rng = SplitMix64(seed: 5)
+    let a = Tensor(shape: [2, 3, 4], values: (0..<24).map { _ in UInt8.random(in: 0...255, using: &rng) })
+    let row = (0..<4).map { _ in UInt8.random(in: 0...255, using: &rng) }
+    func run(_ b: Tensor) throws -> [UInt8] {
+        let inputs: [Tensor?] = [a, Tensor(scalar: Float(0.03)), Tensor(scalar: UInt8(120)), b, Tensor(scalar: Float(0.05)),
+                                 Tensor(scalar: UInt8(130)), Tensor(scalar: Float(0.07)), Tensor(scalar: UInt8(128))]
+        return try runNode(op, domain: "com.microsoft", inputs: inputs, opset: 1)[0].values(as: UInt8.self)!
+    }
+    let suffix = try run(Tensor(shape: [4], values: row))                               // direct loop
+    let general = try run(Tensor(shape: [2, 1, 4], values: row + row))                 // broadcastMap
+    let swapped = try runNode(op, domain: "com.microsoft", inputs: [Tensor(shape: [4], values: row), Tensor(scalar: Float(0.05)),
+                              Tensor(scalar: UInt8(130)), a, Tensor(scalar: Float(0.03)), Tensor(scalar: UInt8(120)),
+                              Tensor(scalar: Float(0.07)), Tensor(scalar: UInt8(128))], opset: 1)[0].values(as: UInt8.self)!
+    #expect(suffix == general)
+    #expect(swapped == general)
+    #expect(Set(general).count > 5)
 }

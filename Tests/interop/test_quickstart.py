@@ -101,6 +101,12 @@ def test_histograms_match_numpy_on_the_weights(quickstart):
         assert (histogram["observedMin"], histogram["observedMax"]) == pytest.approx((float(w.min()), float(w.max())))
         for low, high in ranges.values():
             assert w.min() - 1e-6 <= low <= high <= w.max() + 1e-6
+        # Percentile (99.999, symmetric weights, as ONNX Runtime): ±edge of the |w| histogram where the cdf reaches it.
+        counts, edges = np.histogram(np.abs(w), bins=2048, range=(0, float(np.abs(w).max())))
+        edge = edges[np.searchsorted(np.cumsum(counts / counts.sum()), 0.99999)]
+        expected = (max(-edge, float(w.min())), min(edge, float(w.max())))
+        bin_width = float(np.abs(w).max()) / 2048
+        assert ranges["percentile"] == pytest.approx(expected, abs=bin_width)
 
 
 def test_rerun_with_flags_replaces_its_own_report_and_refuses_foreign_files(quickstart, qkit, run_qkit):

@@ -128,6 +128,13 @@ void qk_i8_requantize_avx2(long n, const int32_t *acc, int32_t multiplier, int32
 void qk_i8_requantize_generic(long n, const int32_t *acc, int32_t multiplier, int32_t shift, int32_t zero_point,
                               int32_t qmin, int32_t qmax, uint8_t *out);
 
+/// Packs the transpose of a k × m byte matrix (row stride ld) into GEMM row panels: panel r holds, for each quad
+/// q of k, rows i = r·mr … r·mr + mr − 1 of the transpose as [src[4q][i], src[4q+1][i], src[4q+2][i],
+/// src[4q+3][i]] (zero padded past k and m). mr is 1, 4 or 8.
+void qk_i8_pack_row_panels(const uint8_t *src, long ld, long k, long m, long mr, uint8_t *dst);
+/// sums[p] = Σ_r src[r·ld + p] for p < m (column sums of a k × m byte matrix).
+void qk_i8_column_sums(const uint8_t *src, long ld, long k, long m, int32_t *sums);
+
 /// Depthwise helper: acc[o] += w · (x[o·stride] − x_zero) for o < n (wrapping), x u8. Auto-vectorized C.
 void qk_i8_axpy_u8(long n, int32_t w, const uint8_t *x, long stride, int32_t x_zero, int32_t *acc);
 /// The same for s8 x.

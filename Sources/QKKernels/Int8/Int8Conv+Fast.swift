@@ -7,8 +7,9 @@ import CQKKernels
 ///     Y[n, m, o] = v  (`.int32`)   or   clamp(zy + requantize(v, M[m]), qmin, qmax)  (`.uint8` / `.int8`)
 ///
 /// taps in the padding read zx (so they add 0). X is u8 or s8, N×C×spatial; Y is N×M×output. Each (image, group)
-/// runs as a GEMM with the pixels as rows: Yᵀ (P × M/g) = im2col(X)ᵀ (P × K) · Wᵀ (K × M/g), the im2col written
-/// straight into the packed row layout and the result stored transposed (channel planes). Depthwise weights
+/// runs as a GEMM with the pixels as rows: Yᵀ (P × M/g) = im2col(X)ᵀ (P × K) · Wᵀ (K × M/g): im2col writes a
+/// K × P byte matrix (skipped for 1×1 stride-1 unpadded u8 inputs), a C routine transposes it into packed row
+/// panels, and the result is stored transposed (channel planes). Depthwise weights
 /// (groups = C = M) run a direct loop instead. Work is split over images × groups when there are at least
 /// `threads` of them, otherwise inside the GEMM.
 public func int8Conv<X: FixedWidthInteger>(_ shape: ConvShape, input: UnsafePointer<X>, inputZeroPoint: Int32,
@@ -29,21 +30,45 @@ public func int8Conv<X: FixedWidthInteger>(_ shape: ConvShape, input: UnsafePoin
     let shift: Int32 = X.isSigned ? 128 : 0
     let stored = inputZeroPoint + shift
     precondition(stored >= 0 && stored <= 255, "conv input zero point \(inputZeroPoint) outside the input type")
-    let tasks = shape.batch * shape.groups
+    // Images with small output planes are batched into one GEMM (rows = images × pixels) so it is tall enough.
+    let imagesPerTask = Swift.min(shape.batch, Swift.max(1, minimumGemmRows / Swift.max(1, outPlane)))
+    let blocks = (shape.batch + imagesPerTask - 1) / imagesPerTask
+    let tasks = blocks * shape.groups
     let runTasks = { (range: Range<Int>, gemmThreads: Int) in
-        let mr = outPlane == 1 ? 1 : weights.groupWeights[0].path.mr
-        let rows = PackedInt8Rows(m: outPlane, k: cg * g.kernelSize, mr: mr)
-        defer { rows.deallocate() }
+        let width = imagesPerTask * outPlane
+        let mr = width == 1 ? 1 : weights.groupWeights[0].path.mr
+        let k = cg * g.kernelSize
+        let packed = PackedInt8Rows(m: width, k: k, mr: mr)
+        // 1×1 stride-1 unpadded u8 convolutions of single images read X itself as the column matrix.
+        let direct = isPointwise(g) && !X.isSigned && imagesPerTask == 1
+        let col = direct ? nil : UnsafeMutablePointer<UInt8>.allocate(capacity: k * width)
+        defer {
+            packed.deallocate()
+            col?.deallocate()
+        }
         for task in range {
-            let image = task / shape.groups, group = task % shape.groups
-            let source = input + (image * shape.inputChannels + group * cg) * inPlane
-            rows.im2col(source, channels: cg, geometry: g, padding: UInt8(stored))
+            let block = task / shape.groups, group = task % shape.groups
+            let first = block * imagesPerTask, images = Swift.min(imagesPerTask, shape.batch - first)
+            let rows = packed.prefix(images * outPlane)
+            func source(_ image: Int) -> UnsafePointer<X> {
+                input + ((first + image) * shape.inputChannels + group * cg) * inPlane
+            }
+            if let col {
+                for image in 0..<images {
+                    int8Im2col(source(image), channels: cg, geometry: g, padding: UInt8(stored),
+                               into: col + image * outPlane, ld: images * outPlane)
+                }
+                rows.packTransposed(col, ld: images * outPlane, k: k)
+            } else {
+                rows.packTransposed(UnsafeRawPointer(source(0)).assumingMemoryBound(to: UInt8.self), ld: outPlane, k: k)
+            }
             let channels = group * mg..<(group + 1) * mg
+            let layout = Int8RowLayout(rowStride: 1, rowsPerBlock: outPlane, blockStride: shape.outputChannels * outPlane)
             int8GemmPacked(rows, rowZeroPoints: [stored], weights: weights.groupWeights[group],
                            bias: bias.map { Array($0[channels]) },
-                           output: output.advanced(by: (image * shape.outputChannels + group * mg) * outPlane,
+                           output: output.advanced(by: (first * shape.outputChannels + group * mg) * outPlane,
                                                    channels: channels),
-                           rowStride: 1, columnStride: outPlane, threads: gemmThreads)
+                           layout: layout, columnStride: outPlane, threads: gemmThreads)
         }
     }
     if tasks >= threads {
@@ -53,67 +78,63 @@ public func int8Conv<X: FixedWidthInteger>(_ shape: ConvShape, input: UnsafePoin
     }
 }
 
+/// Rows (output pixels) one Conv GEMM should have at least: images with smaller output planes are batched.
+private let minimumGemmRows = 256
+
+/// True when im2col is the identity: 1×1×1 kernel, unit strides, no padding.
+private func isPointwise(_ g: WindowGeometry) -> Bool {
+    g.kernelSize == 1 && g.strides.allSatisfy { $0 == 1 } && g.padsBegin.allSatisfy { $0 == 0 }
+        && g.padsEnd.allSatisfy { $0 == 0 }
+}
+
 extension PackedInt8Rows {
-    /// Writes the im2col matrix of one image group as packed rows: row o (an output pixel), depth (c, t) holds
-    /// X[c, o·s − p + t·d] (s8 shifted to u8), or `padding` (the stored input zero point) outside the input; then
-    /// recomputes the row sums. `geometry` is 3-D promoted; rows = output pixels, depth = channels · kernel.
-    func im2col<X: FixedWidthInteger>(_ source: UnsafePointer<X>, channels: Int, geometry g: WindowGeometry,
-                                      padding: UInt8) {
-        let flip: UInt8 = X.isSigned ? 0x80 : 0
-        let bytes = UnsafeRawPointer(source).assumingMemoryBound(to: UInt8.self)
-        let (kd, kh, kw) = (g.kernel[0], g.kernel[1], g.kernel[2])
-        let (od, oh, ow) = (g.output[0], g.output[1], g.output[2])
-        let (id, ih, iw) = (g.input[0], g.input[1], g.input[2])
-        let (sd, sh, sw) = (g.strides[0], g.strides[1], g.strides[2])
-        let (dd, dh, dw) = (g.dilations[0], g.dilations[1], g.dilations[2])
-        let (pd, ph, pw) = (g.padsBegin[0], g.padsBegin[1], g.padsBegin[2])
-        let inPlane = id * ih * iw
-        let mrShift = mr.trailingZeroBitCount, mrMask = mr - 1, panelBytes = self.panelBytes
-        precondition(mr == 1 << mrShift, "row panel height must be a power of two")
-        var depth = 0
-        for c in 0..<channels {
-            let plane = bytes + c * inPlane
-            for td in 0..<kd {
-                let offD = td * dd - pd
-                let validD = validOutputRange(count: od, stride: sd, offset: offD, size: id)
-                for th in 0..<kh {
-                    let offH = th * dh - ph
-                    let validH = validOutputRange(count: oh, stride: sh, offset: offH, size: ih)
-                    for tw in 0..<kw {
-                        let offW = tw * dw - pw
-                        let validW = validOutputRange(count: ow, stride: sw, offset: offW, size: iw)
-                        let column = values + (depth >> 2) * mr * 4 + (depth & 3)
-                        for zd in 0..<od {
-                            for zh in 0..<oh {
-                                let first = (zd * oh + zh) * ow
-                                let inside = validD.contains(zd) && validH.contains(zh)
-                                let line = plane + ((zd * sd + offD) * ih + zh * sh + offH) * iw + offW
-                                for zw in 0..<ow {
-                                    let p = first + zw
-                                    let value = inside && validW.contains(zw) ? line[zw * sw] ^ flip : padding
-                                    column[(p >> mrShift) * panelBytes + (p & mrMask) * 4] = value
-                                }
-                            }
-                        }
-                        depth += 1
-                    }
-                }
-            }
-        }
-        computeRowSums()
+    /// The first `count` rows (same storage; the panel layout does not depend on m).
+    func prefix(_ count: Int) -> PackedInt8Rows {
+        precondition(count <= m, "prefix of \(count) rows from \(m)")
+        return PackedInt8Rows(m: count, mr: mr, quads: quads, values: values, rowSums: rowSums)
     }
 
-    /// rowSums[i] = Σ of row i's packed bytes (padding bytes are 0).
-    func computeRowSums() {
-        rowSums.update(repeating: 0, count: panels * mr)
-        for panel in 0..<panels {
-            let base = values + panel * panelBytes
-            for q in 0..<quads {
-                for i in 0..<mr {
-                    let quad = base + (q * mr + i) * 4
-                    rowSums[panel * mr + i] &+= Int32(quad[0]) + Int32(quad[1]) + Int32(quad[2]) + Int32(quad[3])
+    /// Packs the transpose of a k × m byte matrix (row stride `ld`: depth-major, one row per depth) and sets the
+    /// row sums; m and k must be this value's.
+    func packTransposed(_ source: UnsafePointer<UInt8>, ld: Int, k: Int) {
+        qk_i8_pack_row_panels(source, ld, k, m, mr, values)
+        qk_i8_column_sums(source, ld, k, m, rowSums)
+    }
+}
+
+/// Writes the im2col matrix of one image group, depth-major: row (c, t) of `col` (row stride `ld`), column o (an
+/// output pixel) holds X[c, o·s − p + t·d] (s8 shifted to u8 by +128), or `padding` (the stored input zero point)
+/// outside the input. `g` is the 3-D promoted geometry.
+func int8Im2col<X: FixedWidthInteger>(_ source: UnsafePointer<X>, channels: Int, geometry g: WindowGeometry,
+                                      padding: UInt8, into col: UnsafeMutablePointer<UInt8>, ld: Int) {
+    let flip: UInt8 = X.isSigned ? 0x80 : 0
+    let bytes = UnsafeRawPointer(source).assumingMemoryBound(to: UInt8.self)
+    let (od, oh, ow, sw) = (g.output[0], g.output[1], g.output[2], g.strides[2])
+    let inPlane = g.inputSize
+    let taps = ConvTapWindow.all(g)
+    var row = col
+    for c in 0..<channels {
+        let plane = bytes + c * inPlane
+        for tap in taps {
+            let (left, right) = (tap.validW.lowerBound, Swift.max(tap.validW.lowerBound, tap.validW.upperBound))
+            for zd in 0..<od {
+                for zh in 0..<oh {
+                    let dst = row + (zd * oh + zh) * ow
+                    guard tap.validD.contains(zd), tap.validH.contains(zh), left < right else {
+                        dst.update(repeating: padding, count: ow)
+                        continue
+                    }
+                    let line = plane + tap.rowBase(zd, zh)
+                    dst.update(repeating: padding, count: left)
+                    if sw == 1 && flip == 0 {
+                        (dst + left).update(from: line + left, count: right - left)
+                    } else {
+                        for zw in left..<right { dst[zw] = line[zw * sw] ^ flip }
+                    }
+                    (dst + right).update(repeating: padding, count: ow - right)
                 }
             }
+            row += ld
         }
     }
 }

@@ -28,18 +28,36 @@ public func int8Gemm<A: FixedWidthInteger>(m: Int, a: UnsafePointer<A>, lda: Int
     }
     let shift: Int32 = A.isSigned ? 128 : 0
     int8GemmPacked(rows, rowZeroPoints: aZeroPoints.map { $0 + shift }, weights: weights, bias: bias,
-                   output: output, rowStride: ldc, columnStride: 1, threads: threads)
+                   output: output, layout: Int8RowLayout(rowStride: ldc), columnStride: 1, threads: threads)
 }
 
-/// The GEMM on already packed rows; element (i, j) goes to output + i·rowStride + j·columnStride. `rowZeroPoints`
-/// (1 or m values) are for the stored (shifted) activations.
+/// Where row i of a GEMM result starts, in elements from the output base:
+/// (i / rowsPerBlock) · blockStride + (i % rowsPerBlock) · rowStride (a Conv block is one image, its rows are pixels).
+struct Int8RowLayout {
+    let rowStride: Int
+    let rowsPerBlock: Int
+    let blockStride: Int
+
+    /// Plain rows `stride` elements apart.
+    init(rowStride: Int, rowsPerBlock: Int = .max, blockStride: Int = 0) {
+        self.rowStride = rowStride
+        self.rowsPerBlock = rowsPerBlock
+        self.blockStride = blockStride
+    }
+
+    func offset(_ i: Int) -> Int { (i / rowsPerBlock) * blockStride + (i % rowsPerBlock) * rowStride }
+
+    /// True when rows `first ..< first + count` lie in one block (one row stride apart).
+    func isContiguous(_ first: Int, _ count: Int) -> Bool { first / rowsPerBlock == (first + count - 1) / rowsPerBlock }
+}
+
+/// The GEMM on already packed rows; element (i, j) goes to output + layout.offset(i) + j·columnStride.
+/// `rowZeroPoints` (1 or m values) are for the stored (shifted) activations.
 func int8GemmPacked(_ rows: PackedInt8Rows, rowZeroPoints: [Int32], weights: PackedInt8Weights, bias: [Int32]?,
-                    output: Int8Output, rowStride: Int, columnStride: Int, threads: Int) {
+                    output: Int8Output, layout: Int8RowLayout, columnStride: Int, threads: Int) {
     precondition(bias.map { $0.count == weights.n } ?? true, "bias: \(weights.n) values")
-    let path = weights.path, nr = path.nr, mr = rows.mr
-    let padded = weights.panels * nr
+    let padded = weights.panels * weights.path.nr
     let requantization = output.requantization
-    let needsColumnAdjust = rowZeroPoints.contains { $0 != 0 }
     // One arena for the per-column epilogue arrays (bias, multiplier, shift), padded to whole panels.
     var columns = [Int32](repeating: 0, count: 3 * padded)
     if let bias { for j in 0..<weights.n { columns[j] = bias[j] } }
@@ -47,53 +65,82 @@ func int8GemmPacked(_ rows: PackedInt8Rows, rowZeroPoints: [Int32], weights: Pac
         let (m, s) = requantization.expanded(weights.n, padded: padded)
         columns.replaceSubrange(padded..<3 * padded, with: m + s)
     }
-    let kernel = mr == 1 ? path.rowKernel : path.tileKernel
-    let finish = path.finishTile
-    let stride = rowZeroPoints.count == 1 ? 0 : 1
-    let elementSize = output.elementSize
-    let out = output.baseAddress
     let work = rows.m * weights.n * weights.k
     let workers = work < 1 << 19 ? 1 : Swift.max(1, threads)
     weights.values.withUnsafeBufferPointer { packedB in
-    weights.zeroPoints.withUnsafeBufferPointer { zeroB in
-    weights.columnAdjust.withUnsafeBufferPointer { adjustB in
-    columns.withUnsafeBufferPointer { arena in
-    rowZeroPoints.withUnsafeBufferPointer { rowZero in
-        let epilogue = qk_i8_epilogue(
-            bias: bias == nil ? nil : arena.baseAddress,
-            col_zero: weights.hasZeroPoints ? zeroB.baseAddress : nil,
-            col_adj: needsColumnAdjust ? adjustB.baseAddress : nil,
-            multiplier: requantization == nil ? nil : arena.baseAddress! + padded,
-            shift: requantization == nil ? nil : arena.baseAddress! + 2 * padded,
-            zero_point: requantization?.zeroPoint ?? 0, qmin: requantization?.qmin ?? 0,
-            qmax: requantization?.qmax ?? 0)
-        withUnsafePointer(to: epilogue) { epilogue in
-        let run = { (columnPanels: Range<Int>, rowPanels: Range<Int>) in
-            withUnsafeTemporaryAllocation(of: Int32.self, capacity: mr * nr) { tile in
-                for jp in columnPanels {
-                    let j0 = jp * nr, nValid = Swift.min(nr, weights.n - j0)
-                    let panelB = packedB.baseAddress! + jp * weights.panelBytes
-                    for ip in rowPanels {
-                        let i0 = ip * mr
-                        kernel(rows.quads, rows.values + ip * rows.panelBytes, panelB, tile.baseAddress!)
-                        let target = out + (i0 * rowStride + j0 * columnStride) * elementSize
-                        finish(tile.baseAddress!, nr, Swift.min(mr, rows.m - i0), nValid, j0, rows.rowSums + i0,
-                               rowZero.baseAddress! + i0 * stride, stride, epilogue, target, rowStride, columnStride)
+        weights.zeroPoints.withUnsafeBufferPointer { zeroB in
+            weights.columnAdjust.withUnsafeBufferPointer { adjustB in
+                columns.withUnsafeBufferPointer { arena in
+                    rowZeroPoints.withUnsafeBufferPointer { rowZero in
+                        let epilogue = qk_i8_epilogue(
+                            bias: bias == nil ? nil : arena.baseAddress,
+                            col_zero: weights.hasZeroPoints ? zeroB.baseAddress : nil,
+                            col_adj: rowZeroPoints.contains { $0 != 0 } ? adjustB.baseAddress : nil,
+                            multiplier: requantization == nil ? nil : arena.baseAddress! + padded,
+                            shift: requantization == nil ? nil : arena.baseAddress! + 2 * padded,
+                            zero_point: requantization?.zeroPoint ?? 0, qmin: requantization?.qmin ?? 0,
+                            qmax: requantization?.qmax ?? 0)
+                        withUnsafePointer(to: epilogue) { epilogue in
+                            let job = Int8GemmJob(rows: rows, weights: weights, packedB: packedB.baseAddress!,
+                                                  rowZero: rowZero.baseAddress!, rowZeroStride: rowZero.count == 1 ? 0 : 1,
+                                                  epilogue: epilogue, out: output.baseAddress,
+                                                  elementSize: output.elementSize, layout: layout,
+                                                  columnStride: columnStride)
+                            if workers == 1 {
+                                job.run(columnPanels: 0..<weights.panels, rowPanels: 0..<rows.panels)
+                            } else if weights.panels >= rows.panels {
+                                parallelChunks(weights.panels, threads: workers) { job.run(columnPanels: $0, rowPanels: 0..<rows.panels) }
+                            } else {
+                                parallelChunks(rows.panels, threads: workers) { job.run(columnPanels: 0..<weights.panels, rowPanels: $0) }
+                            }
+                        }
                     }
                 }
             }
         }
-        if workers == 1 {
-            run(0..<weights.panels, 0..<rows.panels)
-        } else if weights.panels >= rows.panels {
-            parallelChunks(weights.panels, threads: workers) { run($0, 0..<rows.panels) }
-        } else {
-            parallelChunks(rows.panels, threads: workers) { run(0..<weights.panels, $0) }
+    }
+}
+
+/// Pointers for one packed GEMM; ``run(columnPanels:rowPanels:)`` computes and finishes a block of tiles.
+private struct Int8GemmJob {
+    let rows: PackedInt8Rows
+    let weights: PackedInt8Weights
+    let packedB: UnsafePointer<Int8>
+    let rowZero: UnsafePointer<Int32>
+    let rowZeroStride: Int
+    let epilogue: UnsafePointer<qk_i8_epilogue>
+    let out: UnsafeMutableRawPointer
+    let elementSize: Int
+    let layout: Int8RowLayout
+    let columnStride: Int
+
+    /// Column panels outer (a B panel stays in L1 while the row panels stream past it).
+    func run(columnPanels: Range<Int>, rowPanels: Range<Int>) {
+        let path = weights.path, nr = path.nr, mr = rows.mr
+        let kernel = mr == 1 ? path.rowKernel : path.tileKernel
+        let finish = path.finishTile
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: mr * nr) { buffer in
+            let tile = buffer.baseAddress!
+            for jp in columnPanels {
+                let j0 = jp * nr, nValid = Swift.min(nr, weights.n - j0)
+                let panelB = packedB + jp * weights.panelBytes
+                for ip in rowPanels {
+                    let i0 = ip * mr, mValid = Swift.min(mr, rows.m - i0)
+                    kernel(rows.quads, rows.values + ip * rows.panelBytes, panelB, tile)
+                    func finishRows(_ first: Int, _ count: Int) {
+                        let i = i0 + first
+                        let target = out + (layout.offset(i) + j0 * columnStride) * elementSize
+                        finish(tile + first * nr, nr, count, nValid, j0, rows.rowSums + i, rowZero + i * rowZeroStride,
+                               rowZeroStride, epilogue, target, layout.rowStride, columnStride)
+                    }
+                    if layout.isContiguous(i0, mValid) {
+                        finishRows(0, mValid)
+                    } else {
+                        // The tile's rows cross a block boundary: finish them one by one.
+                        for first in 0..<mValid { finishRows(first, 1) }
+                    }
+                }
+            }
         }
-        }
-    }
-    }
-    }
-    }
     }
 }

@@ -24,6 +24,15 @@ struct PackedInt8Rows {
         rowSums.initialize(repeating: 0, count: Swift.max(1, panels * mr))
     }
 
+    /// A view of existing storage.
+    init(m: Int, mr: Int, quads: Int, values: UnsafeMutablePointer<UInt8>, rowSums: UnsafeMutablePointer<Int32>) {
+        self.m = m
+        self.mr = mr
+        self.quads = quads
+        self.values = values
+        self.rowSums = rowSums
+    }
+
     func deallocate() {
         values.deallocate()
         rowSums.deallocate()

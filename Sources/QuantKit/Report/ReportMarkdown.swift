@@ -38,22 +38,12 @@ public enum ReportMarkdown {
     }
 
     /// Text safe inside Markdown (and its table cells): HTML specials as entities, `|` and backticks escaped.
-    public static func escape(_ text: String) -> String {
-        var result = ""
-        for character in text {
-            switch character {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "|": result += "\\|"
-            case "`": result += "\\`"
-            case "*", "_", "[", "]", "\\": result += "\\" + String(character)
-            case "\n": result += " "
-            default: result.append(character)
-            }
-        }
-        return result
-    }
+    public static func escape(_ text: String) -> String { HTMLText.replacing(text, markdownReplacements) }
+
+    static let markdownReplacements: [Character: String] = [
+        "&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "\\|", "`": "\\`", "*": "\\*", "_": "\\_", "[": "\\[",
+        "]": "\\]", "\\": "\\\\", "\n": " ",
+    ]
 
     static func modelLine(_ model: QuantizationReport.ModelInfo) -> String {
         "The model has \(model.nodes) nodes and \(model.parameters) parameters; inputs "

@@ -142,19 +142,17 @@ enum ReportSVG {
 
 /// Escaping for HTML text and attribute values.
 public enum HTMLText {
+    static let references: [Character: String] = ["&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;"]
+
     /// `&`, `<`, `>`, `"` and `'` as character references.
-    public static func escape(_ text: String) -> String {
+    public static func escape(_ text: String) -> String { replacing(text, references) }
+
+    /// `text` with every character that `table` names replaced by its entry.
+    static func replacing(_ text: String, _ table: [Character: String]) -> String {
         var result = ""
         result.reserveCapacity(text.count)
         for character in text {
-            switch character {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"": result += "&quot;"
-            case "'": result += "&#39;"
-            default: result.append(character)
-            }
+            if let replacement = table[character] { result += replacement } else { result.append(character) }
         }
         return result
     }
