@@ -152,8 +152,13 @@ struct QuantizeCommand: ParsableCommand {
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw QuantKitError.invalidArgument("\(path): output directory '\(folder)' does not exist")
         }
-        guard FileManager.default.isWritableFile(atPath: folder) else {
+        // A probe file, not just the permission bits: root passes isWritableFile on read-only mounts like /sys,
+        // and the failure must come before calibration, not after it.
+        let probe = (folder as NSString).appendingPathComponent(".qkit-write-probe-\(getpid())")
+        guard FileManager.default.isWritableFile(atPath: folder),
+              FileManager.default.createFile(atPath: probe, contents: Data()) else {
             throw QuantKitError.invalidArgument("\(path): output directory '\(folder)' is not writable")
         }
+        try? FileManager.default.removeItem(atPath: probe)
     }
 }
