@@ -206,16 +206,16 @@ import Testing
 @Test(arguments: ["QLinearAdd", "QLinearMul"])
 func quantizedBinaryTrailingBroadcastMatchesGeneralPath(op: String) throws {
     var rng = SplitMix64(seed: 5)
-    let a = Tensor(shape: [2, 3, 4], values: (0..<24).map { _ in UInt8.random(in: 0...255, using: &rng) })
-    let row = (0..<4).map { _ in UInt8.random(in: 0...255, using: &rng) }
+    let a = Tensor(shape: [2, 64, 16], values: (0..<2048).map { _ in UInt8.random(in: 0...255, using: &rng) })
+    let row = (0..<16).map { _ in UInt8.random(in: 0...255, using: &rng) }
     func run(_ b: Tensor) throws -> [UInt8] {
         let inputs: [Tensor?] = [a, Tensor(scalar: Float(0.03)), Tensor(scalar: UInt8(120)), b, Tensor(scalar: Float(0.05)),
                                  Tensor(scalar: UInt8(130)), Tensor(scalar: Float(0.07)), Tensor(scalar: UInt8(128))]
         return try runNode(op, domain: "com.microsoft", inputs: inputs, opset: 1)[0].values(as: UInt8.self)!
     }
-    let suffix = try run(Tensor(shape: [4], values: row))                               // direct loop
-    let general = try run(Tensor(shape: [2, 1, 4], values: row + row))                 // broadcastMap
-    let swapped = try runNode(op, domain: "com.microsoft", inputs: [Tensor(shape: [4], values: row), Tensor(scalar: Float(0.05)),
+    let suffix = try run(Tensor(shape: [16], values: row))                              // direct loop
+    let general = try run(Tensor(shape: [2, 1, 16], values: row + row))                // broadcastMap
+    let swapped = try runNode(op, domain: "com.microsoft", inputs: [Tensor(shape: [16], values: row), Tensor(scalar: Float(0.05)),
                               Tensor(scalar: UInt8(130)), a, Tensor(scalar: Float(0.03)), Tensor(scalar: UInt8(120)),
                               Tensor(scalar: Float(0.07)), Tensor(scalar: UInt8(128))], opset: 1)[0].values(as: UInt8.self)!
     #expect(suffix == general)

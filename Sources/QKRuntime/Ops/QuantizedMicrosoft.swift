@@ -9,9 +9,11 @@ extension OpTable {
     /// A quantized operand: Int32 values, its dtype, scale and zero point (per tensor).
     struct QuantizedOperand {
         let tensor: Tensor
-        let values: [Int32]
         let scale: Float
         let zeroPoint: Int32
+
+        /// The 8-bit values widened to Int32 (computed on each access).
+        var values: [Int32] { int32Values(tensor) ?? [] }
 
         /// (q − zp) · scale for every element.
         var real: [Float] { values.map { Float($0 - zeroPoint) * scale } }
@@ -19,11 +21,12 @@ extension OpTable {
 
     /// Operand `index` (uint8 or int8) with its scale (`index + 1`) and optional zero point (`index + 2`).
     static func quantizedOperand(_ ctx: KernelContext, _ index: Int, _ name: String) throws -> QuantizedOperand {
-        let (tensor, values) = try ctx.quantizedInput(index, name, allowed: [.uint8, .int8])
+        let tensor = try ctx.input(index)
+        guard tensor.dtype == .uint8 || tensor.dtype == .int8 else { throw ctx.invalid("\(name) must be uint8 or int8, got \(tensor.dtype)") }
         let (_, scales) = try ctx.scaleInput(index + 1, "\(name)_scale")
         let zero = try ctx.zeroPointInput(index + 2, "\(name)_zero_point", matching: tensor.dtype)
         let (scale, zp) = try ctx.perTensor(scales, zero.values, name)
-        return QuantizedOperand(tensor: tensor, values: values, scale: scale, zeroPoint: zp)
+        return QuantizedOperand(tensor: tensor, scale: scale, zeroPoint: zp)
     }
 
     /// The output's scale (input `index`) and zero point (`index + 1`, optional: then dtype `fallback` and 0).
@@ -174,6 +177,18 @@ private struct TableBinaryOp: ElementBinaryOp {
 }
 
 extension TableBinaryOp {
+    /// ``quantizeValue(_:scale:zeroPoint:range:)`` without a libm call: v / scale is clamped to ±2²² (every 8- or
+    /// 16-bit result saturates long before) and rounded half to even by adding and subtracting 1.5 · 2²³, which is
+    /// exact there; the sum with the zero point is an exact float integer. Same result for every v, NaN included.
+    @inline(__always)
+    func quantizeRounded(_ v: Float) -> Int32 {
+        let x = v / scale
+        guard !x.isNaN else { return min(max(zeroPoint, range.lowerBound), range.upperBound) }
+        let clamped = min(max(x, -0x1p22), 0x1p22)
+        let q = (clamped + 0x1.8p23) - 0x1.8p23 + Float(zeroPoint)
+        return Int32(min(max(q, Float(range.lowerBound)), Float(range.upperBound)))
+    }
+
     /// op over 8-bit `a` and `b` when one of them repeats over the other's trailing elements (same shape, a
     /// scalar, or a suffix of the shape such as a bias), written straight to `outputType` (uint8/int8); nil
     /// otherwise. Add and Mul commute bit for bit in IEEE arithmetic, so the operands may swap roles.
@@ -200,8 +215,7 @@ extension TableBinaryOp {
                                     var j = chunk.lowerBound % period
                                     for i in chunk {
                                         let u = tx[Int(px[i]) - low], v = ty[Int(py[j]) - low]
-                                        po[i] = Y(truncatingIfNeeded: quantizeValue(multiply ? u * v : u + v, scale: scale,
-                                                                                    zeroPoint: zeroPoint, range: range))
+                                        po[i] = Y(truncatingIfNeeded: quantizeRounded(multiply ? u * v : u + v))
                                         j = j + 1 == period ? 0 : j + 1
                                     }
                                 }
