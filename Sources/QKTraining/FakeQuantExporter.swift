@@ -9,8 +9,8 @@ import QKTensor
 /// - weight `w`: `w_quantized` (quantized offline, round half to even, saturated) `→ DequantizeLinear(s, z, axis)`;
 ///   4-bit types are stored in 8-bit containers (int8 / uint8 holding values in the 4-bit range), which
 ///   dequantize to exactly the same floats;
-/// - the float bias of a Conv/Gemm whose input and weight are fake-quantized: int32
-///   round_half_even(b / (s_x · s_w[c])) with zero point 0, per channel when the weight is.
+/// - the float bias of a Conv/Gemm marked with ``FakeQuantize/int32BiasAttribute`` whose input and weight are
+///   fake-quantized: int32 round_half_even(b / (s_x · s_w[c])) with zero point 0, per channel when the weight is.
 public enum FakeQuantExporter {
     public static func export(_ model: Model) throws -> Model {
         var graph = model.graph
@@ -21,7 +21,7 @@ public enum FakeQuantExporter {
         for node in try graph.topologicalOrder().map({ graph.nodes[$0] }) {
             guard node.opType == FakeQuantize.opType, node.normalizedDomain == FakeQuantize.domain else {
                 var copy = node
-                if ["Conv", "Gemm"].contains(node.opType), node.inputs.count > 2, !node.inputs[2].isEmpty,
+                if copy.attributes.removeValue(forKey: FakeQuantize.int32BiasAttribute) != nil,
                    let bias = try quantizedBias(node, producer: producer, &initializers, &nodes) {
                     copy.inputs[2] = bias
                 }
@@ -80,6 +80,7 @@ public enum FakeQuantExporter {
     /// are not both fake-quantized (then the bias stays float).
     static func quantizedBias(_ node: Node, producer: [String: Node], _ initializers: inout [String: Tensor],
                               _ nodes: inout [Node]) throws -> String? {
+        guard node.inputs.count > 2, !node.inputs[2].isEmpty else { return nil }
         let name = node.inputs[2]
         guard let bias = initializers[name], bias.dtype == .float32, bias.rank == 1,
               let input = producer[node.inputs[0]], isFakeQuantize(input), initializers[input.inputs[0]] == nil,

@@ -8,7 +8,7 @@ import QKTensor
 /// |-------------------------------------------------------|----------------------------------------------------------|
 /// | `x → QuantizeLinear(s, z) → DequantizeLinear(s, z) → x_dq` | `FakeQuantize(x, s, z[, range_min, range_max]) → x_dq` |
 /// | `w_q (int8/uint8/…) → DequantizeLinear(s, z, axis) → w_dq` | float `w` (dequantized, or the given float weight) `→ FakeQuantize(w, s, z, axis) → w_dq` |
-/// | `b_q (int32) → DequantizeLinear(s, 0) → b_dq`          | float `b` read directly (re-quantized at export)          |
+/// | `b_q (int32) → DequantizeLinear(s, 0) → b_dq`          | float `b` read directly; its reader is marked with ``FakeQuantize/int32BiasAttribute`` and the bias re-quantized at export |
 ///
 /// Scales and zero points become float32 initializers under their own names; the quantized type comes from the
 /// zero point's dtype (uint8 when absent) or ``FakeQuantOptions/weightType``. Any other quantized op (QOperator
@@ -29,6 +29,9 @@ public enum FakeQuantRewriter {
         var nodes: [Node] = []
         var rename: [String: String] = [:]
         let quantizeOutputs = Set(graph.nodes.filter { $0.opType == "QuantizeLinear" }.flatMap(\.outputs))
+        let int32Biases = Set(graph.nodes.filter {
+            $0.opType == "DequantizeLinear" && graph.initializers[$0.inputs[0]]?.dtype == .int32
+        }.flatMap(\.outputs))
         for node in graph.nodes {
             switch node.opType {
             case "QuantizeLinear":
@@ -60,6 +63,9 @@ public enum FakeQuantRewriter {
                         + "models (QuantizeLinear/DequantizeLinear pairs around float ops) can be fine-tuned")
                 }
                 var copy = node
+                if node.inputs.count > 2, int32Biases.contains(node.inputs[2]) {
+                    copy.attributes[FakeQuantize.int32BiasAttribute] = .int(1)
+                }
                 copy.inputs = copy.inputs.map { rename[$0] ?? $0 }
                 nodes.append(copy)
             }

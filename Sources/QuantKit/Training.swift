@@ -33,6 +33,9 @@ public enum Training {
                              config: TrainingConfig, labelsKey: String = "labels", checkpoint: String? = nil,
                              progress: (EpochReport) -> Void = { _ in }) throws -> TrainingOutcome {
         try config.validate()
+        if !Quantizer.isQuantized(model) {
+            _ = try TrainingGraph(model: model)  // names unsupported ops before any data is read
+        }
         let trainingData = try samples(data, for: model.graph, labelsKey: labelsKey)
         let validationData = try validation.map { try samples($0, for: model.graph, labelsKey: labelsKey) }
         let quantized = Quantizer.isQuantized(model)

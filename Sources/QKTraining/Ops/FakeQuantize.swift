@@ -27,6 +27,9 @@ public enum FakeQuantize {
     /// The node domain of QuantKit's training-only ops.
     public static let domain = "ai.quantkit.training"
     public static let opType = "FakeQuantize"
+    /// Attribute marking a Conv/Gemm whose bias was int32-quantized in the QDQ source, so that the export
+    /// quantizes it again (with the learned scales) and leaves other biases in float. Removed on export.
+    public static let int32BiasAttribute = "quantkit_int32_bias"
 
     /// How a fake-quantization node finds its scale and zero point.
     public enum Mode: String, Sendable, Codable, CaseIterable {

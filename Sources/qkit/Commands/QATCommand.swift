@@ -8,11 +8,11 @@ struct QATCommand: ParsableCommand {
         abstract: "Quantization-aware training: static PTQ, then training through fake quantization; writes QDQ.",
         discussion: """
             Fake-quant nodes go where static PTQ puts Q/DQ pairs (BatchNormalization folded into Conv), starting
-            from the calibrated ranges. Weights are re-fitted each step (minmax) or learned (lsq); activation ranges
-            follow a moving average (ema), stay fixed, or are learned (lsq).
+            from the calibrated ranges. Weights are re-fitted each step (minmax) or learned (lsq); activation scales
+            are learned (lsq, the default), follow a moving average of batch ranges (ema), or stay fixed.
             Example: qkit qat Fixtures/digits/model.onnx --train Fixtures/digits/train.npz \\
                      --val Fixtures/digits/test.npz --calibration Fixtures/digits/calibration.npz \\
-                     --weight-type int4 --per-channel --epochs 5 --lr 0.0005 -o digits-int4-qat.onnx
+                     --weight-type int4 --epochs 5 --lr 0.0003 -o digits-int4-qat.onnx
             """)
 
     @Argument(help: "The float .onnx model (never modified).")
@@ -38,8 +38,8 @@ struct QATCommand: ParsableCommand {
     @Option(help: "Weight ranges while training: minmax | fixed | lsq.")
     var weightRanges = "minmax"
 
-    @Option(help: "Activation ranges while training: ema | fixed | lsq.")
-    var activationRanges = "ema"
+    @Option(help: "Activation ranges while training: lsq | ema | fixed.")
+    var activationRanges = "lsq"
 
     func run() throws {
         var quantization = QuantizationConfig()
