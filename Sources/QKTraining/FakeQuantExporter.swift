@@ -13,7 +13,7 @@ import QKTensor
 ///   fake-quantized: int32 round_half_even(b / (s_x · s_w[c])) with zero point 0, per channel when the weight is.
 public enum FakeQuantExporter {
     public static func export(_ model: Model) throws -> Model {
-        var graph = model.graph
+        let graph = model.graph
         var initializers = graph.initializers
         var producer: [String: Node] = [:]
         for node in graph.nodes { for output in node.outputs { producer[output] = node } }
@@ -53,12 +53,7 @@ public enum FakeQuantExporter {
                                   attributes: attributes))
             }
         }
-        graph.nodes = nodes
-        let read = Set(nodes.flatMap(\.inputs) + graph.outputs.map(\.name))
-        graph.initializers = initializers.filter { read.contains($0.key) }
-        var result = model
-        result.graph = graph
-        return result
+        return model.replacingNodes(nodes, initializers: initializers)
     }
 
     /// The current scale/zero point of a FakeQuantize node.

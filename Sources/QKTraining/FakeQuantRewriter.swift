@@ -18,7 +18,7 @@ public enum FakeQuantRewriter {
     /// dequantized weights as starting values when present, e.g. the BN-folded float weights PTQ started from.
     public static func rewrite(_ model: Model, options: FakeQuantOptions = FakeQuantOptions(),
                                floatWeights: [String: Tensor] = [:]) throws -> Model {
-        var graph = model.graph
+        let graph = model.graph
         var producer: [String: Node] = [:]
         var readers: [String: [Node]] = [:]
         for node in graph.nodes {
@@ -70,12 +70,7 @@ public enum FakeQuantRewriter {
                 nodes.append(copy)
             }
         }
-        graph.nodes = nodes
-        let read = Set(nodes.flatMap(\.inputs) + graph.outputs.map(\.name))
-        graph.initializers = initializers.filter { read.contains($0.key) }
-        var result = model
-        result.graph = graph
-        return result
+        return model.replacingNodes(nodes, initializers: initializers)
     }
 
     /// `name` without a `_dequantized` suffix, or the quantized source without `_quantized`.
@@ -141,5 +136,16 @@ public enum FakeQuantRewriter {
         case .uint16: .uint16
         default: nil
         }
+    }
+}
+
+extension Model {
+    /// The model with `nodes` and those of `initializers` that some node or graph output still reads.
+    func replacingNodes(_ nodes: [Node], initializers: [String: Tensor]) -> Model {
+        var result = self
+        result.graph.nodes = nodes
+        let read = Set(nodes.flatMap(\.inputs) + graph.outputs.map(\.name))
+        result.graph.initializers = initializers.filter { read.contains($0.key) }
+        return result
     }
 }
