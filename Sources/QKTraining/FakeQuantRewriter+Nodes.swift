@@ -25,10 +25,11 @@ extension FakeQuantRewriter {
             inputs += [low, high]
         }
         let symmetric = parameters.type.isSigned && z == 0
+        var attributes = FakeQuantize.attributes(type: parameters.type, axis: nil, mode: options.activationMode,
+                                                 symmetric: symmetric, momentum: options.momentum)
+        if z == parameters.type.qmin { attributes["keep_min"] = .int(1) }
         return Node(name: q.name.isEmpty ? x + "_fake_quant" : q.name, opType: FakeQuantize.opType,
-                    domain: FakeQuantize.domain, inputs: inputs, outputs: [d.outputs[0]],
-                    attributes: FakeQuantize.attributes(type: parameters.type, axis: nil, mode: options.activationMode,
-                                                        symmetric: symmetric, momentum: options.momentum))
+                    domain: FakeQuantize.domain, inputs: inputs, outputs: [d.outputs[0]], attributes: attributes)
     }
 
     /// FakeQuantize on a float weight replacing `stored → d` (the weight starts from `floatWeights` when given).

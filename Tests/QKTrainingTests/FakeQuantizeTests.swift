@@ -92,5 +92,14 @@ final class FakeQuantizeTests: XCTestCase {
         let expected = quantParameters(min: -1.9, max: 1.2, type: .uint8, symmetric: false)
         XCTAssertEqual(result.stateUpdates["s"]!.values[0], expected.scale, accuracy: 1e-7)
         XCTAssertEqual(result.stateUpdates["z"]!.values[0], Float(expected.zeroPoint))
+        // A range starting at 0 (fused Relu) keeps 0 as its lower bound, so negative inputs still clamp to 0.
+        fq.attributes["keep_min"] = .int(1)
+        let relu = try TrainingOps.fakeQuantize(
+            OpContext(node: fq, training: true, trainBatchNorm: true, threads: 1, constants: [:]),
+            [x, TrainTensor(shape: [], values: [1]), TrainTensor(shape: [], values: [0]),
+             TrainTensor(shape: [], values: [0]), TrainTensor(shape: [], values: [1])])
+        XCTAssertEqual(relu.stateUpdates["lo"]!.values[0], 0)
+        XCTAssertEqual(relu.stateUpdates["z"]!.values[0], 0)
+        XCTAssertEqual(relu.outputs[0].values[0], 0, "−1 clamps to 0")
     }
 }

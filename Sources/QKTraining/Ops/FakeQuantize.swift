@@ -21,7 +21,7 @@ import QKQuantization
 /// |------------|--------------------------------------------------------------------------------------------|
 /// | fixed      | the inputs, unchanged                                                                      |
 /// | minmax     | fitted to x's own range every step (weights), as ``QuantParameters/fitting(_:shape:type:symmetric:reduceRange:axis:blockSize:)`` |
-/// | ema        | fitted to a moving average of the batch min/max: m ← momentum · m + (1 − momentum) · batch (activations) |
+/// | ema        | fitted to a moving average of the batch min/max: m ← momentum · m + (1 − momentum) · batch (activations); with `keep_min` the lower bound stays (a range starting at 0 applies a fused Relu) |
 /// | lsq        | s learned by gradient descent, z fixed                                                      |
 public enum FakeQuantize {
     /// The node domain of QuantKit's training-only ops.
@@ -93,7 +93,9 @@ extension TrainingOps {
             let low = try ctx.input(inputs, 3), high = try ctx.input(inputs, 4)
             let momentum = try node.float("momentum", default: 0.9)
             let batchLow = x.values.min() ?? 0, batchHigh = x.values.max() ?? 0
-            let newLow = momentum * low.values[0] + (1 - momentum) * batchLow
+            // A range that starts at 0 (a fused Relu's clamp, zero point = qmin) keeps its lower bound.
+            let keepsLow = try node.int("keep_min", default: 0) != 0
+            let newLow = keepsLow ? low.values[0] : momentum * low.values[0] + (1 - momentum) * batchLow
             let newHigh = momentum * high.values[0] + (1 - momentum) * batchHigh
             let fitted = quantParameters(min: newLow, max: newHigh, type: type, symmetric: symmetric)
             scale = TrainTensor(shape: scale.shape, values: [fitted.scale])
