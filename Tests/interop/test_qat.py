@@ -106,6 +106,13 @@ def test_same_seed_gives_the_same_bytes(run_qkit, tmp_path):
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1]
     assert outputs[0] != outputs[2]
+    quantized = []
+    for name in ["qa", "qb"]:
+        out = tmp_path / f"{name}.onnx"
+        run_qkit("qat", DIGITS / "model.onnx", "-o", out, "--train", DIGITS / "calibration.npz", "--epochs", "1",
+                 "--lr", "0.0003", "--seed", "5", "--weight-type", "int4", "--per-channel", "--quiet")
+        quantized.append(out.read_bytes())
+    assert quantized[0] == quantized[1]
 
 
 def test_fp32_training_prints_progress_and_improves_the_loss(run_qkit, tmp_path):
