@@ -12,6 +12,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .target(name: "QKTensor", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]),
@@ -23,7 +24,8 @@ let package = Package(
         .target(name: "QKRuntime", dependencies: ["QKGraph", "QKKernels"]),
         .target(name: "QKQuantization", dependencies: ["QKGraph", "QKKernels", "QKRuntime"]),
         .target(name: "QKTraining", dependencies: ["QKTensor", "QKGraph", "QKKernels", "QKQuantization"]),
-        .target(name: "QuantKit", dependencies: ["QKTensor", "QKGraph", "QKONNX", "QKKernels", "QKRuntime", "QKQuantization", "QKTraining"]),
+        .target(name: "QuantKit", dependencies: ["QKTensor", "QKGraph", "QKONNX", "QKKernels", "QKRuntime", "QKQuantization",
+                                                 "QKTraining", .product(name: "Yams", package: "Yams")]),
         .executableTarget(name: "qkit", dependencies: ["QuantKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "QKTensorTests", dependencies: ["QKTensor"], exclude: ["Resources"]),
         .testTarget(name: "QKGraphTests", dependencies: ["QKGraph"], exclude: ["Resources"]),

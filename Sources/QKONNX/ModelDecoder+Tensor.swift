@@ -15,7 +15,7 @@ extension ModelDecoder {
         }
         let shape = try dimensions(proto.dims, label: label)
         let count = shape.reduce(1, *)  // checked for overflow by `dimensions`
-        let byteCount = count * dtype.byteSize
+        let byteCount = dtype.storedByteCount(count)
 
         if proto.dataLocation == .external {
             let bytes = try externalData.bytes(of: proto, label: label, expectedBytes: byteCount)
@@ -29,11 +29,12 @@ extension ModelDecoder {
             return try Tensor(dtype: dtype, shape: shape, littleEndianBytes: proto.rawData)
         }
         let (field, available) = Self.typedField(proto, dtype: dtype)
-        guard available == count else {
+        // 4-bit values are packed two per int32_data entry too (one packed byte in each entry's low 8 bits).
+        guard available == (dtype.bitWidth == 4 ? byteCount : count) else {
             throw ONNXError.tensorElementCount(file: file, tensor: label, field: field, expected: count,
                                                actual: available)
         }
-        return try Tensor(shape: shape, storage: Self.typedStorage(proto, dtype: dtype))
+        return try Tensor(shape: shape, storage: Self.typedStorage(proto, dtype: dtype, count: count))
     }
 
     /// The dimensions as `Int`s; throws for a negative dimension or a byte size that overflows.
@@ -59,12 +60,14 @@ extension ModelDecoder {
         case .float32: ("float_data", proto.floatData.count)
         case .float64: ("double_data", proto.doubleData.count)
         case .int64: ("int64_data", proto.int64Data.count)
-        case .int8, .uint8, .int16, .uint16, .int32, .bool, .float16, .bfloat16: ("int32_data", proto.int32Data.count)
+        case .int8, .uint8, .int16, .uint16, .int32, .bool, .float16, .bfloat16, .int4, .uint4:
+            ("int32_data", proto.int32Data.count)
         }
     }
 
-    /// The elements of the typed field; 8- and 16-bit types take the low bits of each int32_data entry.
-    private static func typedStorage(_ proto: Onnx_TensorProto, dtype: DType) -> TensorStorage {
+    /// The elements of the typed field; 8- and 16-bit types take the low bits of each int32_data entry, 4-bit
+    /// types two values from each entry's low byte (low nibble first).
+    private static func typedStorage(_ proto: Onnx_TensorProto, dtype: DType, count: Int) -> TensorStorage {
         let ints = proto.int32Data
         switch dtype {
         case .float32: return .float32(proto.floatData)
@@ -78,6 +81,8 @@ extension ModelDecoder {
         case .bool: return .bool(ints.map { $0 != 0 })
         case .float16: return .float16(ints.map { Float16(bitPattern: UInt16(truncatingIfNeeded: $0)) })
         case .bfloat16: return .bfloat16(ints.map { BFloat16(bitPattern: UInt16(truncatingIfNeeded: $0)) })
+        case .int4: return .int4(unpackInt4(ints.lazy.map { UInt8(truncatingIfNeeded: $0) }, count: count))
+        case .uint4: return .uint4(unpackUInt4(ints.lazy.map { UInt8(truncatingIfNeeded: $0) }, count: count))
         }
     }
 }

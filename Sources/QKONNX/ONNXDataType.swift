@@ -15,8 +15,11 @@ import QKTensor
 /// | FLOAT16  | 10   | float16  | int32_data (bit pattern in the low 16 bits) |
 /// | DOUBLE   | 11   | float64  | double_data                               |
 /// | BFLOAT16 | 16   | bfloat16 | int32_data (bit pattern in the low 16 bits) |
+/// | UINT4    | 21   | uint4    | int32_data (two values per entry, low nibble first) |
+/// | INT4     | 22   | int4     | int32_data (two values per entry, low nibble first) |
 ///
-/// Every other code (STRING, UINT32, UINT64, complex, float8, int4, …) is unsupported.
+/// raw_data and external data hold 4-bit values packed two per byte, element 2k in the low nibble of byte k.
+/// Every other code (STRING, UINT32, UINT64, complex, float8, …) is unsupported.
 enum ONNXDataType {
     /// The ONNX data type of `dtype`.
     static func dataType(for dtype: DType) -> Onnx_TensorProto.DataType {

@@ -27,15 +27,16 @@ extension QuantType {
         return (qmin, qmax)
     }
 
-    /// The tensor element type that holds one quantized value; nil for the 4-bit types, which are stored packed
-    /// two per byte (see ``PackedInt4Tensor``).
-    public var storageDType: DType? {
+    /// The tensor element type that holds one quantized value (int4/uint4 tensors keep one value per element in
+    /// memory and are packed two per byte when written).
+    public var storageDType: DType {
         switch self {
         case .int8: .int8
         case .uint8: .uint8
         case .int16: .int16
         case .uint16: .uint16
-        case .int4, .uint4: nil
+        case .int4: .int4
+        case .uint4: .uint4
         }
     }
 }

@@ -8,8 +8,8 @@ import QKTensor
 /// | uint8  | 8    | 0      | 255   | uint8                              |
 /// | int16  | 16   | −32768 | 32767 | int16                              |
 /// | uint16 | 16   | 0      | 65535 | uint16                             |
-/// | int4   | 4    | −8     | 7     | two per byte, first in the low nibble (ONNX) |
-/// | uint4  | 4    | 0      | 15    | two per byte, first in the low nibble (ONNX) |
+/// | int4   | 4    | −8     | 7     | int4 (packed two per byte, first in the low nibble, when written) |
+/// | uint4  | 4    | 0      | 15    | uint4 (packed as int4)             |
 public enum QuantType: String, Sendable, Codable, CaseIterable {
     case int8, uint8, int16, uint16, int4, uint4
 

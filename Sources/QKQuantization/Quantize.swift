@@ -1,26 +1,5 @@
 import QKTensor
 
-/// A quantized tensor: 8- and 16-bit types as an ordinary ``Tensor`` of the storage dtype, 4-bit types packed.
-public enum QuantizedTensor: Sendable, Equatable {
-    case dense(Tensor)
-    case packed4(PackedInt4Tensor)
-
-    public var shape: [Int] {
-        switch self {
-        case .dense(let t): t.shape
-        case .packed4(let p): p.shape
-        }
-    }
-
-    /// The quantized values widened to Int32.
-    public var integerValues: [Int32] {
-        switch self {
-        case .dense(let t): t.int64Values.map { Int32(truncatingIfNeeded: $0) }
-        case .packed4(let p): p.values.map(Int32.init)
-        }
-    }
-}
-
 /// Rounds half to even, exactly as `Float.rounded(.toNearestOrEven)`, in a form the compiler vectorises on
 /// baseline x86-64: for |v| < 2²³, |v| + 2²³ lies where the float spacing is 1, so the addition rounds |v| to an
 /// integer (half to even, the FPU's default mode) and subtracting 2²³ is exact; |v| ≥ 2²³ is already an integer.
@@ -59,13 +38,16 @@ func integerValue(_ r: Float) -> Int32 {
 /// Per-tensor parameters on float32 run a flat vectorisable loop; per-axis/per-block visit runs of contiguous
 /// elements (see ``QuantParameters``). float16/bfloat16/float64 inputs are converted to float32 first.
 ///
+/// The result is a tensor of the type's ``QuantType/storageDType`` (int4/uint4 included: one value per element,
+/// packed two per byte only when written).
+///
 /// Example: x = [−1, 0, 0.5, 3], scale 4/255, zero point 64, uint8 → [0, 64, 96, 255].
-public func quantize(_ tensor: Tensor, _ parameters: QuantParameters) throws -> QuantizedTensor {
+public func quantize(_ tensor: Tensor, _ parameters: QuantParameters) throws -> Tensor {
     try quantize(floatInput(tensor), shape: tensor.shape, parameters)
 }
 
 /// ``quantize(_:_:)`` for row-major float32 values of the given shape.
-public func quantize(_ values: [Float], shape: [Int], _ parameters: QuantParameters) throws -> QuantizedTensor {
+public func quantize(_ values: [Float], shape: [Int], _ parameters: QuantParameters) throws -> Tensor {
     guard shape.reduce(1, *) == values.count else { throw QuantizationError.countMismatch(shape: shape, count: values.count) }
     let layout = try QuantLayout(shape: shape, parameters: parameters)
     let type = parameters.type
@@ -75,15 +57,14 @@ public func quantize(_ values: [Float], shape: [Int], _ parameters: QuantParamet
             throw QuantizationError.zeroPointOutOfRange(zeroPoint, type: type)
         }
     }
+    // Values are saturated to the type's range, so the 4-bit range check of Tensor(shape:storage:) cannot fail.
     switch type {
-    case .int8: return .dense(Tensor(shape: shape, values: quantizeValues(values, layout, parameters, as: Int8.self)))
-    case .uint8: return .dense(Tensor(shape: shape, values: quantizeValues(values, layout, parameters, as: UInt8.self)))
-    case .int16: return .dense(Tensor(shape: shape, values: quantizeValues(values, layout, parameters, as: Int16.self)))
-    case .uint16:
-        return .dense(Tensor(shape: shape, values: quantizeValues(values, layout, parameters, as: UInt16.self)))
-    case .int4, .uint4:
-        let q = quantizeValues(values, layout, parameters, as: Int8.self)
-        return .packed4(PackedInt4Tensor(shape: shape, bytes: packInt4(q), signed: type == .int4))
+    case .int8: return Tensor(shape: shape, values: quantizeValues(values, layout, parameters, as: Int8.self))
+    case .uint8: return Tensor(shape: shape, values: quantizeValues(values, layout, parameters, as: UInt8.self))
+    case .int16: return Tensor(shape: shape, values: quantizeValues(values, layout, parameters, as: Int16.self))
+    case .uint16: return Tensor(shape: shape, values: quantizeValues(values, layout, parameters, as: UInt16.self))
+    case .int4: return try Tensor(shape: shape, storage: .int4(quantizeValues(values, layout, parameters, as: Int8.self)))
+    case .uint4: return try Tensor(shape: shape, storage: .uint4(quantizeValues(values, layout, parameters, as: UInt8.self)))
     }
 }
 
@@ -120,23 +101,15 @@ private func quantizeValues<T: FixedWidthInteger & TensorScalar>(
 }
 
 /// Dequantizes as ONNX DequantizeLinear: x̂ = (q − zero_point) · scale in float32, same layouts as
-/// ``quantize(_:_:)``. The tensor must hold `parameters.type` (its storage dtype, or packed 4-bit of the same
-/// signedness).
-public func dequantize(_ quantized: QuantizedTensor, _ parameters: QuantParameters) throws -> Tensor {
+/// ``quantize(_:_:)``. The tensor's dtype must be `parameters.type`'s ``QuantType/storageDType``.
+public func dequantize(_ quantized: Tensor, _ parameters: QuantParameters) throws -> Tensor {
     let shape = quantized.shape
     let layout = try QuantLayout(shape: shape, parameters: parameters)
     let type = parameters.type
-    switch quantized {
-    case .dense(let t):
-        guard t.dtype == type.storageDType else {
-            throw QuantizationError.dtypeMismatch(expected: type.rawValue, actual: t.dtype.rawValue)
-        }
-    case .packed4(let p):
-        guard type == (p.signed ? .int4 : .uint4) else {
-            throw QuantizationError.dtypeMismatch(expected: type.rawValue, actual: p.signed ? "int4" : "uint4")
-        }
+    guard quantized.dtype == type.storageDType else {
+        throw QuantizationError.dtypeMismatch(expected: type.rawValue, actual: quantized.dtype.rawValue)
     }
-    let q = quantized.integerValues
+    let q = quantized.int64Values.map { Int32(truncatingIfNeeded: $0) }
     var out = [Float](repeating: 0, count: q.count)
     q.withUnsafeBufferPointer { q in
         out.withUnsafeMutableBufferPointer { out in

@@ -13,6 +13,8 @@
 /// | float16  | 10   | FLOAT16   |
 /// | float64  | 11   | DOUBLE    |
 /// | bfloat16 | 16   | BFLOAT16  |
+/// | uint4    | 21   | UINT4     |
+/// | int4     | 22   | INT4      |
 extension DType {
     /// The ONNX data type code (the `to` of Cast, `dtype` of EyeLike, `elem_type` of a value).
     public var onnxCode: Int {
@@ -28,6 +30,8 @@ extension DType {
         case .float16: 10
         case .float64: 11
         case .bfloat16: 16
+        case .uint4: 21
+        case .int4: 22
         }
     }
 

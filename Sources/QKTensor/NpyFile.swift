@@ -72,9 +72,16 @@ public enum NpyFile {
         return try Tensor(dtype: header.dtype, shape: header.shape, littleEndianBytes: little)
     }
 
-    /// The bytes of a `.npy` file holding `tensor` (little-endian, C order; bfloat16 as float32).
+    /// The bytes of a `.npy` file holding `tensor` (little-endian, C order). numpy has no bfloat16 nor 4-bit
+    /// types: bfloat16 is written as float32, int4 as int8 and uint4 as uint8 (same values, one byte each).
     public static func encode(_ tensor: Tensor) -> [UInt8] {
-        let stored = tensor.dtype == .bfloat16 ? tensor.converted(to: .float32) : tensor
+        let stored: Tensor
+        switch tensor.dtype {
+        case .bfloat16: stored = tensor.converted(to: .float32)
+        case .int4: stored = tensor.converted(to: .int8)
+        case .uint4: stored = tensor.converted(to: .uint8)
+        default: stored = tensor
+        }
         let text = NpyHeader(dtype: stored.dtype, bigEndian: false, fortranOrder: false, shape: stored.shape).text
         let version: UInt8 = text.utf8.count + 1 + 10 <= Int(UInt16.max) ? 1 : 2
         let preamble = version == 1 ? 10 : 12

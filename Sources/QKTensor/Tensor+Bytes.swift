@@ -1,11 +1,12 @@
 /// Little-endian byte serialisation, the layout of `.npy` payloads and ONNX `raw_data`.
 extension Tensor {
-    /// Reads `shape.product` elements of `dtype` from little-endian `bytes` (bool: one byte each, nonzero = true).
-    /// Throws when the byte count is not exactly `count · dtype.byteSize`.
+    /// Reads `shape.product` elements of `dtype` from little-endian `bytes` (bool: one byte each, nonzero = true;
+    /// int4/uint4: packed two per byte, first element in the low nibble, as ONNX raw_data).
+    /// Throws when the byte count is not exactly `dtype.storedByteCount(count)`.
     public init(dtype: DType, shape: [Int], littleEndianBytes bytes: some Collection<UInt8>) throws {
         guard shape.allSatisfy({ $0 >= 0 }) else { throw TensorError.negativeDimension(shape: shape) }
         let count = shape.reduce(1, *)
-        let expected = count * dtype.byteSize
+        let expected = dtype.storedByteCount(count)
         guard bytes.count == expected else {
             throw TensorError.byteCountMismatch(dtype: dtype, shape: shape, expectedBytes: expected, actualBytes: bytes.count)
         }
@@ -28,11 +29,14 @@ extension Tensor {
         case .int32: storage = .int32(load(Int32.self))
         case .int64: storage = .int64(load(Int64.self))
         case .bool: storage = .bool(array.map { $0 != 0 })
+        case .int4: storage = .int4(unpackInt4(array, count: count))
+        case .uint4: storage = .uint4(unpackUInt4(array, count: count))
         }
         try self.init(shape: shape, storage: storage)
     }
 
-    /// The elements as little-endian bytes (bool: one byte each, 0 or 1).
+    /// The elements as little-endian bytes (bool: one byte each, 0 or 1; int4/uint4: packed two per byte, first
+    /// element in the low nibble, an odd count's last high nibble 0).
     public var littleEndianBytes: [UInt8] {
         func store<T: FixedWidthInteger>(_ values: [T]) -> [UInt8] {
             var out = [UInt8](repeating: 0, count: values.count * MemoryLayout<T>.size)
@@ -55,6 +59,8 @@ extension Tensor {
         case .int32(let v): return store(v)
         case .int64(let v): return store(v)
         case .bool(let v): return v.map { $0 ? 1 : 0 }
+        case .int4(let v): return packInt4(v)
+        case .uint4(let v): return packInt4(v)
         }
     }
 }

@@ -5,6 +5,7 @@
 /// | float → float    | round to nearest, ties to even                                  |
 /// | float → integer  | truncate toward zero, then saturate to the target range; NaN → 0 |
 /// | integer → integer| keep the low bits (two's-complement wrap, as C and numpy)        |
+/// | float → int4/uint4 | truncate toward zero, then keep the low 4 bits (wraps: 8.0 → −8 in int4, −1.0 → 15 in uint4, 2.7 → 2), as the ONNX reference implementation and its node tests; the spec leaves out-of-range values undefined, and onnxruntime 1.31 rounds to nearest before wrapping (2.7 → 3) |
 /// | integer → float  | round to nearest                                                |
 /// | any → bool       | nonzero → true                                                  |
 /// | bool → any       | true → 1, false → 0                                             |
@@ -51,6 +52,8 @@ extension Tensor {
         case .int32(let v): .integral(v.map(Int64.init))
         case .int64(let v): .integral(v)
         case .bool(let v): .integral(v.map { $0 ? 1 : 0 })
+        case .int4(let v): .integral(v.map(Int64.init))
+        case .uint4(let v): .integral(v.map(Int64.init))
         }
     }
 
@@ -76,6 +79,7 @@ extension Tensor {
         case .int32: .int32(values.map { saturatingInteger($0, as: Int32.self) })
         case .int64: .int64(values.map { saturatingInteger($0, as: Int64.self) })
         case .bool: .bool(values.map { $0 != 0 })
+        case .int4, .uint4: storage(fromIntegral: values.map { saturatingInteger($0, as: Int64.self) }, as: target)
         }
     }
 
@@ -92,6 +96,8 @@ extension Tensor {
         case .int32: .int32(values.map { Int32(truncatingIfNeeded: $0) })
         case .int64: .int64(values)
         case .bool: .bool(values.map { $0 != 0 })
+        case .int4: .int4(values.map { Int8(truncatingIfNeeded: ($0 << 60) >> 60) })
+        case .uint4: .uint4(values.map { UInt8(truncatingIfNeeded: $0 & 0x0F) })
         }
     }
 }

@@ -1,8 +1,12 @@
 /// The elements of a tensor, one case per ``DType``, in row-major (C) order.
+///
+/// `int4` and `uint4` hold one 4-bit value per array element, unpacked (−8 … 7 in `Int8`s, 0 … 15 in `UInt8`s;
+/// ``Tensor/init(shape:storage:)`` checks the range), so element-moving code treats them as one-byte types.
 public enum TensorStorage: Sendable, Equatable {
     case float32([Float]), float16([Float16]), bfloat16([BFloat16]), float64([Double])
     case int8([Int8]), uint8([UInt8]), int16([Int16]), uint16([UInt16]), int32([Int32]), int64([Int64])
     case bool([Bool])
+    case int4([Int8]), uint4([UInt8])
 
     public var dtype: DType {
         switch self {
@@ -17,6 +21,8 @@ public enum TensorStorage: Sendable, Equatable {
         case .int32: .int32
         case .int64: .int64
         case .bool: .bool
+        case .int4: .int4
+        case .uint4: .uint4
         }
     }
 
@@ -33,6 +39,8 @@ public enum TensorStorage: Sendable, Equatable {
         case .int32(let v): v.count
         case .int64(let v): v.count
         case .bool(let v): v.count
+        case .int4(let v): v.count
+        case .uint4(let v): v.count
         }
     }
 }
@@ -43,6 +51,7 @@ public enum TensorError: Error, CustomStringConvertible, Equatable {
     case negativeDimension(shape: [Int])
     case dtypeMismatch(expected: DType, actual: DType)
     case byteCountMismatch(dtype: DType, shape: [Int], expectedBytes: Int, actualBytes: Int)
+    case valueOutOfRange(dtype: DType, value: Int, index: Int)
 
     public var description: String {
         switch self {
@@ -54,6 +63,8 @@ public enum TensorError: Error, CustomStringConvertible, Equatable {
             "expected a \(expected) tensor, got \(actual)"
         case .byteCountMismatch(let dtype, let shape, let expected, let actual):
             "\(dtype) tensor of shape \(shape) needs \(expected) bytes, got \(actual)"
+        case .valueOutOfRange(let dtype, let value, let index):
+            "element \(index) is \(value), outside the \(dtype) range \(dtype.fourBitRange.map { "\($0)" } ?? "")"
         }
     }
 }
@@ -66,11 +77,15 @@ public struct Tensor: Sendable, Equatable {
     public private(set) var shape: [Int]
     public private(set) var storage: TensorStorage
 
-    /// Creates a tensor; throws when the element count does not match the shape.
+    /// Creates a tensor; throws when the element count does not match the shape, or when an int4/uint4 element
+    /// lies outside its 4-bit range.
     public init(shape: [Int], storage: TensorStorage) throws {
         guard shape.allSatisfy({ $0 >= 0 }) else { throw TensorError.negativeDimension(shape: shape) }
         guard shape.reduce(1, *) == storage.count else {
             throw TensorError.countMismatch(shape: shape, count: storage.count)
+        }
+        if let bad = storage.firstFourBitViolation {
+            throw TensorError.valueOutOfRange(dtype: storage.dtype, value: bad.value, index: bad.index)
         }
         self.shape = shape
         self.storage = storage
@@ -102,6 +117,8 @@ public struct Tensor: Sendable, Equatable {
         case .int32: storage = .int32(Array(repeating: 0, count: n))
         case .int64: storage = .int64(Array(repeating: 0, count: n))
         case .bool: storage = .bool(Array(repeating: false, count: n))
+        case .int4: storage = .int4(Array(repeating: 0, count: n))
+        case .uint4: storage = .uint4(Array(repeating: 0, count: n))
         }
     }
 

@@ -5,7 +5,8 @@ public protocol ElementTransform {
 }
 
 extension TensorStorage {
-    /// Applies `transform` to the typed array inside, keeping the dtype.
+    /// Applies `transform` to the typed array inside, keeping the dtype (int4/uint4 transform their unpacked
+    /// `Int8`/`UInt8` arrays; a transform that only moves elements keeps them in range).
     public func map(_ transform: some ElementTransform) throws -> TensorStorage {
         switch self {
         case .float32(let v): .float32(try transform.apply(v))
@@ -19,6 +20,8 @@ extension TensorStorage {
         case .int32(let v): .int32(try transform.apply(v))
         case .int64(let v): .int64(try transform.apply(v))
         case .bool(let v): .bool(try transform.apply(v))
+        case .int4(let v): .int4(try transform.apply(v))
+        case .uint4(let v): .uint4(try transform.apply(v))
         }
     }
 }

@@ -52,7 +52,7 @@ public struct ModelSummary: Codable, Sendable, Equatable {
             let tensors = byDtype[dtype] ?? []
             let elements = tensors.reduce(0) { $0 + $1.count }
             return DTypeSize(dtype: dtype.rawValue, tensors: tensors.count, elements: elements,
-                             bytes: elements * dtype.byteSize)
+                             bytes: dtype.storedByteCount(elements))
         }
         opsets = Dictionary(model.opsetImports.map { ($0.domain.isEmpty ? "ai.onnx" : $0.domain, $0.version) },
                             uniquingKeysWith: max)

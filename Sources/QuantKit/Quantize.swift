@@ -43,9 +43,9 @@ public struct QuantizationResult: Sendable {
         return lines.joined(separator: "\n")
     }
 
-    /// Sum of the initializers' byte sizes.
+    /// Sum of the initializers' serialized byte sizes (4-bit values count half a byte).
     static func weightBytes(_ model: Model) -> Int {
-        model.graph.initializers.values.reduce(0) { $0 + $1.count * $1.dtype.byteSize }
+        model.graph.initializers.values.reduce(0) { $0 + $1.dtype.storedByteCount($1.count) }
     }
 }
 

@@ -104,16 +104,16 @@ import Testing
     }
 
     /// TensorProto.DataType codes from onnx.proto: FLOAT=1 UINT8=2 INT8=3 UINT16=4 INT16=5 INT32=6 INT64=7
-    /// BOOL=9 FLOAT16=10 DOUBLE=11 BFLOAT16=16.
+    /// BOOL=9 FLOAT16=10 DOUBLE=11 BFLOAT16=16 UINT4=21 INT4=22.
     @Test func dataTypeCodesMatchONNX() throws {
         let expected: [DType: Int32] = [.float32: 1, .uint8: 2, .int8: 3, .uint16: 4, .int16: 5, .int32: 6, .int64: 7,
-                                        .bool: 9, .float16: 10, .float64: 11, .bfloat16: 16]
+                                        .bool: 9, .float16: 10, .float64: 11, .bfloat16: 16, .uint4: 21, .int4: 22]
         #expect(Set(expected.keys) == Set(DType.allCases))
         for (dtype, code) in expected {
             let bytes = try ONNXWriter.serializeTensor(Tensor(zeros: dtype, shape: [2]), name: "t")
             let proto = try Onnx_TensorProto(serializedBytes: bytes)
             #expect(proto.dataType == code, "\(dtype)")
-            #expect(proto.rawData.count == 2 * dtype.byteSize)
+            #expect(proto.rawData.count == dtype.storedByteCount(2))
         }
     }
 

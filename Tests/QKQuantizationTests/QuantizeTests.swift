@@ -7,28 +7,29 @@ import Testing
         let x: [Float] = [-1, 0, 0.5, 3, 100, -100]
         // uint8, scale 4/255, zp 64: 0.5/(4/255) = 31.875 → 32 + 64 = 96; 3 → 191.25 → 191 + 64 = 255.
         let u8 = try quantize(x, shape: [6], QuantParameters(scale: 4.0 / 255.0, zeroPoint: 64, type: .uint8))
-        #expect(u8 == .dense(Tensor(shape: [6], values: [UInt8(0), 64, 96, 255, 255, 0])))
+        #expect(u8 == Tensor(shape: [6], values: [UInt8(0), 64, 96, 255, 255, 0]))
         // int8, scale 0.5, zp −10: −1 → −2 − 10 = −12; 3 → 6 − 10 = −4; 100 → 190 → 127; −100 → −128.
         let i8 = try quantize(x, shape: [6], QuantParameters(scale: 0.5, zeroPoint: -10, type: .int8))
-        #expect(i8 == .dense(Tensor(shape: [6], values: [Int8(-12), -10, -9, -4, 127, -128])))
+        #expect(i8 == Tensor(shape: [6], values: [Int8(-12), -10, -9, -4, 127, -128]))
         // 0.5/0.5 = 1 → −9 above; int16 and uint16 with scale 1/256.
         let i16 = try quantize(x, shape: [6], QuantParameters(scale: 1.0 / 256, zeroPoint: 0, type: .int16))
-        #expect(i16 == .dense(Tensor(shape: [6], values: [Int16(-256), 0, 128, 768, 25600, -25600])))
+        #expect(i16 == Tensor(shape: [6], values: [Int16(-256), 0, 128, 768, 25600, -25600]))
         let u16 = try quantize(x, shape: [6], QuantParameters(scale: 1.0 / 256, zeroPoint: 32768, type: .uint16))
-        #expect(u16 == .dense(Tensor(shape: [6], values: [UInt16(32512), 32768, 32896, 33536, 58368, 7168])))
+        #expect(u16 == Tensor(shape: [6], values: [UInt16(32512), 32768, 32896, 33536, 58368, 7168]))
         // int4, scale 0.5, zp 0: [−2, 0, 1, 6→6, 200→7, −200→−8]; packed low nibble first.
         let i4 = try quantize(x, shape: [6], QuantParameters(scale: 0.5, zeroPoint: 0, type: .int4))
-        #expect(i4 == .packed4(PackedInt4Tensor(shape: [6], bytes: [0x0E, 0x61, 0x87], signed: true)))
+        #expect(i4 == (try Tensor(shape: [6], storage: .int4([-2, 0, 1, 6, 7, -8]))))
+        #expect(i4.littleEndianBytes == [0x0E, 0x61, 0x87])
         // uint4, scale 0.5, zp 2: [0, 2, 3, 8, 15, 0].
         let u4 = try quantize(x, shape: [6], QuantParameters(scale: 0.5, zeroPoint: 2, type: .uint4))
-        #expect(u4.integerValues == [0, 2, 3, 8, 15, 0])
+        #expect(u4 == (try Tensor(shape: [6], storage: .uint4([0, 2, 3, 8, 15, 0]))))
     }
 
     @Test func roundsHalfToEven() throws {
         // x/scale = ±0.5, 1.5, 2.5, −2.5 → 0, 2, 2, −2 (not away from zero).
         let x: [Float] = [0.25, -0.25, 0.75, 1.25, -1.25]
         let q = try quantize(x, shape: [5], QuantParameters(scale: 0.5, zeroPoint: 0, type: .int8))
-        #expect(q.integerValues == [0, 0, 2, 2, -2])
+        #expect(q.int64Values == [0, 0, 2, 2, -2])
     }
 
     @Test func fastRoundingEqualsRoundedToNearestOrEven() {
@@ -53,34 +54,20 @@ import Testing
         let x: [Float] = [.nan, .infinity, -.infinity, -.nan]
         let q = try quantize(x, shape: [4], QuantParameters(scale: 0.1, zeroPoint: 100, type: .uint8))
         // NaN → zero point (dequantizes to 0); +∞ → qmax; −∞ → qmin.
-        #expect(q.integerValues == [100, 255, 0, 100])
+        #expect(q.int64Values == [100, 255, 0, 100])
         let back = try dequantize(q, QuantParameters(scale: 0.1, zeroPoint: 100, type: .uint8))
         #expect(back.floatValues[0] == 0 && back.floatValues[3] == 0)
     }
 
     @Test func dequantizeIsAffine() throws {
         let p = QuantParameters(scale: 0.25, zeroPoint: -3, type: .int8)
-        let q = QuantizedTensor.dense(Tensor(shape: [2, 2], values: [Int8(-128), -3, 0, 127]))
+        let q = Tensor(shape: [2, 2], values: [Int8(-128), -3, 0, 127])
         let x = try dequantize(q, p)
         #expect(x.shape == [2, 2])
         #expect(x.floatValues == [-31.25, 0, 0.75, 32.5])
-        let packed = QuantizedTensor.packed4(try PackedInt4Tensor(shape: [3], values: [-8, 0, 7], signed: true))
-        #expect(try dequantize(packed, QuantParameters(scale: 2, zeroPoint: 1, type: .int4)).floatValues == [-18, -2, 12])
-    }
-
-    @Test func int4Packing() throws {
-        #expect(packInt4([1, -2, 3]) == [0xE1, 0x03])
-        #expect(packInt4([]) == [])
-        #expect(unpackInt4([0xE1, 0x03], count: 3, signed: true) == [1, -2, 3])
-        #expect(unpackInt4([0xF8], count: 2, signed: true) == [-8, -1])
-        #expect(unpackInt4([0xF8], count: 2, signed: false) == [8, 15])
-        let all = (0..<16).map { Int8($0) }
-        #expect(unpackInt4(packInt4(all), count: 16, signed: false) == all)
-        let signed = (-8..<8).map { Int8($0) }
-        #expect(unpackInt4(packInt4(signed), count: 16, signed: true) == signed)
-        #expect(throws: QuantizationError.self) { try PackedInt4Tensor(shape: [1], values: [8], signed: true) }
-        let t = try PackedInt4Tensor(shape: [3, 1], values: [7, -1, 0], signed: true)
-        #expect(t.bytes.count == 2 && t.count == 3 && t.values == [7, -1, 0])
+        let int4 = try Tensor(shape: [3], storage: .int4([-8, 0, 7]))
+        #expect(try dequantize(int4, QuantParameters(scale: 2, zeroPoint: 1, type: .int4)).floatValues == [-18, -2, 12])
+        #expect(throws: QuantizationError.self) { try dequantize(int4, QuantParameters(scale: 2, zeroPoint: 1, type: .int8)) }
     }
 
     @Test func invalidParametersThrow() {
@@ -105,18 +92,18 @@ import Testing
     @Test func float16InputIsConvertedFirst() throws {
         let half = Tensor(shape: [3], values: [Float16(0.5), Float16(-1), Float16(2)])
         let q = try quantize(half, QuantParameters(scale: 0.5, zeroPoint: 0, type: .int8))
-        #expect(q.integerValues == [1, -2, 4])
+        #expect(q.int64Values == [1, -2, 4])
     }
 
     @Test func perAxisAndPerBlockByHand() throws {
         // Shape [2, 3], axis 1: column scales 1, 2, 4.
         let x: [Float] = [1, 2, 4, -1, -2, -4]
         let perAxis = QuantParameters(type: .int8, scales: [1, 2, 4], zeroPoints: [0, 1, 2], axis: 1)
-        #expect(try quantize(x, shape: [2, 3], perAxis).integerValues == [1, 2, 3, -1, 0, 1])
+        #expect(try quantize(x, shape: [2, 3], perAxis).int64Values == [1, 2, 3, -1, 0, 1])
         // Shape [4, 2], axis 0, blocks of 3: parameters shape [2, 2] = rows {0,1,2} and {3}.
         let y: [Float] = [1, 10, 2, 20, 3, 30, 4, 40]
         let perBlock = QuantParameters(type: .uint8, scales: [1, 10, 0.5, 5], zeroPoints: [0, 0, 0, 0], axis: 0, blockSize: 3)
-        #expect(try quantize(y, shape: [4, 2], perBlock).integerValues == [1, 1, 2, 2, 3, 3, 8, 8])
+        #expect(try quantize(y, shape: [4, 2], perBlock).int64Values == [1, 1, 2, 2, 3, 3, 8, 8])
         let fitted = try QuantParameters.fitting(y, shape: [4, 2], type: .uint8, symmetric: false, axis: 0, blockSize: 3)
         #expect(fitted.scales == [Float(3.0 / 255.0), Float(30.0 / 255.0), Float(4.0 / 255.0), Float(40.0 / 255.0)])
     }
@@ -129,8 +116,8 @@ import Testing
             let p = QuantParameters(scale: Float(bitPattern: c.scale), zeroPoint: c.zeroPoint, type: type)
             if x.count == 300 { #expect(fitted == p, "fitted parameters for \(c.type) symmetric \(c.symmetric)") }
             let q = try quantize(x, shape: [x.count], p)
-            #expect(q.integerValues == c.quantized, "\(c.type) symmetric \(c.symmetric)")
-            if let packed = c.packed, case .packed4(let t) = q { #expect(t.bytes == packed) }
+            #expect(q.int64Values == c.quantized.map(Int64.init), "\(c.type) symmetric \(c.symmetric)")
+            if let packed = c.packed { #expect(type.bits == 4 && q.littleEndianBytes == packed, "packed \(c.type)") }
         }
     }
 
@@ -148,7 +135,7 @@ import Testing
             for (s, e) in zip(fitted.scales, c.scales) { #expect(ulps(s, Float(bitPattern: e)) <= 1, "\(what)") }
             let ort = QuantParameters(type: type, scales: c.scales.map { Float(bitPattern: $0) },
                                       zeroPoints: c.zeroPoints, axis: c.axis, blockSize: c.blockSize)
-            #expect(try quantize(x, shape: c.shape, ort).integerValues == c.quantized, "\(what)")
+            #expect(try quantize(x, shape: c.shape, ort).int64Values == c.quantized.map(Int64.init), "\(what)")
         }
     }
 

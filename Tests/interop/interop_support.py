@@ -42,3 +42,9 @@ def ort_outputs(path, feeds: dict) -> dict:
     session = ort_session(path)
     names = [o.name for o in session.get_outputs()]
     return dict(zip(names, session.run(names, feeds)))
+
+
+def min_row_cosine(a, b) -> float:
+    """The smallest cosine similarity between matching rows (samples) of two output arrays."""
+    a, b = a.reshape(len(a), -1), b.reshape(len(b), -1)
+    return float(((a * b).sum(1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))).min())

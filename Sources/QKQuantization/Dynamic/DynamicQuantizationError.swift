@@ -10,7 +10,8 @@ public enum DynamicQuantizationError: Error, CustomStringConvertible, Equatable 
         case .alreadyQuantized(let node, let opType):
             "model is already quantized: node '\(node)' is a \(opType)"
         case .unsupportedWeightType(let type):
-            "dynamic quantization: weight type \(type) is not supported (MatMulInteger takes int8 or uint8)"
+            "dynamic quantization: weight type \(type) is not supported (MatMulInteger takes int8 or uint8; "
+                + "for 4-bit weights use --mode static, which writes int4 DequantizeLinear)"
         case .unsupportedTarget(let dtype):
             "float precision conversion: target \(dtype) is not float16 or bfloat16"
         case .nonFiniteWeight(let node, let tensor):

@@ -114,9 +114,7 @@ struct DynamicRewriter {
         let parameters = try QuantParameters.fitting(
             plan.weight, type: config.weightType, symmetric: config.weightSymmetric, reduceRange: config.reduceRange,
             axis: perChannel ? plan.channelAxis : nil)
-        guard case .dense(let quantizedWeight) = try quantize(plan.weight, parameters) else {
-            throw DynamicQuantizationError.unsupportedWeightType(config.weightType.rawValue)
-        }
+        let quantizedWeight = try quantize(plan.weight, parameters)
         let isConv = node.opType == "Conv"
         let channels = plan.weight.shape[plan.channelAxis]
         let rank = plan.weight.shape.count

@@ -37,8 +37,7 @@ public enum StaticQuantizer {
         var result = prepared
         result.graph = try writer.write()
         result.irVersion = 10
-        let sixteenBit = [config.weightType, config.activationType].contains { $0.bits == 16 }
-        let opset = Swift.max(prepared.opsetVersion(for: "") ?? 17, sixteenBit ? 21 : 17)
+        let opset = Swift.max(prepared.opsetVersion(for: "") ?? 17, requiredOpset(config))
         result.opsetImports = prepared.opsetImports.filter { $0.domain != "" && $0.domain != "ai.onnx" }
             + [OpsetImport(domain: "", version: opset)]
         if config.format == .qoperator {
@@ -47,20 +46,30 @@ public enum StaticQuantizer {
         return (result, plan.decisions)
     }
 
-    /// Refuses an already-quantized model, non-finite float weights and types without an 8/16-bit form.
+    /// The ONNX opset the written model needs: 21 for 16-bit or 4-bit types and for blocked weights (QuantizeLinear
+    /// and DequantizeLinear gained int16/uint16, int4/uint4 and `block_size` in opset 21), else 17.
+    static func requiredOpset(_ config: QuantizationConfig) -> Int64 {
+        let wideOrNarrow = [config.weightType, config.activationType].contains { $0.bits != 8 }
+        if case .perBlock = config.weightGranularity { return 21 }
+        return wideOrNarrow ? 21 : 17
+    }
+
+    /// Refuses an already-quantized model, non-finite float weights and type combinations without a QDQ form:
+    /// 4-bit activations, 4-bit weights or blocked weights in the QOperator format.
     static func validate(_ model: Model, config: QuantizationConfig) throws {
         if let node = model.graph.nodes.first(where: { quantizedOps.contains($0.opType) }) {
             throw StaticQuantizationError.alreadyQuantized(node: node.displayName, opType: node.opType)
         }
-        for type in [config.weightType, config.activationType] where type.bits < 8 {
-            throw StaticQuantizationError.unsupportedType("\(type) is not supported in static mode (use 8 or 16 bits)")
+        if config.activationType.bits < 8 {
+            throw StaticQuantizationError.unsupportedType("\(config.activationType) activations are not supported in "
+                + "static mode (use 8 or 16 bits; 4-bit is for weights: --weight-type int4)")
         }
         if config.format == .qoperator, [config.weightType, config.activationType].contains(where: { $0.bits != 8 }) {
             throw StaticQuantizationError.unsupportedType("the QOperator format needs 8-bit weight and activation "
-                + "types (QLinearConv/QLinearMatMul take int8/uint8); use --format qdq for 16-bit")
+                + "types (QLinearConv/QLinearMatMul take int8/uint8); use --format qdq for 16-bit or 4-bit")
         }
-        if case .perBlock = config.weightGranularity {
-            throw StaticQuantizationError.unsupportedType("per-block weights are not supported in static mode")
+        if case .perBlock = config.weightGranularity, config.format == .qoperator {
+            throw StaticQuantizationError.unsupportedType("per-block weights need the QDQ format (--format qdq)")
         }
         for (name, tensor) in model.graph.initializers.sorted(by: { $0.key < $1.key })
         where tensor.dtype.isFloatingPoint {

@@ -4,8 +4,9 @@ import QKTensor
 extension OpTable {
     /// QuantizeLinear: y = saturate(round_half_to_even(x / y_scale) + y_zero_point), computed in fp32 for
     /// float32/float16/bfloat16 x; per-tensor, per-axis (`axis`, default 1) or blocked (`block_size`).
-    /// The output dtype is `output_dtype` when set, else y_zero_point's dtype, else uint8. int4, uint4 and
-    /// float8 outputs (and `saturate`, which only concerns float8) are not supported.
+    /// The output dtype is `output_dtype` when set, else y_zero_point's dtype, else uint8: int8, uint8, int16,
+    /// uint16, int4 (−8 … 7) or uint4 (0 … 15). float8 outputs (and `saturate`, which only concerns float8) are
+    /// not supported.
     static let quantizeLinearKernel: OpKernel = { ctx in
         let (x, xValues) = try ctx.floatInput(0)
         let (scaleTensor, scales) = try ctx.scaleInput(1, "y_scale")
@@ -22,7 +23,7 @@ extension OpTable {
             dtype = requested
         }
         guard let range = quantizedRanges[dtype] else {
-            throw ctx.invalid("y_zero_point must be int8, uint8, int16 or uint16, got \(dtype)")
+            throw ctx.invalid("y_zero_point must be int8, uint8, int16, uint16, int4 or uint4, got \(dtype)")
         }
         let layout = try parameterLayout(ctx, x.shape, scaleTensor, zero.tensor, "y")
         var y = [Int32](repeating: 0, count: xValues.count)
@@ -36,9 +37,9 @@ extension OpTable {
 
     /// DequantizeLinear: y = (x − x_zero_point) · x_scale, computed in fp32 and stored in the scale's dtype
     /// (or `output_dtype`); per-tensor, per-axis or blocked like QuantizeLinear. x may be int8, uint8, int16,
-    /// uint16 or int32 (int32 with a zero point of 0).
+    /// uint16, int4, uint4 or int32 (int32 with a zero point of 0).
     static let dequantizeLinearKernel: OpKernel = { ctx in
-        let (x, xValues) = try ctx.quantizedInput(0, "x", allowed: [.int8, .uint8, .int16, .uint16, .int32])
+        let (x, xValues) = try ctx.quantizedInput(0, "x", allowed: [.int8, .uint8, .int16, .uint16, .int4, .uint4, .int32])
         let (scaleTensor, scales) = try ctx.scaleInput(1, "x_scale")
         let zero = try ctx.zeroPointInput(2, "x_zero_point", matching: x.dtype)
         if x.dtype == .int32, zero.values.contains(where: { $0 != 0 }) {

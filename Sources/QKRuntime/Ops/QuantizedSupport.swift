@@ -1,13 +1,13 @@
 import QKTensor
 
-/// Integer ranges of the dtypes a quantized tensor can have in this runtime (int4/uint4/float8 have no
-/// ``DType`` and are not supported).
+/// Integer ranges of the dtypes a quantized tensor can have in this runtime (float8 has no ``DType`` and is
+/// not supported).
 let quantizedRanges: [DType: ClosedRange<Int32>] = [
-    .int8: -128...127, .uint8: 0...255, .int16: -32768...32767, .uint16: 0...65535,
+    .int8: -128...127, .uint8: 0...255, .int16: -32768...32767, .uint16: 0...65535, .int4: -8...7, .uint4: 0...15,
 ]
 
 /// ONNX TensorProto element-type numbers of `output_dtype` (QuantizeLinear) this runtime produces.
-let quantizedOutputDTypes: [Int: DType] = [2: .uint8, 3: .int8, 4: .uint16, 5: .int16]
+let quantizedOutputDTypes: [Int: DType] = [2: .uint8, 3: .int8, 4: .uint16, 5: .int16, 21: .uint4, 22: .int4]
 
 /// ONNX TensorProto element-type numbers of `output_dtype` (DequantizeLinear) this runtime produces.
 let dequantizedOutputDTypes: [Int: DType] = [1: .float32, 10: .float16, 16: .bfloat16]
@@ -20,6 +20,8 @@ func int32Values(_ tensor: Tensor) -> [Int32]? {
     case .int16(let v): v.map(Int32.init)
     case .uint16(let v): v.map(Int32.init)
     case .int32(let v): v
+    case .int4(let v): v.map(Int32.init)
+    case .uint4(let v): v.map(Int32.init)
     default: nil
     }
 }
@@ -68,7 +70,7 @@ extension KernelContext {
             throw invalid("\(name) must be \(dtype) like the data it describes, got \(tensor.dtype)")
         }
         guard quantizedRanges[tensor.dtype] != nil || tensor.dtype == .int32, let values = int32Values(tensor) else {
-            throw invalid("\(name) must be int8, uint8, int16 or uint16, got \(tensor.dtype)")
+            throw invalid("\(name) must be int8, uint8, int16, uint16, int4 or uint4, got \(tensor.dtype)")
         }
         guard !values.isEmpty else { throw invalid("\(name) must not be empty") }
         return (tensor, values)

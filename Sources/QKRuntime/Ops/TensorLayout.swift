@@ -69,6 +69,8 @@ extension TensorStorage {
         case .int32(let v): try v.withUnsafeBytes(body)
         case .int64(let v): try v.withUnsafeBytes(body)
         case .bool(let v): try v.withUnsafeBytes(body)
+        case .int4(let v): try v.withUnsafeBytes(body)
+        case .uint4(let v): try v.withUnsafeBytes(body)
         }
     }
 }

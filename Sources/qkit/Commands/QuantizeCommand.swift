@@ -8,9 +8,12 @@ struct QuantizeCommand: ParsableCommand {
         abstract: "Quantize a float ONNX model: static int8 with calibration (QDQ or QOperator), dynamic int8, fp16 or bf16.",
         discussion: """
             Prints every node kept in float with the reason, and the weight size before → after.
-            --config reads a JSON QuantizationConfig; flags given on the command line override it.
+            --config reads a QuantizationConfig from JSON, or YAML for .yaml/.yml files; flags given on the command
+            line override it.
             Example: qkit quantize Fixtures/digits/model.onnx -o digits-int8.onnx --mode static \\
                      --calibration Fixtures/digits/calibration.npz --per-channel
+            4-bit weights (QDQ, opset 21): --weight-type int4 --per-channel, or --block-size 32 for blocks along
+            the reduction axis.
             """)
 
     @Argument(help: "The float .onnx model to read (never modified).")
@@ -37,8 +40,11 @@ struct QuantizeCommand: ParsableCommand {
     @Flag(help: "Symmetric activations (weights are symmetric by default).")
     var symmetric = false
 
-    @Option(help: "int8 | uint8 | int16 | uint16.")
+    @Option(help: "int8 | uint8 | int16 | uint16 | int4 | uint4 (4-bit: static QDQ only).")
     var weightType: String?
+
+    @Option(help: "Per-block weight scales: N consecutive weights along the reduction axis share one (QDQ, opset 21).")
+    var blockSize: Int?
 
     @Option(help: "uint8 | int8 | int16 | uint16.")
     var activationType: String?
@@ -49,7 +55,7 @@ struct QuantizeCommand: ParsableCommand {
     @Option(help: "Comma-separated op types to leave in float.")
     var excludeOps: String?
 
-    @Option(help: "JSON file with a QuantizationConfig.")
+    @Option(help: "QuantizationConfig file: JSON, or YAML when named .yaml/.yml.")
     var config: String?
 
     @Option(help: "Calibration samples per run.")
@@ -75,16 +81,16 @@ struct QuantizeCommand: ParsableCommand {
     /// The config file (if any) with the flags applied on top.
     func makeConfig() throws -> QuantizationConfig {
         var settings = QuantizationConfig()
-        if let path = config {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw QuantKitError.unreadableFile(path: path, reason: "cannot read the config file")
-            }
-            settings = try JSONDecoder().decode(QuantizationConfig.self, from: data)
-        }
+        if let path = config { settings = try QuantizationConfig.load(contentsOfFile: path) }
         if let mode { settings.mode = try parse(mode, "--mode", QuantizationConfig.Mode.init(rawValue:)) }
         if let format { settings.format = try parse(format, "--format", QuantizationConfig.Format.init(rawValue:)) }
         if let method { settings.calibration = try parse(method, "--method", Self.methods) }
         if perChannel { settings.perChannel = true }
+        if let blockSize {
+            guard blockSize >= 1 else { throw QuantKitError.invalidArgument("--block-size: must be ≥ 1, got \(blockSize)") }
+            guard !perChannel else { throw QuantKitError.invalidArgument("--block-size and --per-channel exclude each other") }
+            settings.weightGranularity = .perBlock(size: blockSize, axis: nil)
+        }
         if symmetric { settings.activationSymmetric = true }
         if let weightType { settings.weightType = try parse(weightType, "--weight-type", QuantType.init(rawValue:)) }
         if let activationType {

@@ -14,6 +14,7 @@ Run from anywhere with the project's venv (onnx, numpy):
 """
 import os
 
+import ml_dtypes
 import numpy as np
 import onnx
 from onnx import TensorProto, helper
@@ -110,7 +111,24 @@ def external_model():
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
 
 
+def int4_tensors():
+    """Packed 4-bit tensors as onnx writes them: raw_data and int32_data forms, odd counts (last high nibble 0)."""
+    int4 = [1, -2, 3, -8, 7]
+    uint4 = [0, 15, 8, 1, 9, 4, 2]
+    return [
+        helper.make_tensor("int4_int32", TensorProto.INT4, [5], int4, raw=False),
+        helper.make_tensor("uint4_int32", TensorProto.UINT4, [7], uint4, raw=False),
+        onnx.numpy_helper.from_array(np.array(int4, dtype=ml_dtypes.int4).reshape(5, 1), "int4_raw"),
+        onnx.numpy_helper.from_array(np.array(uint4, dtype=ml_dtypes.uint4), "uint4_raw"),
+    ]
+
+
 def main():
+    names = ["int4_int32.pb", "uint4_int32.pb", "int4_raw.pb", "uint4_raw.pb"]
+    for name, tensor in zip(names, int4_tensors()):
+        with open(os.path.join(HERE, name), "wb") as f:
+            f.write(tensor.SerializeToString())
+
     typed_model = typed_fields_model()
     onnx.checker.check_model(typed_model)
     onnx.save(typed_model, os.path.join(HERE, "typed_fields.onnx"))
