@@ -7,8 +7,7 @@ import QKTensor
 ///
 /// - activation `x`: `QuantizeLinear(x, s, z) → x_quantized → DequantizeLinear(s, z)` writing the fake-quant output;
 /// - weight `w`: `w_quantized` (quantized offline, round half to even, saturated) `→ DequantizeLinear(s, z, axis)`;
-///   4-bit types are stored in 8-bit containers (int8 / uint8 holding values in the 4-bit range), which
-///   dequantize to exactly the same floats;
+///   4-bit and 16-bit types raise the default opset to 21 where needed;
 /// - the float bias of a Conv/Gemm marked with ``FakeQuantize/int32BiasAttribute`` whose input and weight are
 ///   fake-quantized: int32 round_half_even(b / (s_x · s_w[c])) with zero point 0, per channel when the weight is.
 public enum FakeQuantExporter {
@@ -29,9 +28,7 @@ public enum FakeQuantExporter {
                 continue
             }
             let parameters = try parameters(of: node, initializers)
-            guard let storage = storageType(parameters.type) else {
-                throw TrainingError.unsupportedQuantization("type \(parameters.type) has no QDQ storage")
-            }
+            let storage = parameters.type.storageDType
             let x = node.inputs[0], (scaleName, zeroName) = (node.inputs[1], node.inputs[2])
             initializers[scaleName] = Tensor(shape: parameters.axis == nil ? [] : [parameters.scales.count],
                                              values: parameters.scales)
@@ -40,8 +37,7 @@ public enum FakeQuantExporter {
             var attributes: [String: Attribute] = [:]
             if let axis = parameters.axis { attributes["axis"] = .int(Int64(axis)) }
             if let weight = initializers[x], producer[x] == nil {
-                let q = try quantize(weight.floatValues, shape: weight.shape, parameters).integerValues
-                initializers[x + "_quantized"] = Tensor(shape: weight.shape, values: q).converted(to: storage)
+                initializers[x + "_quantized"] = try quantize(weight.floatValues, shape: weight.shape, parameters)
                 nodes.append(Node(name: node.name, opType: "DequantizeLinear",
                                   inputs: [x + "_quantized", scaleName, zeroName], outputs: node.outputs,
                                   attributes: attributes))
@@ -53,7 +49,14 @@ public enum FakeQuantExporter {
                                   attributes: attributes))
             }
         }
-        return model.replacingNodes(nodes, initializers: initializers)
+        var result = model.replacingNodes(nodes, initializers: initializers)
+        // QuantizeLinear/DequantizeLinear take 4- and 16-bit types from opset 21 on.
+        let wide = result.graph.initializers.values.contains { [.int4, .uint4, .int16, .uint16].contains($0.dtype) }
+        if wide, (result.opsetVersion(for: "") ?? 0) < 21 {
+            result.opsetImports = result.opsetImports.filter { $0.domain != "" && $0.domain != "ai.onnx" }
+                + [OpsetImport(domain: "", version: 21)]
+        }
+        return result
     }
 
     /// The current scale/zero point of a FakeQuantize node.
@@ -66,10 +69,6 @@ public enum FakeQuantExporter {
         return QuantParameters(type: type, scales: scale.floatValues, zeroPoints: zeros, axis: try node.int("axis"))
     }
 
-    /// The tensor dtype that holds `type`'s values: itself for 8/16-bit types, int8/uint8 for int4/uint4.
-    static func storageType(_ type: QuantType) -> DType? {
-        type.storageDType ?? (type.isSigned ? .int8 : .uint8)
-    }
 
     /// Name of an int32 DequantizeLinear'd bias replacing a float bias, or nil when the node's input and weight
     /// are not both fake-quantized (then the bias stays float).

@@ -134,6 +134,8 @@ public enum FakeQuantRewriter {
         case .uint8: .uint8
         case .int16: .int16
         case .uint16: .uint16
+        case .int4: .int4
+        case .uint4: .uint4
         default: nil
         }
     }

@@ -7,20 +7,14 @@ import QKTensor
 ///
 /// 1. BatchNormalization is folded into the preceding Conv (as static PTQ does) — QAT trains the folded
 ///    weights, so the exported integer model has the structure training saw.
-/// 2. ``StaticQuantizer`` runs with `config` (its calibration method, granularity, activation type); a 4-bit
-///    weight type, which static PTQ does not write, runs PTQ at int8 and re-fits the weights at 4 bits.
+/// 2. ``StaticQuantizer`` runs with `config` (its calibration method, weight type and granularity, activation
+///    type).
 /// 3. ``FakeQuantRewriter`` turns the QDQ model into the trainable form, starting from the float (folded) weights.
 public enum QuantizationAwareTraining {
     /// The trainable fake-quantization model for `model`.
     public static func prepare(_ model: Model, config: QuantizationConfig, calibration: [String: Tensor],
                                options: FakeQuantOptions = FakeQuantOptions(), threads: Int = 2) throws -> Model {
-        var options = options
-        var ptqConfig = config
-        if config.weightType.bits < 8 {
-            options.weightType = config.weightType
-            ptqConfig.weightType = .int8
-        }
-        let quantized = try StaticQuantizer.quantize(model, config: ptqConfig, feeds: calibration, threads: threads).model
+        let quantized = try StaticQuantizer.quantize(model, config: config, feeds: calibration, threads: threads).model
         let folded = ConvBatchNormFolding.apply(to: model).model
         return try FakeQuantRewriter.rewrite(quantized, options: options, floatWeights: folded.graph.initializers)
     }

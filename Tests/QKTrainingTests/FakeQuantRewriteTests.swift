@@ -82,8 +82,9 @@ final class FakeQuantRewriteTests: XCTestCase {
             XCTAssertEqual(try node.int("axis"), 0)
         }
         let exported = try FakeQuantExporter.export(trainable)
+        XCTAssertEqual(exported.opsetVersion(for: ""), 21, "4-bit Q/DQ needs opset 21")
         for (name, tensor) in exported.graph.initializers where name.hasSuffix("weight_quantized") || name == "cw_bn_folded_quantized" || name == "fw_quantized" {
-            XCTAssertEqual(tensor.dtype, .int8)
+            XCTAssertEqual(tensor.dtype, .int4)
             XCTAssertTrue(tensor.int64Values.allSatisfy { (-8...7).contains($0) }, name)
         }
     }
