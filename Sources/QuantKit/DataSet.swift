@@ -13,7 +13,9 @@ public struct DataSet: Sendable {
         self.arrays = arrays
     }
 
-    /// Loads `path`: an `.npz`, an `.npy` (named after the file), or a directory of `.npy`/`.npz` files.
+    /// Loads `path`: an `.npz`, an `.npy` (named after the file), or a directory of `.npy`/`.npz` files. In a
+    /// directory, arrays of the same name in several files are shards of one array, joined along the first axis
+    /// in file-name order (e.g. `batch000.npz`, `batch001.npz`, … each holding `input`).
     public static func load(path: String) throws -> DataSet {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
@@ -23,15 +25,38 @@ public struct DataSet: Sendable {
             let files = try FileManager.default.contentsOfDirectory(atPath: path)
                 .filter { $0.hasSuffix(".npy") || $0.hasSuffix(".npz") }.sorted()
             guard !files.isEmpty else { throw QuantKitError.invalidData(path: path, reason: "directory has no .npy or .npz files") }
-            var arrays: [(name: String, tensor: Tensor)] = []
-            for file in files { arrays += try load(path: (path as NSString).appendingPathComponent(file)).arrays }
-            return DataSet(path: path, arrays: arrays)
+            let parts = try files.map { try load(path: (path as NSString).appendingPathComponent($0)) }
+            return DataSet(path: path, arrays: try joinShards(parts, directory: path))
         }
         if path.hasSuffix(".npy") {
             let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
             return DataSet(path: path, arrays: [(name, try NpyFile.read(atPath: path))])
         }
         return DataSet(path: path, arrays: try NpzFile.read(atPath: path))
+    }
+
+    /// Arrays of `parts` by name (first appearance order), same-named arrays joined along the first axis.
+    private static func joinShards(_ parts: [DataSet], directory: String) throws -> [(name: String, tensor: Tensor)] {
+        var order: [String] = []
+        var shards: [String: [(file: String, tensor: Tensor)]] = [:]
+        for part in parts {
+            for (name, tensor) in part.arrays {
+                if shards[name] == nil { order.append(name) }
+                shards[name, default: []].append((part.path, tensor))
+            }
+        }
+        return try order.map { name in
+            let pieces = shards[name] ?? []
+            guard pieces.count > 1 else { return (name, pieces[0].tensor) }
+            let first = pieces[0]
+            for piece in pieces where piece.tensor.dtype != first.tensor.dtype || piece.tensor.rank == 0
+                || piece.tensor.shape.dropFirst() != first.tensor.shape.dropFirst() {
+                throw QuantKitError.invalidData(path: piece.file, reason: "array '\(name)' is "
+                    + "\(piece.tensor.dtype)\(piece.tensor.shape) but \(first.file) has \(first.tensor.dtype)"
+                    + "\(first.tensor.shape); shards must agree in dtype and all but the first dimension")
+            }
+            return (name, try Tensor.concatenatingRows(pieces.map(\.tensor)))
+        }
     }
 
     public func array(named name: String) -> Tensor? { arrays.first { $0.name == name }?.tensor }
@@ -59,7 +84,11 @@ public struct DataSet: Sendable {
         }
         let counts = Set(feeds.values.map { $0.shape.first ?? 1 })
         guard counts.count <= 1 else {
-            throw QuantKitError.invalidData(path: path, reason: "input arrays have different sample counts \(counts.sorted())")
+            let each = graph.runtimeInputs.compactMap { input in
+                feeds[input.name].map { "'\(input.name)': \($0.shape.first ?? 1)" }
+            }
+            throw QuantKitError.invalidData(path: path, reason: "input arrays have different sample counts ("
+                + each.joined(separator: ", ") + "); the first axis indexes samples and must agree")
         }
         guard counts.first.map({ $0 > 0 }) ?? true else {
             throw QuantKitError.invalidData(path: path, reason: "the data set has no samples")

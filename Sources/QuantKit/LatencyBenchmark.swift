@@ -29,17 +29,40 @@ public struct LatencyStats: Codable, Sendable {
 
 /// Times whole-model inference.
 public enum LatencyBenchmark {
-    /// Runs `interpreter` on `feeds` `warmup` times untimed, then `runs` times timed.
+    /// Runs `interpreter` on `feeds` `warmup` times untimed, then `runs` times timed; `progress(done, total)`
+    /// counts warm-up and timed runs together.
     public static func measure(_ interpreter: Interpreter, feeds: [String: Tensor], warmup: Int = 3,
-                               runs: Int = 20) throws -> LatencyStats {
-        for _ in 0..<warmup { _ = try interpreter.run(feeds) }
+                               runs: Int = 20, progress: (Int, Int) -> Void = { _, _ in }) throws -> LatencyStats {
+        let total = warmup + max(1, runs)
+        progress(0, total)
+        for done in 0..<warmup {
+            _ = try interpreter.run(feeds)
+            progress(done + 1, total)
+        }
         var samples: [Double] = []
         for _ in 0..<max(1, runs) {
             let start = DispatchTime.now().uptimeNanoseconds
             _ = try interpreter.run(feeds)
             samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            progress(warmup + samples.count, total)
         }
         return LatencyStats(samples: samples)
+    }
+
+    /// Peak resident memory of this process so far, in MiB (getrusage's ru_maxrss; 0 where unavailable).
+    public static func peakResidentMB() -> Double {
+        var usage = rusage()
+        #if os(Linux)
+        let who = RUSAGE_SELF.rawValue
+        #else
+        let who = RUSAGE_SELF
+        #endif
+        guard getrusage(who, &usage) == 0 else { return 0 }
+        #if os(Linux)
+        return Double(usage.ru_maxrss) / 1024          // KiB on Linux
+        #else
+        return Double(usage.ru_maxrss) / (1024 * 1024) // bytes on Darwin
+        #endif
     }
 
     /// A batch of exactly `batch` rows taken from `feeds`, repeating rows when there are fewer.

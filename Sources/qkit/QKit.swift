@@ -7,5 +7,6 @@ struct QKit: ParsableCommand {
         commandName: "qkit",
         abstract: "QuantKit: quantize, run, evaluate and export neural networks for edge deployment.",
         subcommands: [QuickstartCommand.self, InspectCommand.self, RunCommand.self, ConvertCommand.self, QuantizeCommand.self,
-                      TrainCommand.self, QATCommand.self, FinetuneCommand.self, BenchCommand.self, ConformanceCommand.self])
+                      BenchCommand.self, ConformanceCommand.self, EvalCommand.self, CompareCommand.self,
+                      SensitivityCommand.self, TrainCommand.self, QATCommand.self, FinetuneCommand.self])
 }

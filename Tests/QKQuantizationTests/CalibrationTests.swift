@@ -39,8 +39,11 @@ import Testing
         var values = [Float](repeating: 0, count: 32)
         values[21] = .infinity
         let bad = ["x": Tensor(shape: [2, 1, 4, 4], values: values)]
-        #expect(throws: CalibrationError.nonFinite(array: "x", index: 21, value: "inf")) {
-            _ = try minMaxCalibrator(batchSize: 2).calibrate(feeds: bad)
+        // Checked a batch at a time; the index is still the flat index into the whole array.
+        for batchSize in [1, 2] {
+            #expect(throws: CalibrationError.nonFinite(array: "x", index: 21, value: "inf")) {
+                _ = try minMaxCalibrator(batchSize: batchSize).calibrate(feeds: bad)
+            }
         }
     }
 

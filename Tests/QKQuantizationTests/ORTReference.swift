@@ -1,7 +1,8 @@
 import QKTensor
 import Foundation
 
-/// Reference values computed by ONNX Runtime's quantization tool (Resources/make_reference.py).
+/// Reference values computed by ONNX Runtime's quantization tool and, for ``Entropy``, by a direct NumPy
+/// implementation of the definition (Resources/make_reference.py).
 struct ORTReference: Decodable {
     struct Params: Decodable {
         let min: UInt32, max: UInt32, type: String, symmetric: Bool, reduceRange: Bool, scale: UInt32, zeroPoint: Int32
@@ -23,11 +24,18 @@ struct ORTReference: Decodable {
         let oneShot: HistogramRanges
     }
 
+    /// KL thresholds from the definition (make_reference.py `kl_threshold_by_definition`), not from ORT.
+    struct Entropy: Decodable {
+        struct Threshold: Decodable { let bins: Int, levels: Int, threshold: UInt32 }
+        let name: String, batches: [String], thresholds: [Threshold]
+    }
+
     let params: [Params]
     let quantize: [Quantize]
     let perChannel: [Grouped]
     let perBlock: [Grouped]
     let observers: [Observers]
+    let entropy: [Entropy]
 
     static let shared: ORTReference = {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()

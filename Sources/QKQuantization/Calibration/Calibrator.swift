@@ -75,9 +75,7 @@ public struct Calibrator {
         let total = counts.values.first ?? 0
         guard total > 0 else { throw CalibrationError.empty }
         for (name, tensor) in feeds.sorted(by: { $0.key < $1.key }) where tensor.dtype.isFloatingPoint {
-            if let index = tensor.floatValues.firstIndex(where: { !$0.isFinite }) {
-                throw CalibrationError.nonFinite(array: name, index: index, value: "\(tensor.floatValues[index])")
-            }
+            try Self.requireFinite(tensor, name: name, batchSize: batchSize)
         }
         let interpreter = try Interpreter(model: model, threads: threads)
         var state = ObserverSet(tensors: tensors, make: makeObserver)
@@ -91,6 +89,23 @@ public struct Calibrator {
             progress(start, total)
         }
         return state.ranges()
+    }
+}
+
+extension Calibrator {
+    /// Throws ``CalibrationError/nonFinite(array:index:value:)`` for the first NaN/±∞ of a float array, checked
+    /// `batchSize` rows at a time so that no full float copy of a large data set is made.
+    static func requireFinite(_ tensor: Tensor, name: String, batchSize: Int) throws {
+        let rows = tensor.shape.first ?? 0
+        let rowSize = tensor.shape.dropFirst().reduce(1, *)
+        var start = 0
+        while start < rows {
+            let values = tensor.rows(start..<Swift.min(rows, start + batchSize)).floatValues
+            if let index = values.firstIndex(where: { !$0.isFinite }) {
+                throw CalibrationError.nonFinite(array: name, index: start * rowSize + index, value: "\(values[index])")
+            }
+            start += batchSize
+        }
     }
 }
 

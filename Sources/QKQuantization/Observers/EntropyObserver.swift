@@ -1,27 +1,38 @@
 import Foundation
 
-/// TensorRT's KL-divergence calibration, following ONNX Runtime's `HistogramCollector.get_entropy_threshold`.
+/// TensorRT's KL-divergence ("entropy") calibration over a histogram of |x|.
 ///
-/// Over a signed histogram of n bins with zero bin z = n/2, for each i in h … z (h = quantizedBins/2) the
-/// candidate keeps bins [z − i, min(z + i + 1, n)):
-/// 1. p = those bins, with all counts left/right of them added to the first/last bin;
-/// 2. q = the kept bins (without the outliers) merged into `quantizedBins` groups of ⌊size/quantizedBins⌋ bins
-///    (the remainder joins the last group), each group's sum spread back as ⌊sum / nonzero(p in group)⌋ over every
-///    bin of the group (ORT's integer division; bins after the last full group stay 0);
-/// 3. both smoothed (zeros → ε = 1e-4, nonzeros − ε·zeros/nonzeros) and KL(p‖q) = Σ p log(p/q) of the
-///    normalised vectors;
-/// and returns the edges of the candidate with the smallest KL (first on ties), clamped into [min, max].
+/// The histogram has n bins over [0, T] (T = max |x|). Exact zeros are taken out of bin 0 first: every
+/// quantizer with a zero point represents 0 exactly, so they carry no error, and left in (ReLU outputs are ~50 %
+/// zeros) they dominate the first level and pull the threshold far inside the data. For each candidate
+/// i ∈ L … n (L = `levels`, see below) ``KLThreshold`` compares
+/// - p: bins 0 … i−1, with the clipped mass Σ_{k ≥ i} h_k added to bin i−1, and
+/// - q: bins 0 … i−1 merged into L levels (⌊i/L⌋ bins each, the last level takes the rest), each level's
+///   count spread evenly over its bins where p > 0 (q = 0 where p = 0),
 ///
-/// Bins holding less than half an observation count as empty (re-binning makes counts fractional; whole counts
-/// behave as in ORT). ORT's default of 128 bins only works with its growing histogram; with a fixed histogram
-/// use ≥ 1024 bins (default 2048, as TensorRT).
+/// both normalised, by KL(p‖q) = Σ_{p>0} p log(p/q), and keeps the smallest (the largest i on ties, relative 1e-9). The range is
+/// (−edge_i, edge_i) clamped into the observed [min, max].
+///
+/// L is the number of quantization levels on [0, t]: `quantizedBins` (128 for 8 bits: a symmetric int8 grid
+/// puts 128 steps on each side of 0), doubled when `asymmetricTarget` is set and the data has one sign (an
+/// asymmetric grid then puts all 256 levels on [0, t]). With L ≥ n there is nothing to choose: the full range.
+///
+/// ONNX Runtime follows the same idea on a signed histogram with 128 levels over [−t, t] (half int8's
+/// resolution, so it clips more) and, by default, only 128 bins that grow with the data, where this histogram
+/// has a fixed size and re-bins.
 public struct EntropyObserver: RangeObserver, Equatable {
     public let quantizedBins: Int
+    public let asymmetricTarget: Bool
     public private(set) var histogram: FixedHistogram
 
-    public init(bins: Int = 2048, quantizedBins: Int = 128) {
+    /// - Parameters:
+    ///   - bins: fixed histogram size (default 2048, as TensorRT).
+    ///   - quantizedBins: quantization levels on [0, t] for data of both signs (128 for 8-bit types).
+    ///   - asymmetricTarget: the tensor is quantized with a zero point chosen from its range (not symmetric).
+    public init(bins: Int = 2048, quantizedBins: Int = 128, asymmetricTarget: Bool = false) {
         self.quantizedBins = Swift.max(quantizedBins, 1)
-        histogram = FixedHistogram(binCount: bins, domain: .signed)
+        self.asymmetricTarget = asymmetricTarget
+        histogram = FixedHistogram(binCount: bins, domain: .absolute)
     }
 
     public var nanCount: Int { histogram.nanCount }
@@ -29,65 +40,17 @@ public struct EntropyObserver: RangeObserver, Equatable {
 
     public mutating func observe(_ values: UnsafeBufferPointer<Float>) { histogram.add(values) }
 
+    /// Quantization levels on [0, t] for the data seen so far.
+    public var levels: Int {
+        let oneSign = histogram.minimum >= 0 || histogram.maximum <= 0
+        return asymmetricTarget && oneSign ? 2 * quantizedBins : quantizedBins
+    }
+
     public func range() -> (min: Float, max: Float) {
         guard histogram.total > 0 else { return (0, 0) }
-        let hist = histogram.counts
-        let n = hist.count
-        let zero = n / 2
-        let half = quantizedBins / 2
-        guard half <= zero else { return (histogram.minimum, histogram.maximum) }
-        var prefix = [0.0]
-        prefix.reserveCapacity(n + 1)
-        for c in hist { prefix.append(prefix[prefix.count - 1] + c) }
-        var best = (divergence: Double.infinity, start: zero - half, end: Swift.min(zero + half + 1, n))
-        for i in half...zero {
-            let start = zero - i
-            let end = Swift.min(zero + i + 1, n)
-            let kl = divergence(hist, start: start, end: end, prefix: prefix)
-            if kl < best.divergence { best = (kl, start, end) }
-        }
-        let low = histogram.edges[best.start]
-        let high = histogram.edges[best.end]
-        return (Swift.max(low, histogram.minimum), Swift.min(high, histogram.maximum))
-    }
-
-    private func divergence(_ hist: [Double], start: Int, end: Int, prefix: [Double]) -> Double {
-        let size = end - start
-        var p = Array(hist[start..<end])
-        p[0] += prefix[start]
-        p[size - 1] += prefix[hist.count] - prefix[end]
-        let merged = size / quantizedBins
-        guard merged > 0 else { return .infinity }   // cannot happen: size ≥ 2·half + 1 ≥ quantizedBins
-        var q = [Double](repeating: 0, count: size)
-        for group in 0..<quantizedBins {
-            let lo = group * merged
-            let hi = lo + merged
-            var sum = prefix[start + hi] - prefix[start + lo]
-            if group == quantizedBins - 1 { sum += prefix[end] - prefix[start + quantizedBins * merged] }
-            let nonzero = p[lo..<hi].reduce(0) { $0 + (isEmpty($1) ? 0 : 1) }
-            guard nonzero > 0 else { continue }
-            let spread = (sum / Double(nonzero)).rounded(.down)
-            for k in lo..<hi { q[k] = spread }
-        }
-        guard let ps = smoothed(p), let qs = smoothed(q) else { return .infinity }
-        let pTotal = ps.reduce(0, +), qTotal = qs.reduce(0, +)
-        var kl = 0.0
-        for k in 0..<size {
-            let pk = ps[k] / pTotal, qk = qs[k] / qTotal
-            kl += pk * log(pk / qk)
-        }
-        return kl
-    }
-
-    private func isEmpty(_ count: Double) -> Bool { count < 0.5 }
-
-    /// ORT's `smooth_distribution` with ε = 1e-4; nil when every entry is empty.
-    private func smoothed(_ values: [Double]) -> [Double]? {
-        let eps = 1e-4
-        let zeros = values.reduce(0) { $0 + (isEmpty($1) ? 1 : 0) }
-        let nonzeros = values.count - zeros
-        guard nonzeros > 0 else { return nil }
-        let eps1 = eps * Double(zeros) / Double(nonzeros)
-        return values.map { isEmpty($0) ? $0 + eps : $0 - eps1 }
+        var counts = histogram.counts
+        counts[0] = Swift.max(0, counts[0] - Double(histogram.zeroCount))
+        let edge = histogram.edges[KLThreshold.bestBinCount(counts, levels: levels)]
+        return (Swift.max(-edge, histogram.minimum), Swift.min(edge, histogram.maximum))
     }
 }

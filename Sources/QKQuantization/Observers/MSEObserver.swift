@@ -35,9 +35,10 @@ public struct MSEObserver: RangeObserver, Equatable {
         guard histogram.total > 0 else { return (0, 0) }
         let edges = histogram.edges
         let n = histogram.binCount
+        let moments = BinMoments(histogram)
         var best = (error: Double.infinity, low: edges[0], high: edges[n])
         func consider(_ low: Float, _ high: Float) {
-            let e = expectedError(low: low, high: high)
+            let e = expectedError(low: low, high: high, moments: moments)
             if e < best.error { best = (e, low, high) }
         }
         if symmetric {
@@ -56,23 +57,53 @@ public struct MSEObserver: RangeObserver, Equatable {
 
     /// Σ over bins of the expected squared error when quantizing with the range [low, high].
     func expectedError(low: Float, high: Float) -> Double {
+        expectedError(low: low, high: high, moments: BinMoments(histogram))
+    }
+
+    /// The table's sum in O(log n): with bins [0, a) below the interval and [b, n) above it,
+    /// Σ_{k<a} n_k (lo − c_k)² = lo²·N_a − 2 lo·C_a + D_a (prefix sums N, C, D of n, n·c, n·c²), likewise above.
+    private func expectedError(low: Float, high: Float, moments m: BinMoments) -> Double {
         let (scale, zeroPoint) = quantParameters(min: low, max: high, type: type, symmetric: symmetric,
                                                  reduceRange: reduceRange)
         let s = Double(scale)
         let lowest = s * Double(type.qmin - zeroPoint)
         let highest = s * Double(type.qmax - zeroPoint)
-        let rounding = s * s / 12
-        var error = 0.0
-        for (k, count) in histogram.counts.enumerated() where count > 0 {
-            let centre = (Double(histogram.edges[k]) + Double(histogram.edges[k + 1])) / 2
-            if centre < lowest {
-                error += count * (lowest - centre) * (lowest - centre)
-            } else if centre > highest {
-                error += count * (centre - highest) * (centre - highest)
-            } else {
-                error += count * rounding
-            }
+        let below = m.firstCentre { $0 >= lowest }
+        let above = Swift.max(below, m.firstCentre { $0 > highest })
+        let n = m.count.count - 1
+        let underflow = lowest * lowest * m.count[below] - 2 * lowest * m.first[below] + m.second[below]
+        let overflowCount = m.count[n] - m.count[above]
+        let overflow = (m.second[n] - m.second[above]) - 2 * highest * (m.first[n] - m.first[above])
+            + highest * highest * overflowCount
+        let inside = (m.count[above] - m.count[below]) * s * s / 12
+        return Swift.max(0, underflow) + Swift.max(0, overflow) + inside
+    }
+}
+
+/// Bin centres and prefix sums of count, count·centre and count·centre² (index k: bins 0 ..< k).
+private struct BinMoments {
+    var centres: [Double] = []
+    var count: [Double] = [0]
+    var first: [Double] = [0]
+    var second: [Double] = [0]
+
+    init(_ histogram: FixedHistogram) {
+        for (k, n) in histogram.counts.enumerated() {
+            let c = (Double(histogram.edges[k]) + Double(histogram.edges[k + 1])) / 2
+            centres.append(c)
+            count.append(count[k] + n)
+            first.append(first[k] + n * c)
+            second.append(second[k] + n * c * c)
         }
-        return error
+    }
+
+    /// The first bin whose centre satisfies `condition` (monotone: false … false true … true), or the bin count.
+    func firstCentre(where condition: (Double) -> Bool) -> Int {
+        var lo = 0, hi = centres.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if condition(centres[mid]) { hi = mid } else { lo = mid + 1 }
+        }
+        return lo
     }
 }

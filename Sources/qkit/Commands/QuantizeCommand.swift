@@ -49,7 +49,7 @@ struct QuantizeCommand: ParsableCommand {
     @Option(help: "uint8 | int8 | int16 | uint16.")
     var activationType: String?
 
-    @Option(help: "Comma-separated node names to leave in float.")
+    @Option(help: "Comma-separated node names to leave in float, or @FILE (names by comma or line, e.g. from `qkit sensitivity --write-exclude`).")
     var excludeNodes: String?
 
     @Option(help: "Comma-separated op types to leave in float.")
@@ -61,6 +61,17 @@ struct QuantizeCommand: ParsableCommand {
     @Option(help: "Calibration samples per run.")
     var batchSize: Int = 64
 
+    @Option(help: "Write report.json, report.md and report.html into this directory (new, or holding only a report).")
+    var report: String?
+
+    @Option(help: "Evaluation data for --report: accuracy, latency and per-layer error against the float model.")
+    var data: String?
+
+    @Option(help: "Key of the labels array in --data (default: 'labels' when present).")
+    var labels: String?
+
+    @OptionGroup var progressOptions: ProgressOptions
+
     func run() throws {
         try ModelFile.requireDistinct(input: model, output: output)
         try requireWritableDirectory(of: output)
@@ -69,13 +80,14 @@ struct QuantizeCommand: ParsableCommand {
         if let node = loaded.graph.nodes.first(where: { StaticQuantizer.quantizedOps.contains($0.opType) }) {
             throw StaticQuantizationError.alreadyQuantized(node: node.displayName, opType: node.opType)
         }
+        let reporter = try makeReporter(for: loaded)
         let data = try calibration.map { try DataSet.load(path: $0) }
-        let bar = ProgressLine(enabled: isatty(STDERR_FILENO) != 0)
-        let result = try Quantizer.quantize(loaded, config: settings, calibration: data, progress: bar.update)
-        bar.finish()
+        let progress = progressOptions.reporter("calibrating", unit: "samples")
+        let result = try Quantizer.quantize(loaded, config: settings, calibration: data, progress: progress.update)
         try ModelFile.save(result.model, to: output)
         print(result.summary)
         print("wrote \(output)")
+        try writeReport(reporter, model: loaded, result: result, config: settings, calibration: data)
     }
 
     /// The config file (if any) with the flags applied on top.
@@ -96,7 +108,7 @@ struct QuantizeCommand: ParsableCommand {
         if let activationType {
             settings.activationType = try parse(activationType, "--activation-type", QuantType.init(rawValue:))
         }
-        if let excludeNodes { settings.excludeNodes += Self.list(excludeNodes) }
+        if let excludeNodes { settings.excludeNodes += try Self.nodeList(excludeNodes) }
         if let excludeOps { settings.excludeOpTypes += Self.list(excludeOps) }
         return settings
     }
@@ -114,7 +126,18 @@ struct QuantizeCommand: ParsableCommand {
     }
 
     static func list(_ text: String) -> [String] {
-        text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        text.split(whereSeparator: { $0 == "," || $0.isNewline }).map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
+    }
+
+    /// `a,b,c`, or `@FILE` holding names separated by commas or newlines.
+    static func nodeList(_ text: String) throws -> [String] {
+        guard text.hasPrefix("@") else { return list(text) }
+        let path = String(text.dropFirst())
+        guard let contents = FileManager.default.contents(atPath: path) else {
+            throw QuantKitError.unreadableFile(path: path, reason: "cannot read the --exclude-nodes list")
+        }
+        return list(String(decoding: contents, as: UTF8.self))
     }
 
     func parse<T>(_ text: String, _ flag: String, _ make: (String) -> T?) throws -> T {
@@ -132,21 +155,5 @@ struct QuantizeCommand: ParsableCommand {
         guard FileManager.default.isWritableFile(atPath: folder) else {
             throw QuantKitError.invalidArgument("\(path): output directory '\(folder)' is not writable")
         }
-    }
-}
-
-/// A one-line "calibrating n/N" progress indicator on stderr, only on a terminal.
-final class ProgressLine {
-    let enabled: Bool
-    init(enabled: Bool) { self.enabled = enabled }
-
-    func update(_ done: Int, _ total: Int) {
-        guard enabled else { return }
-        FileHandle.standardError.write("\rcalibrating \(done)/\(total)".data(using: .utf8)!)
-    }
-
-    func finish() {
-        guard enabled else { return }
-        FileHandle.standardError.write("\n".data(using: .utf8)!)
     }
 }

@@ -196,10 +196,61 @@ def observer_cases(rng):
     return cases
 
 
+def kl_threshold_by_definition(values, bins, levels):
+    """TensorRT's KL threshold as EntropyObserver documents it, written straight from the definition (O(n²)):
+    histogram of |x| over [0, max |x|] without exact zeros; candidates i = levels … bins; p = bins 0 … i−1 plus
+    the clipped mass on bin i−1; q = levels of ⌊i/levels⌋ bins (last takes the rest) spread over p's non-empty
+    bins; smallest KL(p‖q), largest i on ties (within 1e-9 relative). Returns the threshold edge (float32)."""
+    magnitudes = np.abs(values)
+    hist, edges = np.histogram(magnitudes, bins, range=(np.float32(0), magnitudes.max()))
+    hist = hist.astype(np.float64)
+    hist[0] -= np.count_nonzero(values == 0)
+    best, best_i = np.inf, bins
+    for i in range(levels, bins + 1):
+        p = hist[:i].copy()
+        p[-1] += hist[i:].sum()
+        q = np.zeros(i)
+        width = i // levels
+        for g in range(levels):
+            lo, hi = g * width, (i if g == levels - 1 else g * width + width)
+            filled = p[lo:hi] > 0
+            if filled.any():
+                q[lo:hi][filled] = hist[lo:hi].sum() / filled.sum()
+        used = p > 0
+        if (q[used] == 0).any():
+            continue
+        pn, qn = p[used] / p.sum(), q[used] / q.sum()
+        divergence = float((pn * np.log(pn / qn)).sum())
+        if divergence <= best + 1e-9 * abs(best):   # ties within rounding: the larger threshold
+            best, best_i = min(best, divergence), i
+    return edges[best_i]
+
+
+def entropy_cases():
+    """KL thresholds by definition (ONNX Runtime's entropy differs on purpose, see EntropyObserver). "relu" has
+    half exact zeros, "levels" few distinct values (like image pixels), "heavy" a sparse heavy tail."""
+    rng = np.random.default_rng(4)
+    sets = {
+        "gaussian": [rng.normal(0, 1, 3000).astype(np.float32) for _ in range(2)],
+        "heavy": [np.concatenate([rng.normal(0, 1, 4000), rng.normal(0, 6, 30)]).astype(np.float32)],
+        "laplace": [rng.laplace(0.2, 1, 2000).astype(np.float32) for _ in range(3)],
+        "relu": [np.maximum(rng.normal(0.1, 1, 3000), 0).astype(np.float32) for _ in range(2)],
+        "levels": [(rng.integers(0, 17, 4000) / 16).astype(np.float32)],
+    }
+    cases = []
+    for name, batches in sets.items():
+        values = np.concatenate(batches)
+        cases.append({"name": name, "batches": [f32_array(b) for b in batches],
+                      "thresholds": [{"bins": bins, "levels": levels,
+                                      "threshold": bits(kl_threshold_by_definition(values, bins, levels))}
+                                     for bins, levels in [(1024, 128), (2048, 256)]]})
+    return cases
+
+
 def main():
     rng = np.random.default_rng(20261123)
     reference = {"params": params_cases(rng), "quantize": quantize_cases(rng), "perChannel": per_channel_cases(rng),
-                 "perBlock": per_block_cases(rng), "observers": observer_cases(rng)}
+                 "perBlock": per_block_cases(rng), "observers": observer_cases(rng), "entropy": entropy_cases()}
     OUT.write_text(json.dumps(reference, separators=(",", ":")))
     print(f"wrote {OUT} ({OUT.stat().st_size} bytes)")
 
