@@ -20,6 +20,7 @@ import onnx
 import pytest
 
 from interop_support import FIXTURES, ort_session
+from test_quantized_models_agree import head_bound
 
 DIGITS = FIXTURES / "digits"
 TEST = np.load(DIGITS / "test.npz")
@@ -41,10 +42,12 @@ def qkit_logits(run_qkit, model, out_dir):
 
 
 def assert_runs_alike(run_qkit, model, out_dir):
-    """qkit and onnxruntime compute the exported QDQ model alike (same bound as the PTQ cross-check)."""
+    """qkit (integer execution) and onnxruntime compute the exported QDQ model alike, with the bound of the PTQ
+    cross-check (test_quantized_models_agree.py): the int8 activations feeding the float head Gemm agree within one
+    step s_h, so |Δlogit_j| ≤ s_h · Σ_k |W[k, j]| (plus fp32 rounding), and top-1 agrees on ≥ 99 % of samples."""
     ours, theirs = qkit_logits(run_qkit, model, out_dir), ort_logits(model)
-    assert np.abs(ours - theirs).max() <= 3e-3 * float(theirs.max() - theirs.min())
-    assert (ours.argmax(1) == theirs.argmax(1)).all()
+    assert (np.abs(ours - theirs) <= head_bound(model)[None, :] + 1e-4).all()
+    assert (ours.argmax(1) == theirs.argmax(1)).mean() >= 0.99
 
 
 def test_int8_qat_keeps_fp32_accuracy_and_runs_alike_in_onnxruntime(run_qkit, tmp_path):
