@@ -128,16 +128,9 @@ public enum FakeQuantRewriter {
         return axis < 0 ? axis + shape.count : axis
     }
 
+    /// The quantized type whose storage dtype is `dtype` (nil for non-quantized dtypes).
     static func quantType(of dtype: DType) -> QuantType? {
-        switch dtype {
-        case .int8: .int8
-        case .uint8: .uint8
-        case .int16: .int16
-        case .uint16: .uint16
-        case .int4: .int4
-        case .uint4: .uint4
-        default: nil
-        }
+        QuantType.allCases.first { $0.storageDType == dtype }
     }
 }
 
