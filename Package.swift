@@ -23,8 +23,9 @@ let package = Package(
         .target(name: "QKKernels", dependencies: ["CQKKernels"]),
         .target(name: "QKRuntime", dependencies: ["QKGraph", "QKKernels"]),
         .target(name: "QKQuantization", dependencies: ["QKGraph", "QKKernels", "QKRuntime"]),
+        .target(name: "QKTraining", dependencies: ["QKTensor", "QKGraph", "QKKernels", "QKQuantization"]),
         .target(name: "QuantKit", dependencies: ["QKTensor", "QKGraph", "QKONNX", "QKKernels", "QKRuntime", "QKQuantization",
-                                                 .product(name: "Yams", package: "Yams")]),
+                                                 "QKTraining", .product(name: "Yams", package: "Yams")]),
         .executableTarget(name: "qkit", dependencies: ["QuantKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "QKTensorTests", dependencies: ["QKTensor"], exclude: ["Resources"]),
         .testTarget(name: "QKGraphTests", dependencies: ["QKGraph"], exclude: ["Resources"]),
@@ -33,6 +34,7 @@ let package = Package(
         .testTarget(name: "QKRuntimeTests", dependencies: ["QKRuntime"]),
         .testTarget(name: "QKQuantizationTests", dependencies: ["QKQuantization"], exclude: ["Resources"]),
         .testTarget(name: "QuantKitTests", dependencies: ["QuantKit"]),
+        .testTarget(name: "QKTrainingTests", dependencies: ["QKTraining", "QKRuntime"]),
     ],
     swiftLanguageModes: [.v5]
 )

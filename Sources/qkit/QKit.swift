@@ -8,5 +8,5 @@ struct QKit: ParsableCommand {
         abstract: "QuantKit: quantize, run, evaluate and export neural networks for edge deployment.",
         subcommands: [QuickstartCommand.self, InspectCommand.self, RunCommand.self, ConvertCommand.self, QuantizeCommand.self,
                       BenchCommand.self, ConformanceCommand.self, EvalCommand.self, CompareCommand.self,
-                      SensitivityCommand.self])
+                      SensitivityCommand.self, TrainCommand.self, QATCommand.self, FinetuneCommand.self])
 }

@@ -1,0 +1,28 @@
+import QKGraph
+import QKQuantization
+import QKTensor
+
+/// Quantization-aware training set-up: static PTQ decides where the Q/DQ pairs go and calibrates the activation
+/// ranges, then the pairs become ``FakeQuantize`` nodes that training adapts to.
+///
+/// 1. BatchNormalization is folded into the preceding Conv (as static PTQ does) — QAT trains the folded
+///    weights, so the exported integer model has the structure training saw.
+/// 2. ``StaticQuantizer`` runs with `config` (its calibration method, weight type and granularity, activation
+///    type).
+/// 3. ``FakeQuantRewriter`` turns the QDQ model into the trainable form, starting from the float (folded) weights.
+public enum QuantizationAwareTraining {
+    /// The trainable fake-quantization model for `model`.
+    public static func prepare(_ model: Model, config: QuantizationConfig, calibration: [String: Tensor],
+                               options: FakeQuantOptions = FakeQuantOptions(), threads: Int = 2) throws -> Model {
+        let quantized = try StaticQuantizer.quantize(model, config: config, feeds: calibration, threads: threads).model
+        let folded = ConvBatchNormFolding.apply(to: model).model
+        return try FakeQuantRewriter.rewrite(quantized, options: options, floatWeights: folded.graph.initializers)
+    }
+
+    /// The trainable form of an already quantized QDQ model, keeping its scales: weights and activations in
+    /// `fixed` mode unless `options` says otherwise.
+    public static func prepareFineTuning(_ quantized: Model, options: FakeQuantOptions = FakeQuantOptions(
+        weightMode: .fixed, activationMode: .fixed)) throws -> Model {
+        try FakeQuantRewriter.rewrite(quantized, options: options)
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+
+/// Everything that decides how a model is trained, as one value (JSON-codable; every key has a default).
+public struct TrainingConfig: Codable, Sendable, Equatable {
+    /// Parameter update rule.
+    public enum Optimizer: String, Codable, Sendable, CaseIterable {
+        /// SGD with momentum μ: v ← μ·v + g, p ← p − lr·v.
+        case sgd
+        /// Adam (Kingma & Ba 2015): m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², p ← p − lr·m̂/(√v̂ + ε) with the
+        /// bias-corrected m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ); β₁ = 0.9, β₂ = 0.999, ε = 1e-8.
+        case adam
+    }
+
+    /// Learning rate per epoch e of E (counting from 0).
+    public enum Schedule: String, Codable, Sendable, CaseIterable {
+        /// lr
+        case constant
+        /// lr · γ^⌊e / stepEvery⌋
+        case step
+        /// lr · ½ · (1 + cos(π · e / E))
+        case cosine
+    }
+
+    /// How BatchNormalization layers behave while training.
+    public enum BatchNormMode: String, Codable, Sendable, CaseIterable {
+        /// Batch statistics, running statistics updated with the node's momentum.
+        case train
+        /// Running statistics used and kept (γ and β still learn).
+        case frozen
+    }
+
+    public var epochs = 5
+    public var learningRate: Float = 1e-3
+    public var optimizer: Optimizer = .adam
+    /// SGD momentum μ.
+    public var momentum: Float = 0.9
+    /// L2 penalty λ added to each learnable weight's gradient (g ← g + λ·p) for tensors of rank ≥ 2.
+    public var weightDecay: Float = 0
+    public var schedule: Schedule = .cosine
+    public var stepEvery = 10
+    public var stepGamma: Float = 0.1
+    public var batchSize = 32
+    /// Seed of the shuffling order; the same seed gives the same bytes out.
+    public var seed: UInt64 = 0
+    public var batchNorm: BatchNormMode = .train
+    /// Threads the GEMMs use.
+    public var threads = 2
+
+    public init() {}
+
+    /// The learning rate of epoch `epoch` (0-based).
+    public func learningRate(epoch: Int) -> Float {
+        switch schedule {
+        case .constant: return learningRate
+        case .step: return learningRate * Float(pow(Double(stepGamma), Double(epoch / max(stepEvery, 1))))
+        case .cosine: return learningRate * Float(0.5 * (1 + cos(Double.pi * Double(epoch) / Double(max(epochs, 1)))))
+        }
+    }
+
+    /// Throws ``TrainingError/invalidConfig(_:)`` for settings out of range.
+    public func validate() throws {
+        if epochs < 0 { throw TrainingError.invalidConfig("epochs must be ≥ 0, got \(epochs)") }
+        if batchSize < 1 { throw TrainingError.invalidConfig("batch size must be ≥ 1, got \(batchSize)") }
+        if !(learningRate.isFinite && learningRate > 0) {
+            throw TrainingError.invalidConfig("learning rate must be finite and > 0, got \(learningRate)")
+        }
+        if threads < 1 { throw TrainingError.invalidConfig("threads must be ≥ 1, got \(threads)") }
+        if !(0..<1).contains(momentum) { throw TrainingError.invalidConfig("momentum must be in [0, 1), got \(momentum)") }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case epochs, learningRate, optimizer, momentum, weightDecay, schedule, stepEvery, stepGamma, batchSize, seed
+        case batchNorm, threads
+    }
+
+    /// Decodes a config; absent keys keep their defaults.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        epochs = try c.decodeIfPresent(Int.self, forKey: .epochs) ?? epochs
+        learningRate = try c.decodeIfPresent(Float.self, forKey: .learningRate) ?? learningRate
+        optimizer = try c.decodeIfPresent(Optimizer.self, forKey: .optimizer) ?? optimizer
+        momentum = try c.decodeIfPresent(Float.self, forKey: .momentum) ?? momentum
+        weightDecay = try c.decodeIfPresent(Float.self, forKey: .weightDecay) ?? weightDecay
+        schedule = try c.decodeIfPresent(Schedule.self, forKey: .schedule) ?? schedule
+        stepEvery = try c.decodeIfPresent(Int.self, forKey: .stepEvery) ?? stepEvery
+        stepGamma = try c.decodeIfPresent(Float.self, forKey: .stepGamma) ?? stepGamma
+        batchSize = try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? batchSize
+        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? seed
+        batchNorm = try c.decodeIfPresent(BatchNormMode.self, forKey: .batchNorm) ?? batchNorm
+        threads = try c.decodeIfPresent(Int.self, forKey: .threads) ?? threads
+    }
+}

@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import QuantKit
+
+struct QATCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "qat",
+        abstract: "Quantization-aware training: static PTQ, then training through fake quantization; writes QDQ.",
+        discussion: """
+            Fake-quant nodes go where static PTQ puts Q/DQ pairs (BatchNormalization folded into Conv), starting
+            from the calibrated ranges. Weights are re-fitted each step (minmax) or learned (lsq); activation scales
+            are learned (lsq, the default), follow a moving average of batch ranges (ema), or stay fixed.
+            Example: qkit qat Fixtures/digits/model.onnx --train Fixtures/digits/train.npz \\
+                     --val Fixtures/digits/test.npz --calibration Fixtures/digits/calibration.npz \\
+                     --weight-type int4 --epochs 5 --lr 0.0003 -o digits-int4-qat.onnx
+            """)
+
+    @Argument(help: "The float .onnx model (never modified).")
+    var model: String
+
+    @OptionGroup var options: TrainingOptions
+
+    @Option(help: "Calibration data for the starting ranges (default: the training data).")
+    var calibration: String?
+
+    @Option(help: "int8 | uint8 | int16 | uint16 | int4 | uint4.")
+    var weightType = "int8"
+
+    @Option(help: "uint8 | int8 | int16 | uint16.")
+    var activationType = "uint8"
+
+    @Flag(help: "Per-channel weight scales.")
+    var perChannel = false
+
+    @Option(help: "minmax | percentile | entropy | mse | moving-average (starting activation ranges).")
+    var method = "minmax"
+
+    @Option(help: "Weight ranges while training: minmax | fixed | lsq.")
+    var weightRanges = "minmax"
+
+    @Option(help: "Activation ranges while training: lsq | ema | fixed.")
+    var activationRanges = "lsq"
+
+    func run() throws {
+        var quantization = QuantizationConfig()
+        quantization.weightType = try options.choice(weightType, "--weight-type", QuantType.init(rawValue:))
+        quantization.activationType = try options.choice(activationType, "--activation-type", QuantType.init(rawValue:))
+        quantization.perChannel = perChannel
+        quantization.calibration = try options.choice(method, "--method", QuantizeCommand.methods)
+        let fakeQuant = FakeQuantOptions(
+            weightMode: try options.choice(weightRanges, "--weight-ranges", FakeQuantize.Mode.init(rawValue:)),
+            activationMode: try options.choice(activationRanges, "--activation-ranges", FakeQuantize.Mode.init(rawValue:)))
+        let calibrationData = try calibration.map { try DataSet.load(path: $0) }
+        try options.run(model: model) { _ in
+            .quantizationAware(quantization: quantization, calibration: calibrationData, options: fakeQuant)
+        }
+    }
+}

@@ -1,0 +1,137 @@
+import ArgumentParser
+import Foundation
+import QuantKit
+
+/// Options shared by `qkit train`, `qkit qat` and `qkit finetune`.
+struct TrainingOptions: ParsableArguments {
+    @Option(name: .shortAndLong, help: "Path of the trained .onnx file to write (rewritten after every epoch).")
+    var output: String
+
+    @Option(help: "Training data (.npz/.npy/dir): arrays named like the model inputs plus integer labels.")
+    var train: String
+
+    @Option(help: "Validation data, same layout; its accuracy is reported per epoch.")
+    var val: String?
+
+    @Option(help: "Name of the labels array.")
+    var labels = "labels"
+
+    @Option(help: "Number of passes over the training data.")
+    var epochs: Int?
+
+    @Option(help: "Learning rate.")
+    var lr: Float?
+
+    @Option(help: "sgd | adam.")
+    var optimizer: String?
+
+    @Option(help: "cosine | step | constant (learning rate per epoch).")
+    var schedule: String?
+
+    @Option(help: "Mini-batch size.")
+    var batch: Int?
+
+    @Option(help: "Seed of the shuffling order (same seed, same output bytes).")
+    var seed: UInt64?
+
+    @Option(help: "SGD momentum.")
+    var momentum: Float?
+
+    @Option(help: "L2 weight decay.")
+    var weightDecay: Float?
+
+    @Flag(help: "Keep BatchNormalization statistics frozen (running mean/variance).")
+    var freezeBn = false
+
+    @Option(help: "Threads for the matrix products.")
+    var threads: Int?
+
+    @Option(help: "JSON file with a TrainingConfig; flags override it.")
+    var trainingConfig: String?
+
+    @Flag(help: "Print only the final summary.")
+    var quiet = false
+
+    func validate() throws {
+        if let epochs, epochs < 0 { throw ValidationError("--epochs must be ≥ 0") }
+        if let lr, !(lr.isFinite && lr > 0) { throw ValidationError("--lr must be a positive number") }
+        if let batch, batch < 1 { throw ValidationError("--batch must be ≥ 1") }
+    }
+
+    /// The config file (if any) with the flags applied on top.
+    func makeConfig() throws -> TrainingConfig {
+        var config = TrainingConfig()
+        if let path = trainingConfig {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw QuantKitError.unreadableFile(path: path, reason: "cannot read the training config")
+            }
+            config = try JSONDecoder().decode(TrainingConfig.self, from: data)
+        }
+        if let epochs { config.epochs = epochs }
+        if let lr { config.learningRate = lr }
+        if let optimizer { config.optimizer = try choice(optimizer, "--optimizer", TrainingConfig.Optimizer.init(rawValue:)) }
+        if let schedule { config.schedule = try choice(schedule, "--schedule", TrainingConfig.Schedule.init(rawValue:)) }
+        if let batch { config.batchSize = batch }
+        if let seed { config.seed = seed }
+        if let momentum { config.momentum = momentum }
+        if let weightDecay { config.weightDecay = weightDecay }
+        if freezeBn { config.batchNorm = .frozen }
+        if let threads { config.threads = threads }
+        return config
+    }
+
+    func choice<T>(_ text: String, _ flag: String, _ make: (String) -> T?) throws -> T {
+        guard let value = make(text) else { throw QuantKitError.invalidArgument("\(flag): unknown value '\(text)'") }
+        return value
+    }
+
+    /// Loads the model and data, trains as `mode` says, prints per-epoch lines (a bar on a terminal) and the
+    /// summary, and writes the output.
+    func run(model path: String, mode: (Model) throws -> TrainingMode) throws {
+        try ModelFile.requireDistinct(input: path, output: output)
+        let config = try makeConfig()
+        try config.validate()
+        let model = try ModelFile.load(path)
+        let trainData = try DataSet.load(path: train)
+        let validation = try val.map { try DataSet.load(path: $0) }
+        let terminal = isatty(STDOUT_FILENO) != 0
+        let outcome = try Training.train(model, mode: try mode(model), data: trainData, validation: validation,
+                                         config: config, labelsKey: labels, checkpoint: output) { report in
+            guard !quiet else { return }
+            print(terminal ? Self.bar(report) + "  " + report.line : report.line)
+        }
+        if let initial = outcome.initialAccuracy, let last = outcome.epochs.last?.validationAccuracy {
+            print("validation accuracy: \(Self.percent(initial)) before → \(Self.percent(last)) after")
+        }
+        print("wrote \(output)")
+    }
+
+    static func percent(_ value: Double) -> String { String(format: "%.2f%%", value * 100) }
+
+    static func bar(_ report: EpochReport) -> String {
+        let width = 20, filled = report.epochs > 0 ? width * report.epoch / report.epochs : width
+        return "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "]"
+    }
+}
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train or fine-tune a float ONNX classifier on labelled data (softmax cross-entropy).",
+        discussion: """
+            Supported ops: Conv, Gemm, MatMul, Add, Mul, Relu, Clip, MaxPool, AveragePool, GlobalAveragePool,
+            Flatten, Reshape, Identity, BatchNormalization, Softmax. The output is rewritten after every epoch, so
+            a diverging run (NaN loss) keeps the last good epoch.
+            Example: qkit train Fixtures/digits/model.onnx --train Fixtures/digits/train.npz \\
+                     --val Fixtures/digits/test.npz --epochs 5 --lr 0.001 -o digits-tuned.onnx
+            """)
+
+    @Argument(help: "The float .onnx model to start from (never modified).")
+    var model: String
+
+    @OptionGroup var options: TrainingOptions
+
+    func run() throws {
+        try options.run(model: model) { _ in .float }
+    }
+}
