@@ -65,7 +65,7 @@ def main() -> None:
                     [args.qkit, "bench", model, "--data", data, "--batch", str(batch), "--threads", str(threads),
                      "--warmup", str(args.warmup), "--runs", str(args.runs), "--json"],
                     check=True, capture_output=True, text=True).stdout
-                ours = json.loads(out)["medianMs"]
+                ours = json.loads(out)["qkit"]["medianMs"]
                 theirs, _ = ort_latency(model, feeds, threads, args.warmup, args.runs)
                 rows.append(f"| {label} | {batch} | {threads} | {ours:.3f} | {theirs:.3f} | {ours / theirs:.2f} |")
                 print(rows[-1], flush=True)

@@ -3,15 +3,21 @@ import QKGraph
 import QKKernels
 import QKTensor
 
-/// Runs a ``Model`` with the fp32 reference kernels of ``OpTable``.
+/// Runs a ``Model`` with the kernels of ``OpTable``.
 ///
-/// Preparation (once): verify the graph, order nodes topologically, look every op up in the kernel table
-/// (an unknown op fails here, before any input is read) and count the readers of each value.
+/// Preparation (once): rewrite quantized patterns into integer nodes (``IntegerFusion``, unless
+/// `integerExecution` is false), verify the graph, order nodes topologically, look every op up in the kernel
+/// table and build kernels that pack constant weights (an unknown op or inconsistent quantization parameters
+/// fail here, before any input is read) and count the readers of each value.
 /// Execution: feed inputs, run nodes in order, free each intermediate tensor after its last reader.
 public final class Interpreter: @unchecked Sendable {
     public let model: Model
     /// Threads the kernels may use.
     public let threads: Int
+    /// What ``IntegerFusion`` rewrote (nil when integer execution is off or the model has no Q/DQ or QLinear ops).
+    public let integerFusion: IntegerFusionReport?
+    /// The graph that runs: `model.graph` after integer fusion.
+    public let executedGraph: Graph
     private let steps: [Step]
     private let readerCounts: [String: Int]
 
@@ -23,17 +29,31 @@ public final class Interpreter: @unchecked Sendable {
 
     /// Prepares `model` for execution. Throws ``GraphError`` for a malformed graph and
     /// ``RuntimeError/unsupportedOp(opType:domain:opset:node:)`` for an op the runtime lacks.
-    public init(model: Model, threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
+    /// `integerExecution: false` runs quantized models node by node as written (dequantize → fp32 op → quantize),
+    /// e.g. to compare against the fused integer execution or to observe the float values between Q/DQ pairs.
+    public init(model: Model, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                integerExecution: Bool = true) throws {
         keepFreedMemoryForReuse()
         self.model = model
         self.threads = max(1, threads)
-        let graph = model.graph
+        var graph = model.graph
         try graph.verify()
+        let quantizedOps: Set<String> = ["QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLinearMatMul", "QGemm"]
+        if integerExecution, graph.nodes.contains(where: { quantizedOps.contains($0.opType) }) {
+            let fused = IntegerFusion.apply(to: model)
+            graph = fused.model.graph
+            integerFusion = fused.report
+        } else {
+            integerFusion = nil
+        }
+        executedGraph = graph
+        let overridable = Set(graph.inputs.map(\.name))
         var steps: [Step] = []
         for index in try graph.topologicalOrder() {
             let node = graph.nodes[index]
             let opset = Int(model.opsetVersion(for: node.normalizedDomain) ?? 1)
-            guard let kernel = OpTable.kernel(opType: node.opType, domain: node.normalizedDomain) else {
+            let constant: (String) -> Tensor? = { overridable.contains($0) ? nil : graph.initializers[$0] }
+            guard let kernel = try OpTable.preparedKernel(for: node, opset: opset, constant: constant) else {
                 throw RuntimeError.unsupportedOp(opType: node.opType, domain: node.normalizedDomain, opset: opset,
                                                  node: node.displayName)
             }
@@ -54,7 +74,7 @@ public final class Interpreter: @unchecked Sendable {
     public func run(_ feeds: [String: Tensor], outputNames: [String]? = nil,
                     observe: ((_ name: String, _ value: Tensor) -> Void)? = nil,
                     profile: ((_ node: Node, _ seconds: Double) -> Void)? = nil) throws -> [String: Tensor] {
-        let graph = model.graph
+        let graph = executedGraph
         let wanted = outputNames ?? graph.outputs.map(\.name)
         try validate(feeds)
         var values = graph.initializers
@@ -114,7 +134,7 @@ public final class Interpreter: @unchecked Sendable {
     /// Checks feeds against the declared inputs: every runtime input present, no unknown names, dtype equal and
     /// known dimensions equal.
     private func validate(_ feeds: [String: Tensor]) throws {
-        let graph = model.graph
+        let graph = executedGraph
         let declared = graph.runtimeInputs
         for (name, _) in feeds where !graph.inputs.contains(where: { $0.name == name }) {
             throw RuntimeError.unexpectedFeed(name: name, known: declared.map(\.name))

@@ -27,6 +27,7 @@ public enum OpTable {
         switch domain {
         case "", "ai.onnx": standard[opType]
         case "com.microsoft": microsoft[opType]
+        case IntegerFusion.domain: integerKernels[opType]
         default: nil
         }
     }

@@ -60,4 +60,77 @@ QK_VMATH_DECLARE(generic)
 /// every buffer over 128 KiB is mapped fresh from the OS, so each tensor of each run pays page faults.
 void qk_keep_freed_memory_mapped(void);
 
+#include <stdint.h>
+
+/// Integer GEMM micro-kernels, u8 × s8 → int32: `tile[i*NR + j] = Σ_q Σ_{t<4} a[(q*MR + i)*4 + t] · b[(q*NR + j)*4 + t]`
+/// for i < MR, j < NR, q < kq. A is a packed MR-row panel (for each quad of K: MR rows × 4 consecutive k, u8), B a
+/// packed NR-column panel (for each quad of K: NR columns × 4 consecutive k, s8); both zero padded past K, so the
+/// tile is always full. Sums wrap modulo 2³² (they cannot overflow for kq < 2¹⁵ anyway).
+///
+/// | function                     | MR | NR | needs                       | exact when                              |
+/// |------------------------------|----|----|-----------------------------|-----------------------------------------|
+/// | qk_i8gemm_vnni_8x32          |  8 | 32 | avx512f, avx512bw, vnni     | always (vpdpbusd)                       |
+/// | qk_i8gemm_vnni_1x32          |  1 | 32 | avx512f, avx512bw, vnni     | always                                  |
+/// | qk_i8gemm_avx2_4x16          |  4 | 16 | avx2                        | |b[2p]| + |b[2p+1]| ≤ 128 (vpmaddubsw)  |
+/// | qk_i8gemm_avx2_1x16          |  1 | 16 | avx2                        | same                                    |
+/// | qk_i8gemm_avx2wide_4x16      |  4 | 16 | avx2                        | always (16-bit vpmaddwd)                |
+/// | qk_i8gemm_avx2wide_1x16      |  1 | 16 | avx2                        | always                                  |
+/// | qk_i8gemm_generic_4x8        |  4 |  8 | any C99                     | always                                  |
+/// | qk_i8gemm_generic_1x8        |  1 |  8 | any C99                     | always                                  |
+#define QK_I8GEMM_DECLARE(name) \
+    void name(long kq, const uint8_t *a, const int8_t *b, int32_t *tile);
+QK_I8GEMM_DECLARE(qk_i8gemm_vnni_8x32)
+QK_I8GEMM_DECLARE(qk_i8gemm_vnni_1x32)
+QK_I8GEMM_DECLARE(qk_i8gemm_avx2_4x16)
+QK_I8GEMM_DECLARE(qk_i8gemm_avx2_1x16)
+QK_I8GEMM_DECLARE(qk_i8gemm_avx2wide_4x16)
+QK_I8GEMM_DECLARE(qk_i8gemm_avx2wide_1x16)
+QK_I8GEMM_DECLARE(qk_i8gemm_generic_4x8)
+QK_I8GEMM_DECLARE(qk_i8gemm_generic_1x8)
+
+/// Per-column constants of the integer GEMM epilogue (all arrays indexed by the global column j; NULL = all 0):
+///
+///     v[i, j] = tile[i, j] + bias[j] − col_zero[j] · row_sum[i] − row_zero[i] · col_adj[j]      (int32, wrapping)
+///
+/// which turns Σ a·b into Σ (a − row_zero)(b − col_zero) when row_sum[i] = Σ_k a[i, k] and
+/// col_adj[j] = Σ_k b[k, j] − K · col_zero[j]. With `multiplier` NULL, v is stored as int32; otherwise
+/// q = clamp(zero_point + requantize(v, multiplier[j], shift[j]), qmin, qmax) (FixedPoint.swift's rounding,
+/// bit for bit) is stored as one byte (u8 or s8 by the clamp range, which must lie in −128…255).
+typedef struct {
+    const int32_t *bias;
+    const int32_t *col_zero;
+    const int32_t *col_adj;
+    const int32_t *multiplier;
+    const int32_t *shift;
+    int32_t zero_point;
+    int32_t qmin;
+    int32_t qmax;
+} qk_i8_epilogue;
+
+/// Applies the epilogue to an mr × nr block of a tile (row stride `tile_ld`) whose first column is global column j0,
+/// writing element (i, j) to out + i·row_stride + j·col_stride (elements of int32 or bytes). `row_sum` and
+/// `row_zero` point at the tile's first row (row_zero may be NULL = 0; row_zero_stride 0 = one value for all rows).
+/// `_avx512` needs avx512f/bw, `_avx2` needs avx2; all give identical results.
+#define QK_I8_FINISH_DECLARE(isa) \
+    void qk_i8_finish_tile_##isa(const int32_t *tile, long tile_ld, long mr, long nr, long j0,   \
+                                 const int32_t *row_sum, const int32_t *row_zero, long row_zero_stride, \
+                                 const qk_i8_epilogue *e, void *out, long row_stride, long col_stride);
+QK_I8_FINISH_DECLARE(avx512)
+QK_I8_FINISH_DECLARE(avx2)
+QK_I8_FINISH_DECLARE(generic)
+
+/// q[i] = clamp(zero_point + requantize(acc[i], multiplier, shift), qmin, qmax) stored as bytes, for i < n
+/// (one multiplier for the whole run; see qk_i8_epilogue). Identical results across ISAs.
+void qk_i8_requantize_avx512(long n, const int32_t *acc, int32_t multiplier, int32_t shift, int32_t zero_point,
+                             int32_t qmin, int32_t qmax, uint8_t *out);
+void qk_i8_requantize_avx2(long n, const int32_t *acc, int32_t multiplier, int32_t shift, int32_t zero_point,
+                           int32_t qmin, int32_t qmax, uint8_t *out);
+void qk_i8_requantize_generic(long n, const int32_t *acc, int32_t multiplier, int32_t shift, int32_t zero_point,
+                              int32_t qmin, int32_t qmax, uint8_t *out);
+
+/// Depthwise helper: acc[o] += w · (x[o·stride] − x_zero) for o < n (wrapping), x u8. Auto-vectorized C.
+void qk_i8_axpy_u8(long n, int32_t w, const uint8_t *x, long stride, int32_t x_zero, int32_t *acc);
+/// The same for s8 x.
+void qk_i8_axpy_s8(long n, int32_t w, const int8_t *x, long stride, int32_t x_zero, int32_t *acc);
+
 #endif

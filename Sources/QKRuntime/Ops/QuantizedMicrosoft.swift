@@ -43,15 +43,20 @@ extension OpTable {
     }
 
     /// QLinearAdd / QLinearMul: inputs A, A_scale, A_zp, B, B_scale, B_zp, C_scale, C_zp; numpy broadcasting;
-    /// C = requantize(f(dequantize(A), dequantize(B))).
-    private static func quantizedBinary(_ f: @escaping @Sendable (Float, Float) -> Float) -> OpKernel {
+    /// C = requantize(f(dequantize(A), dequantize(B))). The dequantized values come from 256-entry tables and
+    /// each element is requantized directly (no intermediate fp32 tensors); when one operand repeats over the
+    /// other's trailing axes (same shape, scalar, bias-like) the loop reads the 8-bit storage directly.
+    private static func quantizedBinary(multiply: Bool) -> OpKernel {
         { ctx in
             let a = try quantizedOperand(ctx, 0, "A"), b = try quantizedOperand(ctx, 3, "B")
             guard a.tensor.dtype == b.tensor.dtype else { throw ctx.invalid("A is \(a.tensor.dtype) but B is \(b.tensor.dtype)") }
             let output = try outputQuantization(ctx, 6, "C", fallback: a.tensor.dtype)
-            let (shape, values) = try broadcastMap(a.real, a.tensor.shape, b.real, b.tensor.shape, threads: ctx.threads,
-                                                   RealBinaryOp(f: f))
-            return [requantized(values, shape: shape, output)]
+            let op = TableBinaryOp(a: a, b: b, multiply: multiply, output: output)
+            if let fast = op.trailingBroadcast(a.tensor, b.tensor, outputType: output.dtype, threads: ctx.threads) {
+                return [fast]
+            }
+            let (shape, values) = try broadcastMap(a.values, a.tensor.shape, b.values, b.tensor.shape, threads: ctx.threads, op)
+            return [quantizedTensor(values, shape: shape, dtype: output.dtype)]
         }
     }
 
@@ -127,8 +132,9 @@ extension OpTable {
     }
 
     static let quantizedMicrosoftOps: [String: OpKernel] = [
-        "QLinearAdd": quantizedBinary(+),
-        "QLinearMul": quantizedBinary(*),
+        "QGemm": qGemmKernel,
+        "QLinearAdd": quantizedBinary(multiply: false),
+        "QLinearMul": quantizedBinary(multiply: true),
         "QLinearConcat": qLinearConcatKernel,
         "QLinearAveragePool": qLinearAveragePoolKernel,
         "QLinearGlobalAveragePool": qLinearGlobalAveragePoolKernel,
@@ -140,8 +146,76 @@ extension OpTable {
     ]
 }
 
-/// An fp32 binary function as a broadcastable element op.
-private struct RealBinaryOp: ElementBinaryOp {
-    let f: @Sendable (Float, Float) -> Float
-    func callAsFunction(_ a: Float, _ b: Float) -> Float { f(a, b) }
+/// QLinearAdd/QLinearMul per element: q = quantize(f(tableA[a], tableB[b])) with table[v] = (v − zp) · scale in
+/// fp32, the same values the dequantize → fp32 → quantize definition computes.
+private struct TableBinaryOp: ElementBinaryOp {
+    let tableA: [Float], tableB: [Float]
+    let lowA: Int32, lowB: Int32
+    let multiply: Bool
+    let scale: Float, zeroPoint: Int32, range: ClosedRange<Int32>
+
+    init(a: OpTable.QuantizedOperand, b: OpTable.QuantizedOperand, multiply: Bool,
+         output: (scale: Float, zeroPoint: Int32, dtype: DType)) {
+        func table(_ operand: OpTable.QuantizedOperand) -> (Int32, [Float]) {
+            let range = quantizedRanges[operand.tensor.dtype] ?? 0...255
+            return (range.lowerBound, range.map { Float($0 - operand.zeroPoint) * operand.scale })
+        }
+        (lowA, tableA) = table(a)
+        (lowB, tableB) = table(b)
+        self.multiply = multiply
+        (scale, zeroPoint, range) = (output.scale, output.zeroPoint, quantizedRanges[output.dtype] ?? 0...255)
+    }
+
+    @inline(__always)
+    func callAsFunction(_ a: Int32, _ b: Int32) -> Int32 {
+        let x = tableA[Int(a - lowA)], y = tableB[Int(b - lowB)]
+        return quantizeValue(multiply ? x * y : x + y, scale: scale, zeroPoint: zeroPoint, range: range)
+    }
+}
+
+extension TableBinaryOp {
+    /// op over 8-bit `a` and `b` when one of them repeats over the other's trailing elements (same shape, a
+    /// scalar, or a suffix of the shape such as a bias), written straight to `outputType` (uint8/int8); nil
+    /// otherwise. Add and Mul commute bit for bit in IEEE arithmetic, so the operands may swap roles.
+    func trailingBroadcast(_ a: Tensor, _ b: Tensor, outputType: DType, threads: Int) -> Tensor? {
+        guard let shape = try? broadcastShape(a.shape, b.shape), outputType == .uint8 || outputType == .int8 else { return nil }
+        let count = shape.reduce(1, *)
+        func repeatsOver(_ s: [Int]) -> Bool {
+            let core = Array(s.drop { $0 == 1 })
+            return core.isEmpty || Array(shape.suffix(core.count)) == core
+        }
+        let swapped = a.count != count
+        let (full, part) = swapped ? (b, a) : (a, b)
+        guard full.count == count, count > 0, repeatsOver(part.shape) else { return nil }
+        let (fullTable, partTable) = swapped ? (tableB, tableA) : (tableA, tableB)
+        func run<X: FixedWidthInteger, Y: FixedWidthInteger & TensorScalar>(_ x: [X], _ y: [X], _: Y.Type) -> Tensor {
+            let low = Int(X.min), period = y.count
+            var out = [Y](repeating: 0, count: count)
+            x.withUnsafeBufferPointer { px in
+                y.withUnsafeBufferPointer { py in
+                    fullTable.withUnsafeBufferPointer { tx in
+                        partTable.withUnsafeBufferPointer { ty in
+                            out.withUnsafeMutableBufferPointer { po in
+                                parallelChunks(count, threads: count < parallelThreshold ? 1 : threads) { chunk in
+                                    var j = chunk.lowerBound % period
+                                    for i in chunk {
+                                        let u = tx[Int(px[i]) - low], v = ty[Int(py[j]) - low]
+                                        po[i] = Y(truncatingIfNeeded: quantizeValue(multiply ? u * v : u + v, scale: scale,
+                                                                                    zeroPoint: zeroPoint, range: range))
+                                        j = j + 1 == period ? 0 : j + 1
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            return Tensor(shape: shape, values: out)
+        }
+        switch (full.storage, part.storage) {
+        case (.uint8(let x), .uint8(let y)): return outputType == .int8 ? run(x, y, Int8.self) : run(x, y, UInt8.self)
+        case (.int8(let x), .int8(let y)): return outputType == .int8 ? run(x, y, Int8.self) : run(x, y, UInt8.self)
+        default: return nil
+        }
+    }
 }

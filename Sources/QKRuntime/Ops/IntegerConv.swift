@@ -1,0 +1,92 @@
+import QKKernels
+import QKTensor
+
+/// IntegerConv (``int8Conv`` on weights packed at load time) and IntegerMatMul (``int8Gemm`` per batch).
+extension OpTable {
+    /// IntegerConv: QLinearConv's inputs and Conv's attributes (see ``integerKernels``).
+    static let prepareIntegerConv: KernelPreparer = { prep in
+        let w = try prep.input(3)
+        guard w.rank >= 3, w.rank <= 5, w.count > 0 else {
+            throw prep.invalid("w must be a non-empty M×C/group×kernel tensor with 1 to 3 spatial axes, got \(w.shape)")
+        }
+        let group = try prep.node.int("group", default: 1)
+        let outChannels = w.shape[0], channelsPerGroup = w.shape[1], kernel = Array(w.shape[2...])
+        guard group > 0, outChannels % group == 0 else { throw prep.invalid("group \(group) does not divide \(outChannels) output channels") }
+        if let declared = try prep.node.ints("kernel_shape"), declared != kernel {
+            throw prep.invalid("kernel_shape \(declared) does not match w \(w.shape)")
+        }
+        let parameters = try integerLinearParameters(prep, weights: w, channels: outChannels, alpha: 1)
+        let wZero = try prep.zeroPointInput(5, "w_zero_point", matching: w.dtype).values
+        // The packing needs channels, groups and kernel only: a window over an input of the kernel's size.
+        guard let window = try? WindowGeometry(input: kernel, kernel: kernel, strides: nil, dilations: nil, pads: nil,
+                                               autoPad: .notSet) else { throw prep.invalid("w \(w.shape) has an empty kernel") }
+        let packShape = ConvShape(batch: 1, inputChannels: channelsPerGroup * group, outputChannels: outChannels,
+                                  groups: group, geometry: window)
+        let packed: PackedInt8ConvWeights
+        switch w.storage {
+        case .uint8(let v): packed = PackedInt8ConvWeights(v, shape: packShape, zeroPoints: wZero)
+        default: packed = PackedInt8ConvWeights(w.values(as: Int8.self) ?? [], shape: packShape, zeroPoints: wZero)
+        }
+        return { ctx in
+            let x = try quantizedInput(ctx, parameters)
+            guard x.rank == w.rank, x.shape[1] == channelsPerGroup * group else {
+                throw ctx.invalid("x \(x.shape) does not fit w \(w.shape) with group \(group)")
+            }
+            let geometry = try ctx.windowGeometry(spatial: Array(x.shape[2...]), kernel: kernel)
+            let shape = ConvShape(batch: x.shape[0], inputChannels: x.shape[1], outputChannels: outChannels,
+                                  groups: group, geometry: geometry)
+            let plane = geometry.outputSize
+            return [parameters.stage.output(shape: [x.shape[0], outChannels] + geometry.output,
+                                            channel: { ($0 / max(plane, 1)) % outChannels }) { out in
+                EightBit.withBytes(x) { bytes, signed in
+                    if signed {
+                        int8Conv(shape, input: bytes.assumingMemoryBound(to: Int8.self), inputZeroPoint: parameters.xZeroPoint,
+                                 weights: packed, bias: parameters.bias, output: out, threads: ctx.threads)
+                    } else {
+                        int8Conv(shape, input: bytes.assumingMemoryBound(to: UInt8.self), inputZeroPoint: parameters.xZeroPoint,
+                                 weights: packed, bias: parameters.bias, output: out, threads: ctx.threads)
+                    }
+                }
+            }]
+        }
+    }
+
+    /// IntegerMatMul: A (…×M×K) times B (…×K×N), both 8-bit at run time with per-tensor parameters
+    /// (QLinearMatMul's inputs), batch axes broadcast; B is packed per batch matrix and the result requantized
+    /// with a fixed-point multiplier.
+    static let integerMatMulKernel: OpKernel = { ctx in
+        let a = try quantizedOperand(ctx, 0, "a"), b = try quantizedOperand(ctx, 3, "b")
+        let (aShape, bShape) = (a.tensor.shape, b.tensor.shape)
+        guard aShape.count >= 2, bShape.count >= 2, aShape[aShape.count - 1] == bShape[bShape.count - 2] else {
+            throw ctx.invalid("a \(aShape) and b \(bShape) do not multiply")
+        }
+        let y = try outputQuantization(ctx, 6, "y", fallback: a.tensor.dtype)
+        guard y.dtype == .uint8 || y.dtype == .int8 else { throw ctx.invalid("y_zero_point must be uint8 or int8, got \(y.dtype)") }
+        let stage = OutputStage(accScales: [Double(a.scale) * Double(b.scale)], output: y, clipMin: nil, clipMax: nil)
+        let (m, k, n) = (aShape[aShape.count - 2], aShape[aShape.count - 1], bShape[bShape.count - 1])
+        let batches = try MatMulBatches(ctx, aBatch: Array(aShape.dropLast(2)), bBatch: Array(bShape.dropLast(2)))
+        let outer = batches.count >= ctx.threads
+        return [stage.output(shape: batches.shape + [m, n], channel: { _ in 0 }) { out in
+            parallelChunks(batches.count, threads: outer ? ctx.threads : 1) { range in
+                for batch in range {
+                    let (ia, ib) = batches.operands(batch)
+                    guard let packed = EightBit.packed(b.tensor, offset: ib * k * n, k: k, n: n, transposed: false,
+                                                       zeroPoints: [b.zeroPoint]) else { continue }
+                    EightBit.gemm(a.tensor, offset: ia * m * k, m: m, zeroPoint: a.zeroPoint, weights: packed, bias: nil,
+                                  output: out.advanced(by: batch * m * n), ldc: n, threads: outer ? 1 : ctx.threads)
+                }
+            }
+        }]
+    }
+}
+
+extension Int8Output {
+    /// The same output starting `offset` elements further on.
+    func advanced(by offset: Int) -> Int8Output {
+        switch self {
+        case .int32(let p): .int32(p + offset)
+        case .uint8(let p, let r): .uint8(p + offset, r)
+        case .int8(let p, let r): .int8(p + offset, r)
+        }
+    }
+}

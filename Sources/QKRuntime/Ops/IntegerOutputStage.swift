@@ -1,0 +1,99 @@
+import QKKernels
+import QKTensor
+
+/// How the int32 accumulators of an integer node become its output: requantized to u8/s8 inside the int8
+/// kernels (``Int8Requantization``: Q31 multiplier and shift per output channel, no floats per element), or
+/// scaled to fp32 when the node has no output quantization.
+enum OutputStage: Sendable {
+    case quantized(Int8Requantization, DType)
+    /// y = clamp(acc · scale[c], low, high) in fp32.
+    case float(scales: [Float], low: Float, high: Float)
+
+    /// The stage for accumulator scales `accScales` (one, or one per output channel): quantized to
+    /// (scale, zeroPoint) of `output.dtype` (uint8/int8) when given, else fp32. `clipMin`/`clipMax` are a folded
+    /// activation's real bounds: q ∈ [Q(clipMin), Q(clipMax)] (exact, as quantization is monotone).
+    init(accScales: [Double], output: (scale: Float, zeroPoint: Int32, dtype: DType)?, clipMin: Float?, clipMax: Float?) {
+        guard let output else {
+            self = .float(scales: accScales.map { Float($0) }, low: clipMin ?? -.infinity, high: clipMax ?? .infinity)
+            return
+        }
+        let range = quantizedRanges[output.dtype] ?? 0...255
+        let requantization = Int8Requantization(realMultipliers: accScales.map { $0 / Double(output.scale) },
+                                                zeroPoint: output.zeroPoint, signed: output.dtype == .int8)
+        let low = clipMin.map { quantizeValue($0, scale: output.scale, zeroPoint: output.zeroPoint, range: range) }
+        let high = clipMax.map { quantizeValue($0, scale: output.scale, zeroPoint: output.zeroPoint, range: range) }
+        self = .quantized(requantization.clamped(lower: low, upper: high), output.dtype)
+    }
+
+    var dtype: DType {
+        switch self {
+        case .quantized(_, let dtype): dtype
+        case .float: .float32
+        }
+    }
+
+    /// A tensor of `shape` filled by `body` through an ``Int8Output``; for the fp32 stage `body` writes int32
+    /// accumulators that are then scaled with the multiplier of channel `channel(i)` of element i.
+    func output(shape: [Int], channel: (Int) -> Int, _ body: (Int8Output) -> Void) -> Tensor {
+        let count = shape.reduce(1, *)
+        switch self {
+        case .quantized(let requantization, let dtype) where dtype == .int8:
+            var values = [Int8](repeating: 0, count: count)
+            values.withUnsafeMutableBufferPointer { body(.int8($0.baseAddress!, requantization)) }
+            return Tensor(shape: shape, values: values)
+        case .quantized(let requantization, _):
+            var values = [UInt8](repeating: 0, count: count)
+            values.withUnsafeMutableBufferPointer { body(.uint8($0.baseAddress!, requantization)) }
+            return Tensor(shape: shape, values: values)
+        case .float(let scales, let low, let high):
+            var acc = [Int32](repeating: 0, count: count)
+            acc.withUnsafeMutableBufferPointer { body(.int32($0.baseAddress!)) }
+            let y = acc.enumerated().map { i, v in
+                min(max(Float(v) * scales[scales.count == 1 ? 0 : channel(i)], low), high)
+            }
+            return Tensor(shape: shape, values: y)
+        }
+    }
+}
+
+/// The int8 kernels on an 8-bit tensor whose element type (UInt8 or Int8) is known only at run time.
+enum EightBit {
+    /// `weights` (K×N, or N×K when `transposed`) packed for ``int8Gemm``; nil unless uint8/int8.
+    static func packed(_ weights: Tensor, offset: Int = 0, k: Int, n: Int, transposed: Bool,
+                       zeroPoints: [Int32]) -> PackedInt8Weights? {
+        func pack<W: FixedWidthInteger>(_ v: [W]) -> PackedInt8Weights {
+            v.withUnsafeBufferPointer {
+                PackedInt8Weights(UnsafeBufferPointer(rebasing: $0[offset..<(offset + k * n)]), k: k, n: n,
+                                  transposed: transposed, zeroPoints: zeroPoints)
+            }
+        }
+        switch weights.storage {
+        case .uint8(let v): return pack(v)
+        case .int8(let v): return pack(v)
+        default: return nil
+        }
+    }
+
+    /// Calls `body` with `tensor`'s values as raw bytes and whether they are signed (uint8/int8 only).
+    static func withBytes(_ tensor: Tensor, _ body: (UnsafeRawPointer, _ signed: Bool) -> Void) {
+        switch tensor.storage {
+        case .uint8(let v): v.withUnsafeBytes { body($0.baseAddress!, false) }
+        case .int8(let v): v.withUnsafeBytes { body($0.baseAddress!, true) }
+        default: break
+        }
+    }
+
+    /// ``int8Gemm`` on A = the m×k rows starting at element `offset` of `a` (row stride k).
+    static func gemm(_ a: Tensor, offset: Int, m: Int, zeroPoint: Int32, weights: PackedInt8Weights, bias: [Int32]?,
+                     output: Int8Output, ldc: Int, threads: Int) {
+        withBytes(a) { bytes, signed in
+            if signed {
+                int8Gemm(m: m, a: bytes.assumingMemoryBound(to: Int8.self) + offset, lda: weights.k, aZeroPoints: [zeroPoint],
+                         weights: weights, bias: bias, output: output, ldc: ldc, threads: threads)
+            } else {
+                int8Gemm(m: m, a: bytes.assumingMemoryBound(to: UInt8.self) + offset, lda: weights.k, aZeroPoints: [zeroPoint],
+                         weights: weights, bias: bias, output: output, ldc: ldc, threads: threads)
+            }
+        }
+    }
+}
