@@ -32,7 +32,7 @@ public enum Pooling {
             values.withUnsafeMutableBufferPointer { vb in
                 argmax.withUnsafeMutableBufferPointer { ib in
                     let xp = xb.baseAddress!, vp = vb.baseAddress!, ip = indices ? ib.baseAddress : nil
-                    parallelChunks(planes, threads: threads) { range in
+                    parallelChunks(planes, threads: threads, workPerItem: outPlane * geometry.kernelSize) { range in
                         for plane in range {
                             let src = xp + plane * inPlane
                             forEachWindow(ad, ah, aw) { out, d, h, w in
@@ -96,10 +96,16 @@ public enum Pooling {
         x.withUnsafeBufferPointer { xb in
             values.withUnsafeMutableBufferPointer { vb in
                 let xp = xb.baseAddress!, vp = vb.baseAddress!
-                parallelChunks(planes, threads: threads) { range in
+                let window = ad.kernel * ah.kernel * aw.kernel
+                let inside = [ad, ah, aw].allSatisfy { $0.padBegin == 0 && ($0.output - 1) * $0.stride + $0.kernel <= $0.input }
+                parallelChunks(planes, threads: threads, workPerItem: outPlane * window) { range in
                     for plane in range {
                         let src = xp + plane * inPlane
                         var out = vp + plane * outPlane
+                        if inside {
+                            maxInside(src, out, axes: axes)
+                            continue
+                        }
                         for dr in dRanges {
                             for hr in hRanges {
                                 for wr in wRanges {
@@ -123,6 +129,35 @@ public enum Pooling {
             }
         }
         return values
+    }
+
+    /// ``maxUndilated(_:planes:axes:threads:)`` on one plane whose windows all lie inside the input (no padding
+    /// read). A row of outputs is updated tap by tap, so the outputs' max chains are independent (pipelined)
+    /// instead of one serial chain per window; every output still sees its taps in row-major order starting
+    /// from the first, so the result (NaN rule included) is the same.
+    @inlinable
+    static func maxInside<T: Comparable>(_ src: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>,
+                                         axes: (AxisWindow, AxisWindow, AxisWindow)) {
+        let (ad, ah, aw) = axes
+        let (inH, inW, outW) = (ah.input, aw.input, aw.output)
+        let (kd, kh, kw) = (ad.kernel, ah.kernel, aw.kernel)
+        let (sd, sh, sw) = (ad.stride, ah.stride, aw.stride)
+        var dst = out
+        for zd in 0..<ad.output {
+            for zh in 0..<ah.output {
+                let row = src + (zd * sd * inH + zh * sh) * inW
+                for zw in 0..<outW { dst[zw] = row[zw * sw] }
+                for td in 0..<kd {
+                    for th in 0..<kh {
+                        for tw in 0..<kw where td + th + tw > 0 {
+                            let line = row + (td * inH + th) * inW + tw
+                            for zw in 0..<outW { dst[zw] = Swift.max(dst[zw], line[zw * sw]) }
+                        }
+                    }
+                }
+                dst += outW
+            }
+        }
     }
 
     /// Average pooling; see the type's formula for the divisor.
@@ -167,7 +202,7 @@ public enum Pooling {
         x.withUnsafeBufferPointer { xb in
             y.withUnsafeMutableBufferPointer { yb in
                 let xp = xb.baseAddress!, yp = yb.baseAddress!
-                parallelChunks(planes, threads: threads) { range in
+                parallelChunks(planes, threads: threads, workPerItem: outPlane * geometry.kernelSize) { range in
                     for plane in range {
                         let src = xp + plane * inPlane
                         forEachWindow(ad, ah, aw) { out, d, h, w in
