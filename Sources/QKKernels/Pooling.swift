@@ -103,7 +103,12 @@ public enum Pooling {
                         let src = xp + plane * inPlane
                         var out = vp + plane * outPlane
                         if inside {
-                            maxInside(src, out, axes: axes)
+                            if let pairs = src as? UnsafePointer<Float>, ad.kernel == 1, ah.kernel == 2, aw.kernel == 2,
+                               ah.stride == 2, aw.stride == 2, aw.output % 4 == 0 {
+                                maxPairs2x2(pairs, out as! UnsafeMutablePointer<Float>, axes: axes)
+                            } else {
+                                maxInside(src, out, axes: axes)
+                            }
                             continue
                         }
                         for dr in dRanges {
@@ -156,6 +161,36 @@ public enum Pooling {
                     }
                 }
                 dst += outW
+            }
+        }
+    }
+
+    /// ``maxInside(_:_:axes:)`` for the common 2×2 window with stride 2 on float planes whose output rows are a
+    /// multiple of 4 wide: four outputs at a time from two 8-float loads per input row, split into even and odd
+    /// taps. Each lane keeps `x >= best ? x : best` in the same tap order (top-left, top-right, bottom-left,
+    /// bottom-right), so the result equals the scalar loop bit for bit, NaN rule included.
+    @usableFromInline
+    static func maxPairs2x2(_ src: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
+                            axes: (AxisWindow, AxisWindow, AxisWindow)) {
+        let (ad, ah, aw) = axes
+        let (inH, inW, outH, outW) = (ah.input, aw.input, ah.output, aw.output)
+        func update(_ best: inout SIMD4<Float>, _ x: SIMD4<Float>) { best.replace(with: x, where: x .>= best) }
+        var dst = UnsafeMutableRawPointer(out)
+        for zd in 0..<ad.output {
+            for zh in 0..<outH {
+                let top = UnsafeRawPointer(src + (zd * ad.stride * inH + 2 * zh) * inW)
+                let bottom = top + inW * MemoryLayout<Float>.stride
+                for quad in stride(from: 0, to: outW, by: 4) {
+                    let offset = 2 * quad * MemoryLayout<Float>.stride
+                    let upper = top.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+                    let lower = bottom.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+                    var best = upper.evenHalf
+                    update(&best, upper.oddHalf)
+                    update(&best, lower.evenHalf)
+                    update(&best, lower.oddHalf)
+                    dst.storeBytes(of: best, as: SIMD4<Float>.self)
+                    dst += MemoryLayout<SIMD4<Float>>.stride
+                }
             }
         }
     }

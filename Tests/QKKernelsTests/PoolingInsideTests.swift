@@ -21,4 +21,20 @@ import Testing
             #expect(got.map(\.bitPattern) == expected.map(\.bitPattern), "\(g) threads \(threads)")
         }
     }
+
+    /// 2×2 windows with stride 2 (the vectorised ``Pooling/maxPairs2x2(_:_:axes:)`` when output rows are a
+    /// multiple of 4 wide), with NaNs in every tap position, bit for bit against the per-tap loop.
+    @Test(arguments: 0..<12)
+    func pairsOfTwoByTwoMatchNaiveLoops(seed: Int) throws {
+        var rng = SeededGenerator(seed: UInt64(seed) &+ 733)
+        let input = [Int.random(in: 2...9, using: &rng), [8, 9, 16, 17, 6][seed % 5]]
+        let g = try WindowGeometry(input: input, kernel: [2, 2], strides: [2, 2], dilations: nil, pads: nil,
+                                   autoPad: .notSet, ceilMode: false)
+        let planes = Int.random(in: 1...5, using: &rng)
+        var x = rng.floats(planes * g.inputSize)
+        for index in stride(from: seed % 4, to: x.count, by: 7) { x[index] = .nan }
+        let expected = PoolingPropertyTests.naive(x, planes: planes, g, .max)
+        let got = Pooling.max(x, planes: planes, geometry: g).values
+        #expect(got.map(\.bitPattern) == expected.map(\.bitPattern), "\(g)")
+    }
 }

@@ -85,7 +85,13 @@ struct Im2colTable {
                     var dst = matrixRow
                     for _ in 0..<rows {
                         let line = UnsafePointer(scratch) + Int(start.pointee)
-                        if step == 1 {
+                        if step == 1 && length == 8 {
+                            UnsafeMutableRawPointer(dst).storeBytes(
+                                of: UnsafeRawPointer(line).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+                        } else if step == 1 && length == 4 {
+                            UnsafeMutableRawPointer(dst).storeBytes(
+                                of: UnsafeRawPointer(line).loadUnaligned(as: SIMD4<Float>.self), as: SIMD4<Float>.self)
+                        } else if step == 1 {
                             for zw in 0..<length { dst[zw] = line[zw] }
                         } else {
                             for zw in 0..<length { dst[zw] = line[zw * step] }
