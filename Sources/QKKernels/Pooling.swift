@@ -32,7 +32,7 @@ public enum Pooling {
             values.withUnsafeMutableBufferPointer { vb in
                 argmax.withUnsafeMutableBufferPointer { ib in
                     let xp = xb.baseAddress!, vp = vb.baseAddress!, ip = indices ? ib.baseAddress : nil
-                    parallelChunks(planes, threads: threads) { range in
+                    parallelChunks(planes, threads: threads, workPerItem: outPlane * geometry.kernelSize) { range in
                         for plane in range {
                             let src = xp + plane * inPlane
                             forEachWindow(ad, ah, aw) { out, d, h, w in
@@ -96,10 +96,21 @@ public enum Pooling {
         x.withUnsafeBufferPointer { xb in
             values.withUnsafeMutableBufferPointer { vb in
                 let xp = xb.baseAddress!, vp = vb.baseAddress!
-                parallelChunks(planes, threads: threads) { range in
+                let window = ad.kernel * ah.kernel * aw.kernel
+                let inside = [ad, ah, aw].allSatisfy { $0.padBegin == 0 && ($0.output - 1) * $0.stride + $0.kernel <= $0.input }
+                parallelChunks(planes, threads: threads, workPerItem: outPlane * window) { range in
                     for plane in range {
                         let src = xp + plane * inPlane
                         var out = vp + plane * outPlane
+                        if inside {
+                            if let pairs = src as? UnsafePointer<Float>, ad.kernel == 1, ah.kernel == 2, aw.kernel == 2,
+                               ah.stride == 2, aw.stride == 2, aw.output % 4 == 0 {
+                                maxPairs2x2(pairs, out as! UnsafeMutablePointer<Float>, axes: axes)
+                            } else {
+                                maxInside(src, out, axes: axes)
+                            }
+                            continue
+                        }
                         for dr in dRanges {
                             for hr in hRanges {
                                 for wr in wRanges {
@@ -123,6 +134,65 @@ public enum Pooling {
             }
         }
         return values
+    }
+
+    /// ``maxUndilated(_:planes:axes:threads:)`` on one plane whose windows all lie inside the input (no padding
+    /// read). A row of outputs is updated tap by tap, so the outputs' max chains are independent (pipelined)
+    /// instead of one serial chain per window; every output still sees its taps in row-major order starting
+    /// from the first, so the result (NaN rule included) is the same.
+    @inlinable
+    static func maxInside<T: Comparable>(_ src: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>,
+                                         axes: (AxisWindow, AxisWindow, AxisWindow)) {
+        let (ad, ah, aw) = axes
+        let (inH, inW, outW) = (ah.input, aw.input, aw.output)
+        let (kd, kh, kw) = (ad.kernel, ah.kernel, aw.kernel)
+        let (sd, sh, sw) = (ad.stride, ah.stride, aw.stride)
+        var dst = out
+        for zd in 0..<ad.output {
+            for zh in 0..<ah.output {
+                let row = src + (zd * sd * inH + zh * sh) * inW
+                for zw in 0..<outW { dst[zw] = row[zw * sw] }
+                for td in 0..<kd {
+                    for th in 0..<kh {
+                        for tw in 0..<kw where td + th + tw > 0 {
+                            let line = row + (td * inH + th) * inW + tw
+                            for zw in 0..<outW { dst[zw] = Swift.max(dst[zw], line[zw * sw]) }
+                        }
+                    }
+                }
+                dst += outW
+            }
+        }
+    }
+
+    /// ``maxInside(_:_:axes:)`` for the common 2×2 window with stride 2 on float planes whose output rows are a
+    /// multiple of 4 wide: four outputs at a time from two 8-float loads per input row, split into even and odd
+    /// taps. Each lane keeps `x >= best ? x : best` in the same tap order (top-left, top-right, bottom-left,
+    /// bottom-right), so the result equals the scalar loop bit for bit, NaN rule included.
+    @usableFromInline
+    static func maxPairs2x2(_ src: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
+                            axes: (AxisWindow, AxisWindow, AxisWindow)) {
+        let (ad, ah, aw) = axes
+        let (inH, inW, outH, outW) = (ah.input, aw.input, ah.output, aw.output)
+        func update(_ best: inout SIMD4<Float>, _ x: SIMD4<Float>) { best.replace(with: x, where: x .>= best) }
+        var dst = UnsafeMutableRawPointer(out)
+        for zd in 0..<ad.output {
+            for zh in 0..<outH {
+                let top = UnsafeRawPointer(src + (zd * ad.stride * inH + 2 * zh) * inW)
+                let bottom = top + inW * MemoryLayout<Float>.stride
+                for quad in stride(from: 0, to: outW, by: 4) {
+                    let offset = 2 * quad * MemoryLayout<Float>.stride
+                    let upper = top.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+                    let lower = bottom.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+                    var best = upper.evenHalf
+                    update(&best, upper.oddHalf)
+                    update(&best, lower.evenHalf)
+                    update(&best, lower.oddHalf)
+                    dst.storeBytes(of: best, as: SIMD4<Float>.self)
+                    dst += MemoryLayout<SIMD4<Float>>.stride
+                }
+            }
+        }
     }
 
     /// Average pooling; see the type's formula for the divisor.
@@ -167,7 +237,7 @@ public enum Pooling {
         x.withUnsafeBufferPointer { xb in
             y.withUnsafeMutableBufferPointer { yb in
                 let xp = xb.baseAddress!, yp = yb.baseAddress!
-                parallelChunks(planes, threads: threads) { range in
+                parallelChunks(planes, threads: threads, workPerItem: outPlane * geometry.kernelSize) { range in
                     for plane in range {
                         let src = xp + plane * inPlane
                         forEachWindow(ad, ah, aw) { out, d, h, w in

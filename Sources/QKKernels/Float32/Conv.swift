@@ -35,7 +35,7 @@ public func conv(_ shape: ConvShape, input: [Float], weights: [Float], bias: [Fl
 }
 
 /// Bias, sum and activation applied to each output plane right after it is computed (while in cache).
-private struct ConvEpilogue: @unchecked Sendable {
+struct ConvEpilogue: @unchecked Sendable {
     let bias: [Float]?
     let sum: UnsafePointer<Float>?
     let activation: Activation
@@ -44,7 +44,7 @@ private struct ConvEpilogue: @unchecked Sendable {
 }
 
 /// Pointers and sizes for one conv call (3-D promoted geometry).
-private struct ConvJob: @unchecked Sendable {
+struct ConvJob: @unchecked Sendable {
     let shape: ConvShape
     let g: WindowGeometry
     let x: UnsafePointer<Float>
@@ -74,14 +74,18 @@ private struct ConvJob: @unchecked Sendable {
         let tasks = blocks * shape.groups
         // One task = one (block of images, group) GEMM:
         // Y[block, group] (mg × images·P) = W[group] (mg × rows) · col (rows × images·P).
+        let table = !pointwise && Im2colTable.pays(for: g) ? Im2colTable(g) : nil
         let runTasks = { (range: Range<Int>, gemmThreads: Int) in
             let direct = pointwise && imagesPerTask == 1
             let columns = imagesPerTask * outPlane
             let col = direct ? nil : UnsafeMutablePointer<Float>.allocate(capacity: rows * columns)
             let staged = imagesPerTask == 1 ? nil : UnsafeMutablePointer<Float>.allocate(capacity: mg * columns)
+            let scratch = table.map { UnsafeMutablePointer<Float>.allocate(capacity: $0.paddedCount) }
+            scratch?.initialize(repeating: 0, count: table?.paddedCount ?? 0)
             defer {
                 col?.deallocate()
                 staged?.deallocate()
+                scratch?.deallocate()
             }
             for task in range {
                 let block = task / shape.groups, group = task % shape.groups
@@ -97,6 +101,9 @@ private struct ConvJob: @unchecked Sendable {
                             for r in 0..<rows {
                                 (col + r * width + image * outPlane).update(from: source(image) + r * inPlane, count: outPlane)
                             }
+                        } else if let table, let scratch {
+                            table.gather(source(image), channels: cg, inPlane: inPlane, scratch: scratch,
+                                         into: col + image * outPlane, rowStride: width)
                         } else {
                             im2col(source(image), channels: cg, into: col + image * outPlane, rowStride: width)
                         }
@@ -121,8 +128,9 @@ private struct ConvJob: @unchecked Sendable {
                 }
             }
         }
-        if tasks >= threads {
-            parallelChunks(tasks, threads: threads) { runTasks($0, 1) }
+        let taskWork = imagesPerTask * outPlane * (rows * mg + rows)
+        if tasks >= threads || tasks * taskWork < minimumParallelWork {
+            parallelChunks(tasks, threads: threads, workPerItem: taskWork) { runTasks($0, 1) }
         } else {
             runTasks(0..<tasks, threads)
         }
@@ -189,7 +197,7 @@ private struct ConvJob: @unchecked Sendable {
     func depthwise(threads: Int) {
         let planes = shape.batch * shape.outputChannels
         let taps = g.kernelSize
-        parallelChunks(planes, threads: threads) { range in
+        parallelChunks(planes, threads: threads, workPerItem: outPlane * taps) { range in
             for planeIndex in range {
                 let channel = planeIndex % shape.outputChannels
                 let src = x + planeIndex * inPlane, dst = y + planeIndex * outPlane

@@ -20,12 +20,12 @@ struct GemmOperand: @unchecked Sendable {
                     if valid < mr { (col + valid).update(repeating: 0, count: mr - valid) }
                 }
             } else {
-                for i in 0..<valid {
-                    let src = base + (panel + i) * ld + k.lowerBound
-                    for p in 0..<kc { out[p * mr + i] = src[p] }
-                }
-                for i in valid..<mr {
-                    for p in 0..<kc { out[p * mr + i] = 0 }
+                // Column by column: each packed column of MR floats is written contiguously from MR row streams.
+                let first = base + panel * ld + k.lowerBound
+                for p in 0..<kc {
+                    let col = out + p * mr, src = first + p
+                    for i in 0..<valid { col[i] = src[i * ld] }
+                    for i in valid..<mr { col[i] = 0 }
                 }
             }
             out += mr * kc

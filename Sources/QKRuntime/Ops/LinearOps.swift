@@ -92,8 +92,8 @@ extension OpTable {
                                  b: bb + bi * k * n, ldb: n, beta: 0, c: yb + batch * m * n, ldc: n, threads: threads)
                         }
                     }
-                    if plan.count >= ctx.threads {
-                        parallelChunks(plan.count, threads: ctx.threads) { run($0, 1) }
+                    if plan.count >= ctx.threads || plan.count * m * n * k < minimumParallelWork {
+                        parallelChunks(plan.count, threads: ctx.threads, workPerItem: m * n * k) { run($0, 1) }
                     } else {
                         run(0..<plan.count, ctx.threads)
                     }
