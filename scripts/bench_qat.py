@@ -8,8 +8,7 @@ exported models. Rows: fp32, then per weight type PTQ (no training) and two QAT 
 - "distill": 10 epochs, lr 1e-3, learned (LSQ) weight scales, loss 0.5 · labels + 0.5 · distillation from the fp32
   model (T = 4). Chosen by the lowest mean validation KL over seeds 0-2 (int4 per-channel weights) in a partial
   grid: distillation weight {0, 0.5, 0.8, 1}, T {2, 4, 8}, lr {3e-4, 1e-3, 3e-3}, {minmax, lsq} weight scales,
-  {10, 20} epochs, SGD, mse/percentile starting ranges. (LSQ weight scales at lr 3e-3 can step below zero with
-  Adam, which stops the run.)
+  {10, 20} epochs, SGD, mse/percentile starting ranges.
 
 Usage: python scripts/bench_qat.py [QKIT] (default .build/release/qkit; build with `swift build -c release`)
 """

@@ -80,7 +80,8 @@ public enum Trainer {
                 total += loss * Double(batch.labels.count)
                 let gradients = graph.gradients(of: pass, logitsGradient: gradient)
                 graph.apply(pass.stateUpdates)
-                optimizer.update(&graph.parameters, gradients: gradients, rate: rate)
+                optimizer.update(&graph.parameters, gradients: gradients, rate: rate,
+                                 positive: graph.positiveParameters)
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             let accuracy = try validation.map { try self.accuracy(graph, on: $0, threads: config.threads) }
