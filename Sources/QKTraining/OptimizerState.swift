@@ -10,7 +10,11 @@ struct OptimizerState {
     init(config: TrainingConfig) { self.config = config }
 
     /// Updates `parameters` in place from `gradients` with learning rate `rate` (see ``TrainingConfig/Optimizer``).
-    mutating func update(_ parameters: inout [String: TrainTensor], gradients: [String: TrainTensor], rate: Float) {
+    /// A parameter named in `positive` (a learned quantization scale) moves at most to half its value per step,
+    /// p ← max(p_step, p / 2): Adam's step is about `rate` whatever p's magnitude, which would carry a scale of
+    /// 1e-3 below zero at rate 3e-3.
+    mutating func update(_ parameters: inout [String: TrainTensor], gradients: [String: TrainTensor], rate: Float,
+                         positive: Set<String> = []) {
         step += 1
         let (beta1, beta2, epsilon): (Float, Float, Float) = (0.9, 0.999, 1e-8)
         let correction1 = 1 - Float(pow(Double(beta1), Double(step))), correction2 = 1 - Float(pow(Double(beta2), Double(step)))
@@ -37,6 +41,9 @@ struct OptimizerState {
                 second[name] = v
             }
             first[name] = m
+            if positive.contains(name), let before = parameters[name]?.values {
+                for i in p.indices { p[i] = max(p[i], before[i] / 2) }
+            }
             parameters[name]!.values = p
         }
     }

@@ -27,6 +27,41 @@ public enum SoftmaxCrossEntropy {
         return (total / Double(rows), TrainTensor(shape: logits.shape, values: gradient))
     }
 
+    /// Knowledge distillation (Hinton et al. 2015) mixed with the label loss, weight α ∈ [0, 1], temperature T:
+    ///
+    ///     q = softmax(t / T) (teacher),   p_T = softmax(z / T)
+    ///     L = (1 − α) · L_labels + α · T² · (−1/N) Σ_n Σ_k q[n, k] log p_T[n, k]
+    ///     dL/dz = (1 − α) · dL_labels/dz + α · T · (p_T − q) / N
+    ///
+    /// (T² keeps the soft term's gradient on the scale of the label term's.)
+    public static func evaluate(logits: TrainTensor, labels: [Int], teacher: TrainTensor, weight alpha: Float,
+                                temperature: Float) -> (loss: Double, gradient: TrainTensor) {
+        precondition(teacher.shape == logits.shape, "teacher logits \(teacher.shape) vs logits \(logits.shape)")
+        var (loss, gradient) = evaluate(logits: logits, labels: labels)
+        let classes = logits.shape.last ?? 1, rows = logits.count / max(classes, 1)
+        let t = Double(temperature), a = Double(alpha)
+        loss *= 1 - a
+        for index in gradient.values.indices { gradient.values[index] *= Float(1 - a) }
+        for row in 0..<rows {
+            let base = row * classes
+            let q = softmax(teacher.values[base..<base + classes], temperature: t)
+            let p = softmax(logits.values[base..<base + classes], temperature: t)
+            for k in 0..<classes {
+                loss -= a * t * t * q[k] * Foundation.log(max(p[k], Double.leastNormalMagnitude)) / Double(rows)
+                gradient.values[base + k] += Float(a * t * (p[k] - q[k]) / Double(rows))
+            }
+        }
+        return (loss, gradient)
+    }
+
+    /// softmax(z / T) of one row, in double precision.
+    static func softmax(_ row: ArraySlice<Float>, temperature: Double) -> [Double] {
+        let peak = Double(row.max() ?? 0)
+        let exps = row.map { Foundation.exp((Double($0) - peak) / temperature) }
+        let sum = exps.reduce(0, +)
+        return exps.map { $0 / sum }
+    }
+
     /// Index of the largest logit in each row (the first on ties).
     public static func predictions(_ logits: TrainTensor) -> [Int] {
         let classes = logits.shape.last ?? 1, rows = logits.count / max(classes, 1)

@@ -65,7 +65,13 @@ public enum Trainer {
                 let batch = data.batch(order[first..<min(first + config.batchSize, order.count)])
                 let pass = try graph.forward(batch.inputs, training: true, trainBatchNorm: config.batchNorm == .train,
                                              threads: config.threads)
-                let (loss, gradient) = SoftmaxCrossEntropy.evaluate(logits: try graph.logits(of: pass), labels: batch.labels)
+                let logits = try graph.logits(of: pass)
+                let (loss, gradient) = if let teacher = batch.teacher, config.distillation > 0 {
+                    SoftmaxCrossEntropy.evaluate(logits: logits, labels: batch.labels, teacher: teacher,
+                                                 weight: config.distillation, temperature: config.temperature)
+                } else {
+                    SoftmaxCrossEntropy.evaluate(logits: logits, labels: batch.labels)
+                }
                 guard loss.isFinite else {
                     if let lastGood { graph = lastGood.graph }
                     throw TrainingError.diverged(epoch: epoch + 1, step: step, learningRate: rate,
@@ -74,7 +80,8 @@ public enum Trainer {
                 total += loss * Double(batch.labels.count)
                 let gradients = graph.gradients(of: pass, logitsGradient: gradient)
                 graph.apply(pass.stateUpdates)
-                optimizer.update(&graph.parameters, gradients: gradients, rate: rate)
+                optimizer.update(&graph.parameters, gradients: gradients, rate: rate,
+                                 positive: graph.positiveParameters)
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             let accuracy = try validation.map { try self.accuracy(graph, on: $0, threads: config.threads) }
@@ -88,15 +95,22 @@ public enum Trainer {
     /// Top-1 accuracy of the graph's logits on `data` (evaluation mode: running BN statistics, fixed ranges).
     public static func accuracy(_ graph: TrainingGraph, on data: TrainingData, threads: Int = 2,
                                 batchSize: Int = 256) throws -> Double {
-        var correct = 0
+        let predicted = SoftmaxCrossEntropy.predictions(try logits(graph, on: data, threads: threads,
+                                                                   batchSize: batchSize))
+        return Double(zip(predicted, data.labels).filter { $0 == $1 }.count) / Double(data.count)
+    }
+
+    /// The graph's logits [samples, classes] on `data` in evaluation mode (e.g. a teacher for distillation).
+    public static func logits(_ graph: TrainingGraph, on data: TrainingData, threads: Int = 2,
+                              batchSize: Int = 256) throws -> TrainTensor {
+        var values: [Float] = []
         let all = Array(0..<data.count)
         for first in stride(from: 0, to: data.count, by: batchSize) {
             let batch = data.batch(all[first..<min(first + batchSize, data.count)])
             let pass = try graph.forward(batch.inputs, training: false, trainBatchNorm: false, threads: threads)
-            let predicted = SoftmaxCrossEntropy.predictions(try graph.logits(of: pass))
-            correct += zip(predicted, batch.labels).filter { $0 == $1 }.count
+            values += try graph.logits(of: pass).values
         }
-        return Double(correct) / Double(data.count)
+        return TrainTensor(shape: [data.count, values.count / max(data.count, 1)], values: values)
     }
 
     /// Checks that `data` feeds every runtime input of the graph and that every label is a class the logits have.

@@ -45,6 +45,11 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     public var batchNorm: BatchNormMode = .train
     /// Threads the GEMMs use.
     public var threads = 2
+    /// Weight α of the distillation loss against the float model's logits (0: labels only), see
+    /// ``SoftmaxCrossEntropy/evaluate(logits:labels:teacher:weight:temperature:)``.
+    public var distillation: Float = 0
+    /// Softmax temperature T of the distillation loss.
+    public var temperature: Float = 4
 
     public init() {}
 
@@ -65,12 +70,18 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
             throw TrainingError.invalidConfig("learning rate must be finite and > 0, got \(learningRate)")
         }
         if threads < 1 { throw TrainingError.invalidConfig("threads must be ≥ 1, got \(threads)") }
+        if !(0...1).contains(distillation) {
+            throw TrainingError.invalidConfig("distillation weight must be in [0, 1], got \(distillation)")
+        }
+        if !(temperature.isFinite && temperature > 0) {
+            throw TrainingError.invalidConfig("temperature must be finite and > 0, got \(temperature)")
+        }
         if !(0..<1).contains(momentum) { throw TrainingError.invalidConfig("momentum must be in [0, 1), got \(momentum)") }
     }
 
     enum CodingKeys: String, CodingKey {
         case epochs, learningRate, optimizer, momentum, weightDecay, schedule, stepEvery, stepGamma, batchSize, seed
-        case batchNorm, threads
+        case batchNorm, threads, distillation, temperature
     }
 
     /// Decodes a config; absent keys keep their defaults.
@@ -88,5 +99,7 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? seed
         batchNorm = try c.decodeIfPresent(BatchNormMode.self, forKey: .batchNorm) ?? batchNorm
         threads = try c.decodeIfPresent(Int.self, forKey: .threads) ?? threads
+        distillation = try c.decodeIfPresent(Float.self, forKey: .distillation) ?? distillation
+        temperature = try c.decodeIfPresent(Float.self, forKey: .temperature) ?? temperature
     }
 }

@@ -2,6 +2,8 @@
 public struct TrainingData: Sendable {
     public var inputs: [String: TrainTensor]
     public var labels: [Int]
+    /// A teacher's logits [samples, classes] for distillation (``TrainingConfig/distillation``), when set.
+    public var teacherLogits: TrainTensor?
 
     /// Checks that every array has `labels.count` samples.
     public init(inputs: [String: TrainTensor], labels: [Int]) throws {
@@ -17,7 +19,7 @@ public struct TrainingData: Sendable {
     public var count: Int { labels.count }
 
     /// The samples at `indices`, in that order.
-    func batch(_ indices: ArraySlice<Int>) -> (inputs: [String: TrainTensor], labels: [Int]) {
+    func batch(_ indices: ArraySlice<Int>) -> (inputs: [String: TrainTensor], labels: [Int], teacher: TrainTensor?) {
         var feeds: [String: TrainTensor] = [:]
         for (name, tensor) in inputs {
             let size = tensor.count / max(count, 1)
@@ -31,6 +33,11 @@ public struct TrainingData: Sendable {
             }
             feeds[name] = TrainTensor(shape: [indices.count] + tensor.shape.dropFirst(), values: values)
         }
-        return (feeds, indices.map { labels[$0] })
+        let teacher = teacherLogits.map { all in
+            let classes = all.count / max(count, 1)
+            return TrainTensor(shape: [indices.count, classes],
+                               values: indices.flatMap { all.values[$0 * classes..<($0 + 1) * classes] })
+        }
+        return (feeds, indices.map { labels[$0] }, teacher)
     }
 }

@@ -14,6 +14,8 @@ public struct TrainingGraph: Sendable {
     public var parameters: [String: TrainTensor]
     /// The initializers the optimizer updates.
     public let learnable: [String]
+    /// Learned quantization scales (LSQ), which must stay positive (see ``OptimizerState``).
+    public let positiveParameters: Set<String>
     /// The tensor the loss reads.
     public let logitsName: String
     let constants: [String: Tensor]
@@ -69,6 +71,9 @@ public struct TrainingGraph: Sendable {
                 requires.formUnion(node.outputs.filter { !$0.isEmpty })
             }
         }
+        self.positiveParameters = Set(schedule.map { graph.nodes[$0] }.filter {
+            $0.opType == FakeQuantize.opType && (try? FakeQuantize.mode(of: $0)) == .lsq && $0.inputs.count > 1
+        }.map { $0.inputs[1] }).intersection(learnable)
         self.model = model
         self.parameters = parameters
         self.learnable = learnable.sorted()

@@ -28,7 +28,8 @@ public enum Training {
     /// Trains `model` as `mode` says on `data` (arrays named like the model inputs plus integer labels under
     /// `labelsKey`). After every epoch the model is written to `checkpoint` when given (temp file, then rename),
     /// so a run that diverges (NaN loss, ``TrainingError/diverged(epoch:step:learningRate:lastGoodEpoch:)``)
-    /// leaves the last good epoch there. The input model is never modified.
+    /// leaves the last good epoch there. The input model is never modified. With ``TrainingConfig/distillation``
+    /// > 0 the float `model` (evaluation mode) is the teacher whose logits the trained model also learns.
     public static func train(_ model: Model, mode: TrainingMode, data: DataSet, validation: DataSet?,
                              config: TrainingConfig, labelsKey: String = "labels", checkpoint: String? = nil,
                              progress: (EpochReport) -> Void = { _ in }) throws -> TrainingOutcome {
@@ -36,7 +37,7 @@ public enum Training {
         if !Quantizer.isQuantized(model) {
             _ = try TrainingGraph(model: model)  // names unsupported ops before any data is read
         }
-        let trainingData = try samples(data, for: model.graph, labelsKey: labelsKey)
+        var trainingData = try samples(data, for: model.graph, labelsKey: labelsKey)
         let validationData = try validation.map { try samples($0, for: model.graph, labelsKey: labelsKey) }
         let quantized = Quantizer.isQuantized(model)
         let trainable: Model
@@ -55,6 +56,14 @@ public enum Training {
                 throw QuantKitError.invalidArgument("the model is not quantized; use `qkit qat` or `qkit train`")
             }
             trainable = try QuantizationAwareTraining.prepareFineTuning(model, options: options)
+        }
+        if config.distillation > 0 {
+            if case .fineTune = mode {
+                throw QuantKitError.invalidArgument("distillation needs the float model as teacher; fine-tuning of a "
+                    + "quantized model has none (use `qkit qat` on the float model)")
+            }
+            trainingData.teacherLogits = try Trainer.logits(try TrainingGraph(model: model), on: trainingData,
+                                                            threads: config.threads)
         }
         var graph = try TrainingGraph(model: trainable)
         for (samples, source) in [(trainingData, data)] + zip([validationData].compactMap { $0 }, [validation].compactMap { $0 }) {

@@ -156,6 +156,39 @@ final class OpGradientTests: XCTestCase {
         XCTAssertEqual(single, expected, accuracy: 1e-6)
     }
 
+    func testDistillationLossAgainstFiniteDifferencesAndItsDefinition() {
+        let logits = TrainTensor(random([3, 5], seed: 21, scale: 3))
+        let teacher = TrainTensor(random([3, 5], seed: 22, scale: 3))
+        let labels = [4, 0, 2]
+        func loss(_ z: TrainTensor) -> Double {
+            SoftmaxCrossEntropy.evaluate(logits: z, labels: labels, teacher: teacher, weight: 0.7, temperature: 3).loss
+        }
+        let gradient = SoftmaxCrossEntropy.evaluate(logits: logits, labels: labels, teacher: teacher, weight: 0.7,
+                                                     temperature: 3).gradient
+        for i in 0..<logits.count {
+            var plus = logits, minus = logits
+            plus.values[i] += 1e-2
+            minus.values[i] -= 1e-2
+            XCTAssertEqual(Double(gradient.values[i]), (loss(plus) - loss(minus)) / 2e-2, accuracy: 2e-4)
+        }
+        // The definition, in Double: 0.3 · CE(labels) + 0.7 · 3² · CE(softmax(t/3), softmax(z/3)), mean over rows.
+        func logSoftmax(_ row: [Double]) -> [Double] {
+            let norm = log(row.map { exp($0) }.reduce(0, +))
+            return row.map { $0 - norm }
+        }
+        var expected = 0.0
+        for n in 0..<3 {
+            let z = logits.values[n * 5..<n * 5 + 5].map(Double.init), t = teacher.values[n * 5..<n * 5 + 5].map(Double.init)
+            let q = logSoftmax(t.map { $0 / 3 }).map { exp($0) }, logP = logSoftmax(z.map { $0 / 3 })
+            expected += 0.3 * -logSoftmax(z)[labels[n]] + 0.7 * 9 * -zip(q, logP).map { $0 * $1 }.reduce(0, +)
+        }
+        XCTAssertEqual(loss(logits), expected / 3, accuracy: 1e-6)
+        // Weight 0 is the label loss alone.
+        XCTAssertEqual(SoftmaxCrossEntropy.evaluate(logits: logits, labels: labels, teacher: teacher, weight: 0,
+                                                    temperature: 3).loss,
+                       SoftmaxCrossEntropy.evaluate(logits: logits, labels: labels).loss, accuracy: 1e-12)
+    }
+
     func testChainOfOpsThroughConvBatchNormPoolGemm() throws {
         let feed = GradientCheck.activation("x", input([2, 1, 4, 4]))
         var checker = GradientCheck(nodes: feed.nodes + [

@@ -86,6 +86,17 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(parameters["w"]!.values[1], -2 + 0.01, accuracy: 1e-6)
     }
 
+    func testPositiveParametersMoveAtMostToHalfTheirValue() {
+        // First Adam step: p moves by lr · sign(g) = 0.01; the scale 1e-3 would become −0.009 and stops at 5e-4.
+        var parameters = ["s": TrainTensor(shape: [2], values: [1e-3, 2]), "w": TrainTensor(shape: [1], values: [1e-3])]
+        let gradients = ["s": TrainTensor(shape: [2], values: [4, 1]), "w": TrainTensor(shape: [1], values: [4])]
+        var adam = OptimizerState(config: TrainingConfig())
+        adam.update(&parameters, gradients: gradients, rate: 0.01, positive: ["s"])
+        XCTAssertEqual(parameters["s"]!.values[0], 5e-4, accuracy: 1e-9)
+        XCTAssertEqual(parameters["s"]!.values[1], 2 - 0.01, accuracy: 1e-6)
+        XCTAssertEqual(parameters["w"]!.values[0], 1e-3 - 0.01, accuracy: 1e-7)  // not named: a plain step
+    }
+
     func testLearningRateSchedules() {
         var config = TrainingConfig()
         config.learningRate = 0.1

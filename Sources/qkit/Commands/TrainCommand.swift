@@ -40,6 +40,12 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "L2 weight decay.")
     var weightDecay: Float?
 
+    @Option(help: "Weight in [0, 1] of distillation from the float model's logits (0: labels only).")
+    var distill: Float?
+
+    @Option(help: "Softmax temperature of the distillation loss.")
+    var temperature: Float?
+
     @Flag(help: "Keep BatchNormalization statistics frozen (running mean/variance).")
     var freezeBn = false
 
@@ -77,6 +83,8 @@ struct TrainingOptions: ParsableArguments {
         if let weightDecay { config.weightDecay = weightDecay }
         if freezeBn { config.batchNorm = .frozen }
         if let threads { config.threads = threads }
+        if let distill { config.distillation = distill }
+        if let temperature { config.temperature = temperature }
         return config
     }
 
