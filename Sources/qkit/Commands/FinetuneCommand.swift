@@ -9,7 +9,7 @@ struct FinetuneCommand: ParsableCommand {
         discussion: """
             The model's own scales and zero points are the starting point (kept fixed by default).
             Example: qkit finetune digits-int8.onnx --train Fixtures/digits/train.npz \\
-                     --val Fixtures/digits/test.npz --epochs 3 --lr 0.0002 -o digits-int8-tuned.onnx
+                     --epochs 3 --lr 0.0002 -o digits-int8-tuned.onnx
             """)
 
     @Argument(help: "The quantized QDQ .onnx model (never modified).")

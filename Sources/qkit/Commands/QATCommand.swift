@@ -11,7 +11,7 @@ struct QATCommand: ParsableCommand {
             from the calibrated ranges. Weights are re-fitted each step (minmax) or learned (lsq); activation scales
             are learned (lsq, the default), follow a moving average of batch ranges (ema), or stay fixed.
             Example: qkit qat Fixtures/digits/model.onnx --train Fixtures/digits/train.npz \\
-                     --val Fixtures/digits/test.npz --calibration Fixtures/digits/calibration.npz \\
+                     --calibration Fixtures/digits/calibration.npz \\
                      --weight-type int4 --epochs 5 --lr 0.0003 -o digits-int4-qat.onnx
             """)
 

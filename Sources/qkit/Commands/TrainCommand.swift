@@ -131,7 +131,7 @@ struct TrainCommand: ParsableCommand {
             Flatten, Reshape, Identity, BatchNormalization, Softmax. The output is rewritten after every epoch, so
             a diverging run (NaN loss) keeps the last good epoch.
             Example: qkit train Fixtures/digits/model.onnx --train Fixtures/digits/train.npz \\
-                     --val Fixtures/digits/test.npz --epochs 5 --lr 0.001 -o digits-tuned.onnx
+                     --epochs 5 --lr 0.001 -o digits-tuned.onnx
             """)
 
     @Argument(help: "The float .onnx model to start from (never modified).")
