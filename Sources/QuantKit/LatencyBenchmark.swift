@@ -49,20 +49,10 @@ public enum LatencyBenchmark {
         return LatencyStats(samples: samples)
     }
 
-    /// Peak resident memory of this process so far, in MiB (getrusage's ru_maxrss; 0 where unavailable).
+    /// Peak resident memory of this process so far, in MiB (``PeakMemory/residentBytes()`` / 2²⁰; 0 where
+    /// unavailable).
     public static func peakResidentMB() -> Double {
-        var usage = rusage()
-        #if os(Linux)
-        let who = RUSAGE_SELF.rawValue
-        #else
-        let who = RUSAGE_SELF
-        #endif
-        guard getrusage(who, &usage) == 0 else { return 0 }
-        #if os(Linux)
-        return Double(usage.ru_maxrss) / 1024          // KiB on Linux
-        #else
-        return Double(usage.ru_maxrss) / (1024 * 1024) // bytes on Darwin
-        #endif
+        Double(PeakMemory.residentBytes() ?? 0) / (1024 * 1024)
     }
 
     /// A batch of exactly `batch` rows taken from `feeds`, repeating rows when there are fewer.
