@@ -36,7 +36,8 @@ extension QuantizationConfig {
         case movingAverage(averagingConstant: Float)
         /// The given percentile (0 … 100] of the histogram (of |x| when symmetric).
         case percentile(Double, bins: Int)
-        /// TensorRT's KL-divergence threshold search over a `bins` histogram with `quantizedBins` target bins.
+        /// KL-divergence threshold search (TensorRT-style) over a `bins`-bin histogram of |x|; `quantizedBins` is the
+        /// number of quantization levels on [0, t] for data of both signs (128 for 8-bit types; see `EntropyObserver`).
         case entropy(bins: Int, quantizedBins: Int)
         /// The clip that minimises the expected squared quantization error over a `bins` histogram.
         case mse(bins: Int)
