@@ -7,12 +7,15 @@ struct QuantizeCommand: ParsableCommand {
         commandName: "quantize",
         abstract: "Quantize a float ONNX model: static int8 with calibration (QDQ or QOperator), dynamic int8, fp16 or bf16.",
         discussion: """
-            Prints every node kept in float with the reason, and the weight size before → after.
-            --config reads a QuantizationConfig from JSON, or YAML for .yaml/.yml files; flags given on the command
+            Prints every node kept in float with the reason, and the weight size before → after. \
+            --config reads a QuantizationConfig from JSON, or YAML for .yaml/.yml files; flags given on the command \
             line override it.
-            Example: qkit quantize Fixtures/digits/model.onnx -o digits-int8.onnx --mode static \\
-                     --calibration Fixtures/digits/calibration.npz --per-channel
-            4-bit weights (QDQ, opset 21): --weight-type int4 --per-channel, or --block-size 32 for blocks along
+
+            Example:
+              qkit quantize Fixtures/digits/model.onnx -o digits-int8.onnx --mode static \\
+                  --calibration Fixtures/digits/calibration.npz --per-channel
+
+            4-bit weights (QDQ, opset 21): --weight-type int4 --per-channel, or --block-size 32 for blocks along \
             the reduction axis.
             """)
 
