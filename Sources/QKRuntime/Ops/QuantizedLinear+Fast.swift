@@ -19,7 +19,7 @@ extension OpTable {
             }
             dtype = requested
         }
-        guard let type = fastIntegerTypes[dtype], type != .int32 else { return nil }
+        guard let type = fastIntegerType(dtype), type != .int32 else { return nil }
         return xValues.withUnsafeBufferPointer { xs in
             makeTensor(dtype, count: xs.count, shape: x.shape) { y in
                 if let inner = parameters.inner {
@@ -36,7 +36,7 @@ extension OpTable {
     /// DequantizeLinear through ``dequantizeLinear(_:count:type:scale:zeroPoint:into:threads:path:)`` (or its
     /// per-axis twin), float32 output only.
     static func fastDequantizeLinear(_ ctx: KernelContext) -> Tensor? {
-        guard let x = ctx.inputs.first ?? nil, let type = fastIntegerTypes[x.dtype],
+        guard let x = ctx.inputs.first ?? nil, let type = fastIntegerType(x.dtype),
               let parameters = fastParameters(ctx, dataShape: x.shape) else { return nil }
         guard parameters.outputCode == 0 || parameters.outputCode == 1,
               parameters.zeroPoint == nil || parameters.zeroPoint?.dtype == x.dtype,
@@ -72,10 +72,30 @@ extension OpTable {
         }
     }
 
-    /// The integer dtypes the fast kernels handle.
-    private static let fastIntegerTypes: [DType: QDQIntegerType] = [
-        .uint8: .uint8, .int8: .int8, .uint16: .uint16, .int16: .int16, .int32: .int32,
-    ]
+    /// The kernel type of an integer dtype the fast kernels handle (a switch: cheaper than a dictionary lookup).
+    private static func fastIntegerType(_ dtype: DType) -> QDQIntegerType? {
+        switch dtype {
+        case .uint8: .uint8
+        case .int8: .int8
+        case .uint16: .uint16
+        case .int16: .int16
+        case .int32: .int32
+        default: nil
+        }
+    }
+
+    /// The zero points as Int32 (8/16/32-bit storages only; nil for others and for an empty tensor).
+    private static func fastZeroPoints(_ zero: Tensor) -> [Int32]? {
+        guard zero.count > 0 else { return nil }
+        switch zero.storage {
+        case .uint8(let v): return v.map(Int32.init)
+        case .int8(let v): return v.map(Int32.init)
+        case .uint16(let v): return v.map(Int32.init)
+        case .int16(let v): return v.map(Int32.init)
+        case .int32(let v): return v
+        default: return nil
+        }
+    }
 
     /// Validated float32 scale and zero point of a QuantizeLinear/DequantizeLinear node: per tensor (`inner` nil)
     /// or per axis (`inner` = elements after the axis); nil when the general code must run.
@@ -93,7 +113,7 @@ extension OpTable {
         let zero = ctx.inputs.count > 2 ? ctx.inputs[2] : nil
         var zeroPoints: [Int32] = [0]
         if let zero {
-            guard zero.count > 0, zero.dtype != .int4, zero.dtype != .uint4, let values = int32Values(zero) else { return nil }
+            guard let values = fastZeroPoints(zero) else { return nil }
             zeroPoints = values
         }
         let attributes = ctx.node.attributes
