@@ -34,6 +34,7 @@ let benchmarks: @Sendable () -> Void = {
                                            maxIterations: 200)
     registerGemmBenchmarks(peak: peak.int8GOPS)
     registerConvBenchmarks()
+    registerQDQBenchmarks()
 }
 
 func registerGemmBenchmarks(peak: Double) {

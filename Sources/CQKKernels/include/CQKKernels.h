@@ -145,4 +145,29 @@ void qk_i8_axpy_u8(long n, int32_t w, const uint8_t *x, long stride, int32_t x_z
 /// The same for s8 x.
 void qk_i8_axpy_s8(long n, int32_t w, const int8_t *x, long stride, int32_t x_zero, int32_t *acc);
 
+/// QuantizeLinear / DequantizeLinear runs (qdq_*.c), one function per ISA suffix: `_avx512` (needs avx512f and
+/// avx512bw), `_avx2` (needs avx2) and `_generic` (portable C); every variant gives the same bits.
+///
+/// quantize: y[i] = clamp(round_half_to_even(x[i] / s) + z, qmin, qmax), and z where x[i] / s is NaN, with the
+/// fp32 quotient (a true division, never a reciprocal). [qmin, qmax] (containing z) must lie in the range of the
+/// output type; `width` is its size in bytes (1 or 2) and y[i] is stored as the low `width` bytes of the int32.
+/// dequantize: y[i] = (float)(x[i] − z) · s in fp32, x[i] of `type` (x − z must not overflow int32).
+/// `_run` uses one s and z for all i; `_row` uses s = scale[i], z = zero_point[i].
+typedef enum { qk_qdq_u8, qk_qdq_s8, qk_qdq_u16, qk_qdq_s16, qk_qdq_s32 } qk_qdq_type;
+#define QK_QDQ_DECLARE(isa)                                                                                    \
+    void qk_quantize_run_##isa(long n, const float *x, float scale, int32_t zero_point, int32_t qmin,           \
+                               int32_t qmax, long width, void *y);                                              \
+    void qk_quantize_row_##isa(long n, const float *x, const float *scale, const int32_t *zero_point,           \
+                               int32_t qmin, int32_t qmax, long width, void *y);                                \
+    void qk_dequantize_run_##isa(long n, const void *x, qk_qdq_type type, float scale, int32_t zero_point,     \
+                                 float *y);                                                                     \
+    void qk_dequantize_row_##isa(long n, const void *x, qk_qdq_type type, const float *scale,                  \
+                                 const int32_t *zero_point, float *y);
+QK_QDQ_DECLARE(avx512)
+QK_QDQ_DECLARE(avx2)
+QK_QDQ_DECLARE(generic)
+/// min and max of x[0..<n] into *lo and *hi (+inf and −inf for n = 0); returns 0 when some x[i] is NaN or ±inf
+/// (lo and hi are then meaningless), else 1.
+int qk_finite_min_max_f32(long n, const float *x, float *lo, float *hi);
+
 #endif
