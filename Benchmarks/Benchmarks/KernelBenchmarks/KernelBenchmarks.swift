@@ -34,6 +34,7 @@ let benchmarks: @Sendable () -> Void = {
                                            maxIterations: 200)
     registerGemmBenchmarks(peak: peak.int8GOPS)
     registerConvBenchmarks()
+    registerQuantizedElementwiseBenchmarks()
 }
 
 func registerGemmBenchmarks(peak: Double) {
