@@ -15,7 +15,8 @@
 
 typedef struct {
     VI a_zero, b_zero;
-    V a_scale, b_scale, c_scale, c_zero, lo, hi, b_value;
+    VI c_zero;
+    V a_scale, b_scale, c_scale, b_value;
 } qb_consts;
 
 static QB_INLINE V qb_dequantize(const uint8_t *p, int sign, VI zero, V scale) {
@@ -29,8 +30,7 @@ static QB_INLINE void qb_block(const qb_consts *k, const uint8_t *a, const uint8
     V y = b_scalar ? k->b_value : qb_dequantize(b, sign, k->b_zero, k->b_scale);
     V t = vdiv(mul ? vmul(x, y) : vadd(x, y), k->c_scale);
     t = vmin(vmax(vzero_nan(t), vset1(-0x1p22f)), vset1(0x1p22f));
-    V q = vadd(vsub(vadd(t, vset1(0x1.8p23f)), vset1(0x1.8p23f)), k->c_zero);
-    vstore_bytes(c, vcvtt(vmin(vmax(q, k->lo), k->hi)), sign_out);
+    vstore_bytes(c, vaddi(vround(t), k->c_zero), sign_out);
 }
 
 static QB_INLINE void qb_run(const qb_consts *k, long n, const uint8_t *a, const uint8_t *b, uint8_t *c, int sign,
@@ -62,10 +62,8 @@ void QK_QB_NAME(qk_qbinary)(const qk_qbinary_params *p, long n, const void *a_by
     const int sign = p->signed_inputs != 0, mul = p->multiply != 0, scalar = b_step == 0, sign_out = p->signed_output != 0;
     int32_t b_first = sign ? (int32_t)(int8_t)b[0] : (int32_t)b[0];
     qb_consts k = {
-        .a_zero = vseti(p->a_zero), .b_zero = vseti(p->b_zero),
+        .a_zero = vseti(p->a_zero), .b_zero = vseti(p->b_zero), .c_zero = vseti(p->c_zero),
         .a_scale = vset1(p->a_scale), .b_scale = vset1(p->b_scale), .c_scale = vset1(p->c_scale),
-        .c_zero = vset1((float)p->c_zero),
-        .lo = vset1(sign_out ? -128.0f : 0.0f), .hi = vset1(sign_out ? 127.0f : 255.0f),
         .b_value = vset1((float)(b_first - p->b_zero) * p->b_scale),
     };
     switch (sign | mul << 1 | scalar << 2 | sign_out << 3) {
