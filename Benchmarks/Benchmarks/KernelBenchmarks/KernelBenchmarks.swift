@@ -35,6 +35,7 @@ let benchmarks: @Sendable () -> Void = {
     registerGemmBenchmarks(peak: peak.int8GOPS)
     registerConvBenchmarks()
     registerQDQBenchmarks()
+    registerQuantizedElementwiseBenchmarks()
 }
 
 func registerGemmBenchmarks(peak: Double) {

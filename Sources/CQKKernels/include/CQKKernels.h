@@ -169,5 +169,23 @@ QK_QDQ_DECLARE(generic)
 /// min and max of x[0..<n] into *lo and *hi (+inf and −inf for n = 0); returns 0 when some x[i] is NaN or ±inf
 /// (lo and hi are then meaningless), else 1.
 int qk_finite_min_max_f32(long n, const float *x, float *lo, float *hi);
+/// Quantization of a QLinearAdd / QLinearMul (per-tensor scales and zero points, 8-bit operands).
+typedef struct {
+    float a_scale, b_scale, c_scale;
+    int32_t a_zero, b_zero, c_zero;
+    int32_t multiply;      /* 1: c = a · b, 0: c = a + b */
+    int32_t signed_inputs; /* 1: a and b are int8, 0: uint8 */
+    int32_t signed_output; /* 1: c is int8 (−128…127), 0: uint8 (0…255) */
+} qk_qbinary_params;
+
+/// Quantized add/multiply of n elements, c[i] = requantize(dequantize(a[i]) ∘ dequantize(b[i · b_step])) with
+/// b_step 1 (same length) or 0 (b is one element), in fp32 exactly as the runtime's scalar loop: x = (a − a_zero) ·
+/// a_scale, y likewise, t = (x ∘ y) / c_scale, round half to even, + c_zero, saturate (NaN → c_zero). `_avx512`
+/// needs avx512f, `_avx2` needs avx2, `_generic` nothing; all give identical bytes.
+#define QK_QBINARY_DECLARE(isa) \
+    void qk_qbinary_##isa(const qk_qbinary_params *p, long n, const void *a, const void *b, long b_step, void *c);
+QK_QBINARY_DECLARE(avx512)
+QK_QBINARY_DECLARE(avx2)
+QK_QBINARY_DECLARE(generic)
 
 #endif
