@@ -2,7 +2,8 @@ import Testing
 @testable import QKKernels
 
 /// ``int8BatchedGemm`` (both operands at run time) on every path, against ``int8GemmReference`` per batch and the
-/// scalar ``requantize(acc:multiplier:shift:zeroPoint:qmin:qmax:)``, bit for bit; batches broadcast A or B.
+/// scalar ``requantize(acc:multiplier:shift:zeroPoint:qmin:qmax:)``, bit for bit; batches broadcast A or B, zero
+/// points per tensor, per row of A or per column of B.
 @Suite struct Int8BatchedGemmTests {
     @Test(arguments: Int8KernelPath.available) func u8TimesS8(path: Int8KernelPath) {
         sweep(UInt8.self, Int8.self, path, seed: 31)
@@ -20,7 +21,7 @@ import Testing
     @Test func handComputed() {
         var c: [Int32] = [0, 0]
         c.withUnsafeMutableBufferPointer { out in
-            int8BatchedGemm(count: 2, m: 1, n: 1, k: 1, a: [UInt8(2), 3], aZeroPoint: 0, b: [Int8(5)], bZeroPoint: 1,
+            int8BatchedGemm(count: 2, m: 1, n: 1, k: 1, a: [UInt8(2), 3], aZeroPoints: [0], b: [Int8(5)], bZeroPoints: [1],
                             operands: { ($0, 0) }, output: .int32(out.baseAddress!))
         }
         #expect(c == [8, 12])
@@ -38,7 +39,8 @@ import Testing
             let aCount = mode == 1 ? 1 : count, bCount = mode == 2 ? 1 : count
             let a = (0..<aCount * m * k).map { _ in A.random(in: A.min...A.max, using: &rng) }
             let b = (0..<bCount * k * n).map { _ in B.random(in: B.min...B.max, using: &rng) }
-            let za = Int32(A.random(in: A.min...A.max, using: &rng)), zb = Int32(B.random(in: B.min...B.max, using: &rng))
+            let za = (0..<(trial % 4 == 1 ? m : 1)).map { _ in Int32(A.random(in: A.min...A.max, using: &rng)) }
+            let zb = (0..<(trial % 4 == 2 ? n : 1)).map { _ in Int32(B.random(in: B.min...B.max, using: &rng)) }
             let operands = { (t: Int) in (aCount == 1 ? 0 : t, bCount == 1 ? 0 : t) }
             var expected = [Int32](repeating: 0, count: count * m * n)
             for t in 0..<count {
@@ -46,16 +48,16 @@ import Testing
                 a.withUnsafeBufferPointer { pa in
                     b.withUnsafeBufferPointer { pb in
                         expected.withUnsafeMutableBufferPointer { pc in
-                            int8GemmReference(m: m, n: n, k: k, a: pa.baseAddress! + ia * m * k, lda: k, aZeroPoints: [za],
-                                              aZeroStride: 0, b: pb.baseAddress! + ib * k * n, ldb: n, bZeroPoints: [zb],
-                                              bZeroStride: 0, c: pc.baseAddress! + t * m * n, ldc: n)
+                            int8GemmReference(m: m, n: n, k: k, a: pa.baseAddress! + ia * m * k, lda: k, aZeroPoints: za,
+                                              aZeroStride: za.count == 1 ? 0 : 1, b: pb.baseAddress! + ib * k * n, ldb: n, bZeroPoints: zb,
+                                              bZeroStride: zb.count == 1 ? 0 : 1, c: pc.baseAddress! + t * m * n, ldc: n)
                         }
                     }
                 }
             }
             var got = [Int32](repeating: -7, count: count * m * n)
             got.withUnsafeMutableBufferPointer { out in
-                int8BatchedGemm(count: count, m: m, n: n, k: k, a: a, aZeroPoint: za, b: b, bZeroPoint: zb,
+                int8BatchedGemm(count: count, m: m, n: n, k: k, a: a, aZeroPoints: za, b: b, bZeroPoints: zb,
                                 operands: operands, output: .int32(out.baseAddress!), threads: 1 + trial % 2, path: path)
             }
             #expect(got == expected, "int32 \(path) count \(count) m \(m) n \(n) k \(k)")
@@ -67,7 +69,7 @@ import Testing
             }
             var q = [UInt8](repeating: 0xAA, count: count * m * n)
             q.withUnsafeMutableBufferPointer { out in
-                int8BatchedGemm(count: count, m: m, n: n, k: k, a: a, aZeroPoint: za, b: b, bZeroPoint: zb,
+                int8BatchedGemm(count: count, m: m, n: n, k: k, a: a, aZeroPoints: za, b: b, bZeroPoints: zb,
                                 operands: operands, output: .uint8(out.baseAddress!, r), threads: 2, path: path)
             }
             #expect(q == wanted, "requantized \(path) count \(count) m \(m) n \(n) k \(k)")

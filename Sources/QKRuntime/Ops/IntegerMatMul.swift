@@ -17,22 +17,9 @@ extension OpTable {
         let (m, k, n) = (aShape[aShape.count - 2], aShape[aShape.count - 1], bShape[bShape.count - 1])
         let batches = try MatMulBatches(ctx, aBatch: Array(aShape.dropLast(2)), bBatch: Array(bShape.dropLast(2)))
         return [stage.output(shape: batches.shape + [m, n], channel: { _ in 0 }) { out in
-            EightBit.withBytes(a.tensor) { aBytes, aSigned in
-                EightBit.withBytes(b.tensor) { bBytes, bSigned in
-                    func run<X: FixedWidthInteger, W: FixedWidthInteger>(_: X.Type, _: W.Type) {
-                        int8BatchedGemm(count: batches.count, m: m, n: n, k: k,
-                                        a: aBytes.assumingMemoryBound(to: X.self), aZeroPoint: a.zeroPoint,
-                                        b: bBytes.assumingMemoryBound(to: W.self), bZeroPoint: b.zeroPoint,
-                                        operands: batches.operands, output: out, threads: ctx.threads)
-                    }
-                    switch (aSigned, bSigned) {
-                    case (false, false): run(UInt8.self, UInt8.self)
-                    case (false, true): run(UInt8.self, Int8.self)
-                    case (true, false): run(Int8.self, UInt8.self)
-                    case (true, true): run(Int8.self, Int8.self)
-                    }
-                }
-            }
+            EightBit.batchedGemm(count: batches.count, m: m, n: n, k: k, a: a.tensor, aZeroPoints: [a.zeroPoint],
+                                 b: b.tensor, bZeroPoints: [b.zeroPoint], operands: batches.operands, output: out,
+                                 threads: ctx.threads)
         }]
     }
 }
