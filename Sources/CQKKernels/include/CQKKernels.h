@@ -62,10 +62,12 @@ void qk_keep_freed_memory_mapped(void);
 
 #include <stdint.h>
 
-/// Integer GEMM micro-kernels, u8 × s8 → int32: `tile[i*NR + j] = Σ_q Σ_{t<4} a[(q*MR + i)*4 + t] · b[(q*NR + j)*4 + t]`
-/// for i < MR, j < NR, q < kq. A is a packed MR-row panel (for each quad of K: MR rows × 4 consecutive k, u8), B a
-/// packed NR-column panel (for each quad of K: NR columns × 4 consecutive k, s8); both zero padded past K, so the
-/// tile is always full. Sums wrap modulo 2³² (they cannot overflow for kq < 2¹⁵ anyway).
+/// Integer GEMM micro-kernels, u8 × s8 → int32: `tile[i*NR + j] = Σ_q Σ_{t<4} A(i, q)[t] · b[(q*NR + j)*4 + t]`
+/// for i < MR, j < NR, q < kq, where A(i, q) = a + q·quad_step + i·row_step are row i's four bytes of quad q:
+/// a packed MR-row panel has row_step 4, quad_step 4·MR; a row-major u8 matrix read in place has row_step = its
+/// row stride, quad_step 4. B is a packed NR-column panel (for each quad of K: NR columns × 4 consecutive k, s8),
+/// zero padded past K, so A bytes past K (padding or the next row's) add nothing. Sums wrap modulo 2³² (they
+/// cannot overflow for kq < 2¹⁵ anyway).
 ///
 /// | function                     | MR | NR | needs                       | exact when                              |
 /// |------------------------------|----|----|-----------------------------|-----------------------------------------|
@@ -78,7 +80,7 @@ void qk_keep_freed_memory_mapped(void);
 /// | qk_i8gemm_generic_4x8        |  4 |  8 | any C99                     | always                                  |
 /// | qk_i8gemm_generic_1x8        |  1 |  8 | any C99                     | always                                  |
 #define QK_I8GEMM_DECLARE(name) \
-    void name(long kq, const uint8_t *a, const int8_t *b, int32_t *tile);
+    void name(long kq, const uint8_t *a, long row_step, long quad_step, const int8_t *b, int32_t *tile);
 QK_I8GEMM_DECLARE(qk_i8gemm_vnni_8x32)
 QK_I8GEMM_DECLARE(qk_i8gemm_vnni_1x32)
 QK_I8GEMM_DECLARE(qk_i8gemm_avx2_4x16)
@@ -94,14 +96,16 @@ QK_I8GEMM_DECLARE(qk_i8gemm_generic_1x8)
 ///
 /// which turns Σ a·b into Σ (a − row_zero)(b − col_zero) when row_sum[i] = Σ_k a[i, k] and
 /// col_adj[j] = Σ_k b[k, j] − K · col_zero[j]. With `multiplier` NULL, v is stored as int32; otherwise
-/// q = clamp(zero_point + requantize(v, multiplier[j], shift[j]), qmin, qmax) (FixedPoint.swift's rounding,
-/// bit for bit) is stored as one byte (u8 or s8 by the clamp range, which must lie in −128…255).
+/// q = clamp(zero_point + round(v · multiplier[j] / 2^shift[j]), qmin, qmax) — one rounding of the exact 64-bit
+/// product, ties to even, shift[j] in 1…62 and rounding[j] = 2^(shift[j] − 1) − 1 (FixedPoint.swift's
+/// requantize, bit for bit) — is stored as one byte (u8 or s8 by the clamp range, which must lie in −128…255).
 typedef struct {
     const int32_t *bias;
     const int32_t *col_zero;
     const int32_t *col_adj;
-    const int32_t *multiplier;
-    const int32_t *shift;
+    const int64_t *multiplier;
+    const int64_t *shift;
+    const int64_t *rounding;
     int32_t zero_point;
     int32_t qmin;
     int32_t qmax;
@@ -119,7 +123,8 @@ QK_I8_FINISH_DECLARE(avx512)
 QK_I8_FINISH_DECLARE(avx2)
 QK_I8_FINISH_DECLARE(generic)
 
-/// q[i] = clamp(zero_point + requantize(acc[i], multiplier, shift), qmin, qmax) stored as bytes, for i < n
+/// q[i] = clamp(zero_point + requantize(acc[i], multiplier, shift), qmin, qmax) stored as bytes, for i < n, with
+/// FixedPoint.swift's requantize (right shift 31 + shift, shift clamped to −30…31)
 /// (one multiplier for the whole run; see qk_i8_epilogue). Identical results across ISAs.
 void qk_i8_requantize_avx512(long n, const int32_t *acc, int32_t multiplier, int32_t shift, int32_t zero_point,
                              int32_t qmin, int32_t qmax, uint8_t *out);
@@ -131,6 +136,24 @@ void qk_i8_requantize_generic(long n, const int32_t *acc, int32_t multiplier, in
 /// Packs the transpose of a k × m byte matrix (row stride ld) into GEMM row panels: panel r holds, for each quad
 /// q of k, rows i = r·mr … r·mr + mr − 1 of the transpose as [src[4q][i], src[4q+1][i], src[4q+2][i],
 /// src[4q+3][i]] (zero padded past k and m). mr is 1, 4 or 8.
+/// Packs rows [0, m) of a row-major byte matrix (row stride lda, k columns; each byte XORed with `flip`, 0x80 turns
+/// s8 into u8 + 128) into MR-row panels of quads (the micro-kernels' A layout, zero padded past m and k), and, when
+/// row_sums is not NULL, row_sums[i] = Σ_k of the stored bytes.
+void qk_i8_pack_rows(const uint8_t *src, long lda, long k, long m, long mr, uint8_t flip, uint8_t *dst,
+                     int32_t *row_sums);
+
+/// Packs B (k × n, element (p, j) at src[p·ld_k + j·ld_n], each byte XORed with `flip`: 0x80 stores u8 as s8 − 128)
+/// into NR-column panels of quads (the micro-kernels' B layout, zero padded past k and n), and col_sums[j] = Σ_p of
+/// the stored s8 values for j < n.
+void qk_i8_pack_columns(const uint8_t *src, long ld_k, long ld_n, long k, long n, long nr, uint8_t flip, int8_t *dst,
+                        int32_t *col_sums);
+
+/// 1 when every adjacent pair (v[2i], v[2i+1]) has |v₀| + |v₁| ≤ 128 (vpmaddubsw cannot saturate), else 0.
+int qk_i8_pairs_fit_int16(const int8_t *v, long count);
+
+/// sums[i] = Σ_{p<k} src[i·lda + p] for i < m (u8; the row sums of a matrix the kernels read in place).
+void qk_i8_row_sums(const uint8_t *src, long lda, long k, long m, int32_t *sums);
+
 void qk_i8_pack_row_panels(const uint8_t *src, long ld, long k, long m, long mr, uint8_t *dst);
 /// im2col of one image group (3-D convolution geometry g = input d,h,w; kernel d,h,w; output d,h,w; strides;
 /// dilations; pads begin, 18 values): row (c, td, th, tw) of col (row stride ld) holds, for output pixel o,
