@@ -6,24 +6,26 @@
 #define QK_NR 16
 
 __attribute__((target("avx2,fma")))
-void qk_sgemm_micro_avx2_6x16(long kc, const float *a, const float *b, float *c, long ldc,
-                              long mr, long nr, float alpha) {
+void qk_sgemm_micro_avx2_6x16(long kc, const float *a, long row_stride, long depth_stride, const float *b,
+                              float *c, long ldc, long mr, long nr, float alpha, int accumulate) {
+    QK_SGEMM_ROWS(rows, QK_MR, a, row_stride, mr);
     __m256 acc[QK_MR][2];
 #pragma clang loop unroll(full)
     for (int i = 0; i < QK_MR; i++) {
         acc[i][0] = _mm256_setzero_ps();
         acc[i][1] = _mm256_setzero_ps();
     }
+    long offset = 0;
     for (long p = 0; p < kc; p++) {
         __m256 b0 = _mm256_loadu_ps(b);
         __m256 b1 = _mm256_loadu_ps(b + 8);
 #pragma clang loop unroll(full)
         for (int i = 0; i < QK_MR; i++) {
-            __m256 ai = _mm256_broadcast_ss(a + i);
+            __m256 ai = _mm256_broadcast_ss(rows[i] + offset);
             acc[i][0] = _mm256_fmadd_ps(ai, b0, acc[i][0]);
             acc[i][1] = _mm256_fmadd_ps(ai, b1, acc[i][1]);
         }
-        a += QK_MR;
+        offset += depth_stride;
         b += QK_NR;
     }
     __m256 va = _mm256_set1_ps(alpha);
@@ -31,8 +33,13 @@ void qk_sgemm_micro_avx2_6x16(long kc, const float *a, const float *b, float *c,
 #pragma clang loop unroll(full)
         for (int i = 0; i < QK_MR; i++) {
             float *row = c + i * ldc;
-            _mm256_storeu_ps(row, _mm256_fmadd_ps(va, acc[i][0], _mm256_loadu_ps(row)));
-            _mm256_storeu_ps(row + 8, _mm256_fmadd_ps(va, acc[i][1], _mm256_loadu_ps(row + 8)));
+            if (accumulate) {
+                _mm256_storeu_ps(row, _mm256_fmadd_ps(va, acc[i][0], _mm256_loadu_ps(row)));
+                _mm256_storeu_ps(row + 8, _mm256_fmadd_ps(va, acc[i][1], _mm256_loadu_ps(row + 8)));
+            } else {
+                _mm256_storeu_ps(row, _mm256_mul_ps(va, acc[i][0]));
+                _mm256_storeu_ps(row + 8, _mm256_mul_ps(va, acc[i][1]));
+            }
         }
         return;
     }
@@ -42,5 +49,5 @@ void qk_sgemm_micro_avx2_6x16(long kc, const float *a, const float *b, float *c,
         _mm256_storeu_ps(tile + i * QK_NR, acc[i][0]);
         _mm256_storeu_ps(tile + i * QK_NR + 8, acc[i][1]);
     }
-    qk_sgemm_add_partial(tile, QK_NR, c, ldc, mr, nr, alpha);
+    qk_sgemm_store_partial(tile, QK_NR, c, ldc, mr, nr, alpha, accumulate);
 }

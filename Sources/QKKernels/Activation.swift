@@ -68,3 +68,18 @@ func finishPlane(_ plane: UnsafeMutablePointer<Float>, count: Int, bias: Float?,
     }
     activation.apply(to: plane, count: count)
 }
+
+/// `dst[i] = f(src[i] + bias)` for i < count: a staged output plane copied out with its epilogue in one pass
+/// (the same values as copying, then ``finishPlane(_:count:bias:sum:activation:)`` without a sum).
+func finishCopy(from src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int, bias: Float,
+                activation: Activation) {
+    switch activation {
+    case .identity where bias == 0: dst.update(from: src, count: count)
+    case .identity: for i in 0..<count { dst[i] = src[i] + bias }
+    case .relu where bias == 0: for i in 0..<count { dst[i] = Swift.max(src[i], 0) }
+    case .relu: for i in 0..<count { dst[i] = Swift.max(src[i] + bias, 0) }
+    default:
+        for i in 0..<count { dst[i] = src[i] + bias }
+        activation.apply(to: dst, count: count)
+    }
+}

@@ -16,22 +16,24 @@ typedef struct {
 /// The features of the CPU this process runs on.
 qk_cpu_features qk_detect_cpu_features(void);
 
-/// fp32 GEMM micro-kernels: C[i*ldc + j] += alpha * sum_p A[p*MR + i] * B[p*NR + j]
-/// for i < mr, j < nr, where A is a packed MR×kc micro-panel (column p holds MR consecutive values) and
-/// B is a packed kc×NR micro-panel (row p holds NR consecutive values). mr ≤ MR and nr ≤ NR give the valid
-/// part of the tile at the edges of C; the packed panels are always full (zero padded).
+/// fp32 GEMM micro-kernels: T[i][j] = sum_{p < kc} A(i, p) * B[p*NR + j] with A(i, p) = a[i*row_stride +
+/// p*depth_stride], then C[i*ldc + j] = alpha * T[i][j] (+ C[i*ldc + j] when `accumulate`) for i < mr, j < nr.
+/// A is either a packed MR×kc micro-panel (row_stride 1, depth_stride MR) or MR rows of a row-major matrix read
+/// in place (row_stride = its leading dimension, depth_stride 1); rows at or past mr are never read. B is a
+/// packed kc×NR micro-panel (row p holds NR consecutive values, zero padded past nr). mr ≤ MR and nr ≤ NR give
+/// the valid part of the tile at the edges of C.
 ///
 /// | function                    | MR | NR | needs          |
 /// |-----------------------------|----|----|----------------|
 /// | qk_sgemm_micro_avx512_12x32 | 12 | 32 | avx512f        |
 /// | qk_sgemm_micro_avx2_6x16    |  6 | 16 | avx2, fma      |
 /// | qk_sgemm_micro_generic_4x16 |  4 | 16 | any x86-64/C99 |
-void qk_sgemm_micro_avx512_12x32(long kc, const float *a, const float *b, float *c, long ldc,
-                                 long mr, long nr, float alpha);
-void qk_sgemm_micro_avx2_6x16(long kc, const float *a, const float *b, float *c, long ldc,
-                              long mr, long nr, float alpha);
-void qk_sgemm_micro_generic_4x16(long kc, const float *a, const float *b, float *c, long ldc,
-                                 long mr, long nr, float alpha);
+#define QK_SGEMM_MICRO_DECLARE(name)                                                                   \
+    void name(long kc, const float *a, long row_stride, long depth_stride, const float *b, float *c, long ldc, \
+              long mr, long nr, float alpha, int accumulate);
+QK_SGEMM_MICRO_DECLARE(qk_sgemm_micro_avx512_12x32)
+QK_SGEMM_MICRO_DECLARE(qk_sgemm_micro_avx2_6x16)
+QK_SGEMM_MICRO_DECLARE(qk_sgemm_micro_generic_4x16)
 
 /// y[i·incy] += alpha · x[i·incx] for i < n (x and y must not overlap); the unit-stride case vectorizes.
 void qk_saxpy(long n, float alpha, const float *x, long incx, float *y, long incy);

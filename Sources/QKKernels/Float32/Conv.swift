@@ -118,6 +118,16 @@ struct ConvJob: @unchecked Sendable {
                      c: staged ?? y + firstPlane * outPlane, ldc: staged == nil ? outPlane : width, threads: gemmThreads)
                 for image in 0..<images {
                     let imagePlane = (first + image) * shape.outputChannels + group * mg
+                    if let staged, epilogue.sum == nil {
+                        // Copy out of the staging buffer and apply bias and activation in the same pass.
+                        for m in 0..<mg {
+                            let plane = imagePlane + m
+                            finishCopy(from: staged + m * width + image * outPlane, to: y + plane * outPlane,
+                                       count: outPlane, bias: epilogue.bias?[plane % shape.outputChannels] ?? 0,
+                                       activation: epilogue.activation)
+                        }
+                        continue
+                    }
                     if let staged {
                         for m in 0..<mg {
                             (y + (imagePlane + m) * outPlane).update(from: staged + m * width + image * outPlane,

@@ -8,21 +8,25 @@ import CQKKernels
 /// stored (A is m×k when `transA` is false, k×m when true; likewise B). When `beta` is 0, C is not read
 /// (NaN in C does not propagate), as in BLAS.
 ///
-/// Blocked as in GotoBLAS: op(B) is packed in kc×nc panels, op(A) in mc×kc blocks, and a register-blocked
-/// micro-kernel (``GemmMicroKernel``) computes each MR×NR tile. With `threads > 1` the larger of m and n is
-/// split into contiguous slabs computed in parallel, each with its own packing buffers. A single row
-/// (m = 1, matrix-vector) skips packing and runs dot products or scaled row sums directly.
-/// `kernel` picks the micro-kernel variant (default: the fastest this CPU supports).
+/// Blocked as in GotoBLAS: op(B) is packed in kc×nc panels and a register-blocked micro-kernel
+/// (``GemmMicroKernel``) computes each MR×NR tile, reading A's rows in place (a transposed A is packed in
+/// mc×kc blocks first). With `threads > 1` the larger of m and n is split into contiguous slabs computed in
+/// parallel, each with its own packing buffers. A single row (m = 1, matrix-vector) skips packing and runs
+/// dot products or scaled row sums directly. `kernel` picks the micro-kernel variant (default:
+/// ``GemmMicroKernel/best(columns:)``).
 ///
 /// Example: m = n = k = 1, alpha = 2, A = [3], B = [4], beta = 1, C = [1] gives C = [25].
 public func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                  a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                  beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int,
-                 threads: Int = 1, kernel: GemmMicroKernel = .best) {
+                 threads: Int = 1, kernel: GemmMicroKernel? = nil) {
     guard m > 0, n > 0 else { return }
-    scaleMatrix(c, rows: m, columns: n, ldc: ldc, by: beta)
-    guard k > 0, alpha != 0 else { return }
+    guard k > 0, alpha != 0 else {
+        scaleMatrix(c, rows: m, columns: n, ldc: ldc, by: beta)
+        return
+    }
     if m == 1 {
+        scaleMatrix(c, rows: m, columns: n, ldc: ldc, by: beta)
         // A row vector times op(B): dot products (Bᵀ rows) or a sum of scaled rows of B, no packing.
         let incA = transA ? lda : 1
         let workers = n * k < 262_144 ? 1 : max(1, threads)
@@ -38,25 +42,55 @@ public func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Floa
         }
         return
     }
-    let a = GemmOperand(base: a, ld: lda, transposed: transA)
-    let b = GemmOperand(base: b, ld: ldb, transposed: transB)
+    let kernel = kernel ?? .best(columns: n)
+    let source = GemmBSource.operand(GemmOperand(base: b, ld: ldb, transposed: transB))
+    gemmBlocked(m: m, n: n, k: k, alpha: alpha, a: GemmOperand(base: a, ld: lda, transposed: transA), b: source,
+                beta: beta, c: c, ldc: ldc, threads: threads, kernel: kernel)
+}
+
+/// ``gemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:threads:kernel:)`` with op(B) packed ahead of time
+/// (a constant weight matrix packed once when a model is loaded): C ← alpha · op(A) · B + beta · C, B k×n.
+public func gemm(transA: Bool, m: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int, packedB: PackedGemmB,
+                 beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int = 1) {
+    let (n, k) = (packedB.n, packedB.k)
+    guard m > 0, n > 0 else { return }
+    guard k > 0, alpha != 0 else {
+        scaleMatrix(c, rows: m, columns: n, ldc: ldc, by: beta)
+        return
+    }
+    packedB.values.withUnsafeBufferPointer { panels in
+        let source = GemmBSource.packed(panels.baseAddress!, paddedColumns: packedB.paddedColumns)
+        gemmBlocked(m: m, n: n, k: k, alpha: alpha, a: GemmOperand(base: a, ld: lda, transposed: transA), b: source,
+                    beta: beta, c: c, ldc: ldc, threads: threads, kernel: packedB.kernel)
+    }
+}
+
+/// The blocked product for m ≥ 1, n ≥ 1, k ≥ 1, alpha ≠ 0, split over threads when large enough.
+private func gemmBlocked(m: Int, n: Int, k: Int, alpha: Float, a: GemmOperand, b: GemmBSource, beta: Float,
+                         c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int, kernel: GemmMicroKernel) {
+    // beta = 0 stores the products (C never read), beta = 1 adds them, other betas scale C first.
+    if beta != 0 && beta != 1 { scaleMatrix(c, rows: m, columns: n, ldc: ldc, by: beta) }
+    let accumulate = beta != 0
     // Below ~64³ multiply-adds threading costs more than it saves.
     let workers = m * n * k < 262_144 ? 1 : max(1, threads)
     if workers == 1 {
-        gemmSlab(rows: 0..<m, columns: 0..<n, k: k, alpha: alpha, a: a, b: b, c: c, ldc: ldc, kernel: kernel)
+        gemmSlab(rows: 0..<m, columns: 0..<n, k: k, alpha: alpha, a: a, b: b, c: c, ldc: ldc,
+                 accumulate: accumulate, kernel: kernel)
         return
     }
     if n >= m {
         let blocks = (n + kernel.nr - 1) / kernel.nr
         parallelChunks(blocks, threads: workers) { range in
             let columns = range.lowerBound * kernel.nr..<min(n, range.upperBound * kernel.nr)
-            gemmSlab(rows: 0..<m, columns: columns, k: k, alpha: alpha, a: a, b: b, c: c, ldc: ldc, kernel: kernel)
+            gemmSlab(rows: 0..<m, columns: columns, k: k, alpha: alpha, a: a, b: b, c: c, ldc: ldc,
+                     accumulate: accumulate, kernel: kernel)
         }
     } else {
         let blocks = (m + kernel.mr - 1) / kernel.mr
         parallelChunks(blocks, threads: workers) { range in
             let rows = range.lowerBound * kernel.mr..<min(m, range.upperBound * kernel.mr)
-            gemmSlab(rows: rows, columns: 0..<n, k: k, alpha: alpha, a: a, b: b, c: c, ldc: ldc, kernel: kernel)
+            gemmSlab(rows: rows, columns: 0..<n, k: k, alpha: alpha, a: a, b: b, c: c, ldc: ldc,
+                     accumulate: accumulate, kernel: kernel)
         }
     }
 }
@@ -74,32 +108,51 @@ private func scaleMatrix(_ c: UnsafeMutablePointer<Float>, rows: Int, columns: I
     }
 }
 
-/// C[rows, columns] += alpha · op(A)[rows, :] · op(B)[:, columns] on the calling thread.
+/// C[rows, columns] ← alpha · op(A)[rows, :] · op(B)[:, columns] (+ C when `accumulate`) on the calling thread.
 private func gemmSlab(rows: Range<Int>, columns: Range<Int>, k: Int, alpha: Float, a: GemmOperand,
-                      b: GemmOperand, c: UnsafeMutablePointer<Float>, ldc: Int, kernel: GemmMicroKernel) {
+                      b: GemmBSource, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool,
+                      kernel: GemmMicroKernel) {
     let mr = kernel.mr, nr = kernel.nr
     let kcMax = min(kernel.kc, k)
     let mcMax = min(kernel.mc, (rows.count + mr - 1) / mr * mr)
     let ncMax = min(kernel.nc, (columns.count + nr - 1) / nr * nr)
-    let packedA = UnsafeMutablePointer<Float>.allocate(capacity: mcMax * kcMax)
-    let packedB = UnsafeMutablePointer<Float>.allocate(capacity: ncMax * kcMax)
+    // Only a transposed A is packed; rows of a plain A are read in place by the micro-kernel.
+    let packedA = a.transposed ? UnsafeMutablePointer<Float>.allocate(capacity: mcMax * kcMax) : nil
+    let packedB: UnsafeMutablePointer<Float>?
+    if case .operand = b { packedB = .allocate(capacity: ncMax * kcMax) } else { packedB = nil }
     defer {
-        packedA.deallocate()
-        packedB.deallocate()
+        packedA?.deallocate()
+        packedB?.deallocate()
     }
     for jc in stride(from: columns.lowerBound, to: columns.upperBound, by: kernel.nc) {
         let nc = min(kernel.nc, columns.upperBound - jc)
         for pc in stride(from: 0, to: k, by: kernel.kc) {
             let kc = min(kernel.kc, k - pc)
-            b.packColumns(into: packedB, k: pc..<pc + kc, columns: jc..<jc + nc, nr: nr)
+            let flag: Int32 = accumulate || pc > 0 ? 1 : 0
+            let panelsB: UnsafePointer<Float>
+            switch b {
+            case .operand(let operand):
+                operand.packColumns(into: packedB!, k: pc..<pc + kc, columns: jc..<jc + nc, nr: nr)
+                panelsB = UnsafePointer(packedB!)
+            case .packed(let base, let paddedColumns):
+                panelsB = base + pc * paddedColumns + jc * kc
+            }
             for ic in stride(from: rows.lowerBound, to: rows.upperBound, by: kernel.mc) {
                 let mc = min(kernel.mc, rows.upperBound - ic)
-                a.packRows(into: packedA, rows: ic..<ic + mc, k: pc..<pc + kc, mr: mr)
+                // A micro-panel i: rows ic + i·MR…, element (row r, depth p) at panelA + r·rowStride + p·depthStride.
+                let panelA: UnsafePointer<Float>, rowStride: Int, depthStride: Int, panelStep: Int
+                if let packedA {
+                    a.packRows(into: packedA, rows: ic..<ic + mc, k: pc..<pc + kc, mr: mr)
+                    (panelA, rowStride, depthStride, panelStep) = (UnsafePointer(packedA), 1, mr, mr * kc)
+                } else {
+                    (panelA, rowStride, depthStride, panelStep) = (a.base + ic * a.ld + pc, a.ld, 1, mr * a.ld)
+                }
                 for jr in stride(from: 0, to: nc, by: nr) {
-                    let panelB = packedB + jr * kc
+                    let panelB = panelsB + jr * kc
                     for ir in stride(from: 0, to: mc, by: mr) {
-                        kernel.function(kc, packedA + ir * kc, panelB, c + (ic + ir) * ldc + jc + jr, ldc,
-                                        min(mr, mc - ir), min(nr, nc - jr), alpha)
+                        kernel.function(kc, panelA + ir / mr * panelStep, rowStride, depthStride, panelB,
+                                        c + (ic + ir) * ldc + jc + jr, ldc, min(mr, mc - ir), min(nr, nc - jr),
+                                        alpha, flag)
                     }
                 }
             }

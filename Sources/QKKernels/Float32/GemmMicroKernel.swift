@@ -2,13 +2,13 @@ import CQKKernels
 
 /// One fp32 GEMM micro-kernel variant with its register tile (MR×NR) and cache blocking.
 ///
-/// A micro-kernel computes `C[0..<mr, 0..<nr] += alpha · Ã · B̃` where Ã is a packed MR×kc panel of op(A)
-/// and B̃ a packed kc×NR panel of op(B). The variants differ only in ISA; all give the same result up to
+/// A micro-kernel computes `C[0..<mr, 0..<nr] = alpha · Ã · B̃ (+ C)` where Ã is an MR×kc panel of op(A)
+/// (packed, or rows read in place) and B̃ a packed kc×NR panel of op(B). The variants differ only in ISA; all give the same result up to
 /// floating-point summation order (each sums over p in increasing order with fused or unfused multiply-add).
 public struct GemmMicroKernel: Sendable, CustomStringConvertible {
-    /// The C function: (kc, packedA, packedB, c, ldc, mr, nr, alpha).
-    typealias Function = @convention(c) (Int, UnsafePointer<Float>?, UnsafePointer<Float>?,
-                                         UnsafeMutablePointer<Float>?, Int, Int, Int, Float) -> Void
+    /// The C function: (kc, a, aRowStride, aDepthStride, packedB, c, ldc, mr, nr, alpha, accumulate).
+    typealias Function = @convention(c) (Int, UnsafePointer<Float>?, Int, Int, UnsafePointer<Float>?,
+                                         UnsafeMutablePointer<Float>?, Int, Int, Int, Float, Int32) -> Void
 
     public let name: String
     /// Rows of the register tile.
@@ -47,4 +47,12 @@ public struct GemmMicroKernel: Sendable, CustomStringConvertible {
 
     /// The fastest variant this CPU can run.
     public static let best: GemmMicroKernel = available[0]
+
+    /// The variant for a product with `n` columns: up to 16 columns would leave the 32-wide AVX-512 tile half
+    /// empty, so the 16-wide AVX2 tile runs them where the CPU has it (as fast per column on CPUs that split
+    /// 512-bit FMAs in two, no slower elsewhere); otherwise ``best``.
+    public static func best(columns n: Int) -> GemmMicroKernel {
+        guard n <= 16, best.nr > 16, let narrow = available.first(where: { $0.nr == 16 }) else { return best }
+        return narrow
+    }
 }

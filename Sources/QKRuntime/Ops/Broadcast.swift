@@ -79,6 +79,36 @@ struct BroadcastLayout {
     var rowLength: Int { dims[dims.count - 1] }
     var rowCount: Int { rowLength == 0 ? 0 : count / rowLength }
 
+    /// Calls `body(row, offsetA, offsetB)` for each output row in `rows` (in order) with the offsets of the row's
+    /// first element in operands 0 and 1, advancing the offsets axis by axis instead of dividing per row.
+    @inline(__always)
+    func forEachRow(_ rows: Range<Int>, _ body: (Int, Int, Int) -> Void) {
+        guard !rows.isEmpty else { return }
+        let outer = dims.count - 1
+        var index = [Int](repeating: 0, count: Swift.max(0, outer))
+        var rest = rows.lowerBound
+        for axis in stride(from: outer - 1, through: 0, by: -1) {
+            index[axis] = rest % dims[axis]
+            rest /= dims[axis]
+        }
+        var a = offset(row: rows.lowerBound, operand: 0), b = offset(row: rows.lowerBound, operand: 1)
+        let (stridesA, stridesB) = (strides[0], strides[1])
+        for row in rows {
+            body(row, a, b)
+            var axis = outer - 1
+            while axis >= 0 {
+                index[axis] += 1
+                a += stridesA[axis]
+                b += stridesB[axis]
+                if index[axis] < dims[axis] { break }
+                a -= stridesA[axis] * dims[axis]
+                b -= stridesB[axis] * dims[axis]
+                index[axis] = 0
+                axis -= 1
+            }
+        }
+    }
+
     /// Offset of the first element of output row `row` in operand `k`.
     func offset(row: Int, operand k: Int) -> Int {
         var rest = row
@@ -93,8 +123,9 @@ struct BroadcastLayout {
     }
 }
 
-/// Below this many elements a map runs on one thread.
-let parallelThreshold = 1 << 15
+/// Below this many elements a map runs on one thread (a cheap op on 2¹⁶ floats takes a few microseconds,
+/// about what waking and joining a second thread costs).
+let parallelThreshold = 1 << 16
 
 /// A function of one element, as a type: generic loops over it are specialised and inline the call
 /// (a closure would cost an indirect call per element).
@@ -157,10 +188,8 @@ func broadcastMap<Op: ElementBinaryOp>(_ a: [Op.A], _ aShape: [Int], _ b: [Op.B]
                     let length = layout.rowLength
                     let (sa, sb) = (layout.strides[0].last!, layout.strides[1].last!)
                     parallelChunks(layout.rowCount, threads: workers) { rows in
-                        for row in rows {
-                            let (oa, ob, oo) = (layout.offset(row: row, operand: 0), layout.offset(row: row, operand: 1),
-                                                row * length)
-                            let (ra, rb, ro) = (pa.baseAddress! + oa, pb.baseAddress! + ob, po + oo)
+                        layout.forEachRow(rows) { row, oa, ob in
+                            let (ra, rb, ro) = (pa.baseAddress! + oa, pb.baseAddress! + ob, po + row * length)
                             switch (sa, sb) {
                             case (1, 1): for j in 0..<length { (ro + j).initialize(to: op(ra[j], rb[j])) }
                             case (1, 0): let y = rb[0]; for j in 0..<length { (ro + j).initialize(to: op(ra[j], y)) }

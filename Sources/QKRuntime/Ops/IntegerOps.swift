@@ -34,7 +34,8 @@ extension OpTable {
     /// The kernel for `node` built once from its constant inputs (`constant(name)`), or the table's kernel
     /// when the op has no preparer; nil when the runtime lacks the op.
     public static func preparedKernel(for node: Node, opset: Int, constant: (String) -> Tensor?) throws -> OpKernel? {
-        guard node.normalizedDomain == IntegerFusion.domain, let preparer = integerPreparers[node.opType] else {
+        let isInteger = node.normalizedDomain == IntegerFusion.domain
+        guard let preparer = isInteger ? integerPreparers[node.opType] : floatPreparer(for: node) else {
             return kernel(opType: node.opType, domain: node.normalizedDomain)
         }
         let inputs = node.inputs.map { $0.isEmpty ? nil : constant($0) }

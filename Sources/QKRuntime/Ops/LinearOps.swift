@@ -8,8 +8,8 @@ extension OpTable {
     ]
 
     /// Gemm (and FusedGemm with `activation`): Y = f(alpha · op(A) · op(B) + beta · C), with C (optional from
-    /// opset 11) broadcast to M×N.
-    static func gemmNode(_ ctx: KernelContext, activation: Activation) throws -> [Tensor] {
+    /// opset 11) broadcast to M×N. `packedB`, when given, is op(B) packed at load time (B is then not read).
+    static func gemmNode(_ ctx: KernelContext, activation: Activation, packedB: PackedGemmB? = nil) throws -> [Tensor] {
         let (a, aValues) = try ctx.floatInput(0)
         let (b, bValues) = try ctx.floatInput(1)
         guard a.rank == 2, b.rank == 2, b.dtype == a.dtype else {
@@ -26,7 +26,14 @@ extension OpTable {
             try broadcastBias(ctx, c.shape, cValues, scaledBy: beta, into: &y, m: m, n: n)
             gemmBeta = 1
         }
-        if !y.isEmpty && k > 0 {
+        if !y.isEmpty && k > 0, let packedB, b.dtype == .float32, packedB.k == k, packedB.n == n {
+            aValues.withUnsafeBufferPointer { ap in
+                y.withUnsafeMutableBufferPointer { yp in
+                    gemm(transA: transA, m: m, alpha: alpha, a: ap.baseAddress!, lda: a.shape[1], packedB: packedB,
+                         beta: gemmBeta, c: yp.baseAddress!, ldc: n, threads: ctx.threads)
+                }
+            }
+        } else if !y.isEmpty && k > 0 {
             aValues.withUnsafeBufferPointer { ap in
                 bValues.withUnsafeBufferPointer { bp in
                     y.withUnsafeMutableBufferPointer { yp in
@@ -56,7 +63,10 @@ extension OpTable {
 
     /// MatMul with numpy semantics: 1-D operands are promoted (a row for A, a column for B) and the promoted
     /// axis removed from the result; batch axes broadcast. Float dtypes compute in fp32.
-    static let matMulKernel: OpKernel = { ctx in
+    static let matMulKernel: OpKernel = { ctx in try matMul(ctx, packedB: nil) }
+
+    /// MatMul; `packedB`, when given, is the constant 2-D float32 B packed at load time (B is then not read).
+    static func matMul(_ ctx: KernelContext, packedB: PackedGemmB?) throws -> [Tensor] {
         let (a, aValues) = try ctx.floatInput(0)
         let (b, bValues) = try ctx.floatInput(1)
         guard b.dtype == a.dtype, a.rank >= 1, b.rank >= 1 else {
@@ -79,6 +89,12 @@ extension OpTable {
             bValues.withUnsafeBufferPointer { bp in
                 y.withUnsafeMutableBufferPointer { yp in
                     let ab = ap.baseAddress!, bb = bp.baseAddress!, yb = yp.baseAddress!
+                    if let packedB, plan.bIsShared && plan.aIsContiguous, b.dtype == .float32, b.rank == 2,
+                       packedB.k == k, packedB.n == n {
+                        gemm(transA: false, m: plan.count * m, alpha: 1, a: ab, lda: k, packedB: packedB, beta: 0,
+                             c: yb, ldc: n, threads: ctx.threads)
+                        return
+                    }
                     if plan.bIsShared && plan.aIsContiguous {
                         // B is one matrix for every batch: fold the batches into the rows of A.
                         gemm(transA: false, transB: false, m: plan.count * m, n: n, k: k, alpha: 1, a: ab, lda: k,

@@ -43,7 +43,7 @@ extension OpTable {
 
     /// FusedGemm: `activation` with its parameters in activation_alpha / activation_beta (as ONNX Runtime's
     /// FusedGemm; an empty or absent activation means none).
-    private static func fusedGemmActivation(_ ctx: KernelContext) throws -> Activation {
+    static func fusedGemmActivation(_ ctx: KernelContext) throws -> Activation {
         let name = try ctx.node.string("activation", default: "")
         if name.isEmpty { return .identity }
         guard let spec = fusedActivations[name], let attributes = spec.gemmAttributes else {

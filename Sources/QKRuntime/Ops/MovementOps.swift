@@ -29,7 +29,36 @@ enum MovementKernels {
         guard perm.sorted() == Array(0..<data.rank) else {
             throw ctx.invalid("perm \(perm) is not a permutation of the \(data.rank) axes")
         }
+        if let moved = try transposeKeepingLastAxis(data, perm) { return [moved] }
         return [try data.transposed(perm, threads: ctx.threads)]
+    }
+
+    /// Transpose when, after merging axes that stay adjacent, the last axis stays last (e.g. [0, 2, 1, 3], the
+    /// attention head split): every output row is one block copy of a source row, found by walking the outer
+    /// axes with running offsets. Nil for other permutations (and when nothing moves).
+    private static func transposeKeepingLastAxis(_ data: Tensor, _ perm: [Int]) throws -> Tensor? {
+        let (shape, merged) = DataMovement.mergeAxes(shape: data.shape, perm: perm)
+        guard merged.count >= 2, merged.last == merged.count - 1, data.count > 0 else { return nil }
+        let strides = Tensor.strides(for: shape)
+        let outer = merged.dropLast().map { shape[$0] }, outerStrides = merged.dropLast().map { strides[$0] }
+        let inner = shape[shape.count - 1], rows = outer.reduce(1, *)
+        return try data.rebuilt(shape: perm.map { data.shape[$0] }) { src, dst, size in
+            guard let source = src.baseAddress, let target = dst.baseAddress else { return }
+            let rowBytes = inner * size
+            var index = [Int](repeating: 0, count: outer.count), offset = 0
+            for row in 0..<rows {
+                (target + row * rowBytes).copyMemory(from: source + offset * size, byteCount: rowBytes)
+                var axis = outer.count - 1
+                while axis >= 0 {
+                    index[axis] += 1
+                    offset += outerStrides[axis]
+                    if index[axis] < outer[axis] { break }
+                    offset -= outerStrides[axis] * outer[axis]
+                    index[axis] = 0
+                    axis -= 1
+                }
+            }
+        }
     }
 
     /// Concat: inputs joined along `axis` (negative counts from the back); all other dims must agree.
