@@ -1,5 +1,6 @@
 #ifndef CQKKERNELS_H
 #define CQKKERNELS_H
+#include "qk_thread_pool.h"
 /// Hot inner loops in C, one function per ISA variant, chosen at run time (see cpu_features).
 /// Everything around the loops (packing, tiling, threading) stays in Swift.
 
