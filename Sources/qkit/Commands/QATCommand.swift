@@ -41,11 +41,15 @@ struct QATCommand: ParsableCommand {
     @Option(help: "Activation ranges while training: lsq | ema | fixed.")
     var activationRanges = "lsq"
 
+    @Flag(help: "Start from weight ranges clipped to the least squared quantization error instead of min/max.")
+    var clipWeights = false
+
     func run() throws {
         var quantization = QuantizationConfig()
         quantization.weightType = try options.choice(weightType, "--weight-type", QuantType.init(rawValue:))
         quantization.activationType = try options.choice(activationType, "--activation-type", QuantType.init(rawValue:))
         quantization.perChannel = perChannel
+        quantization.clipWeights = clipWeights
         quantization.calibration = try options.choice(method, "--method", QuantizeCommand.methods)
         let fakeQuant = FakeQuantOptions(
             weightMode: try options.choice(weightRanges, "--weight-ranges", FakeQuantize.Mode.init(rawValue:)),

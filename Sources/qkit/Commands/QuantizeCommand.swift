@@ -40,6 +40,9 @@ struct QuantizeCommand: ParsableCommand {
     @Flag(help: "Per-channel weight scales.")
     var perChannel = false
 
+    @Flag(help: "Static weight ranges clipped to the least squared quantization error (helps 4-bit weights).")
+    var clipWeights = false
+
     @Flag(help: "Symmetric activations (weights are symmetric by default).")
     var symmetric = false
 
@@ -101,6 +104,7 @@ struct QuantizeCommand: ParsableCommand {
         if let format { settings.format = try parse(format, "--format", QuantizationConfig.Format.init(rawValue:)) }
         if let method { settings.calibration = try parse(method, "--method", Self.methods) }
         if perChannel { settings.perChannel = true }
+        if clipWeights { settings.clipWeights = true }
         if let blockSize {
             guard blockSize >= 1 else { throw QuantKitError.invalidArgument("--block-size: must be ≥ 1, got \(blockSize)") }
             guard !perChannel else { throw QuantKitError.invalidArgument("--block-size and --per-channel exclude each other") }
