@@ -32,7 +32,7 @@ public enum OpTable {
     static let standardPreparers: [String: KernelPreparer] = shapePreparers
 
     /// The preparer for `opType` in `domain`, nil when the op has none (its table kernel runs as is).
-    /// Float MatMul/Gemm/FusedGemm preparers depend on the node's domain and op only (``floatPreparer(for:)``).
+    /// Float MatMul/Gemm/FusedGemm preparers depend on the node's domain and op only (``floatPreparer(domain:opType:)``).
     static func preparer(opType: String, domain: String) -> KernelPreparer? {
         switch domain {
         case "", "ai.onnx": standardPreparers[opType] ?? floatPreparer(domain: "", opType: opType)
