@@ -41,13 +41,63 @@ void qk_i8conv_position_sums(const uint8_t *nhwc, long positions, long stride, l
     }
 }
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+
+// One channel, stride 1, mr (4 or 8) pixels that read consecutive bytes: for each quad the mr pixels' 4 taps are
+// four mr-byte loads interleaved into lane-major words; the row sums add up in 16 bits (taps ≤ 257).
+static int qk_pack_consecutive(const uint8_t *x, const int32_t *tap_offset, long taps, long quads, long mr,
+                               uint8_t *panel, int32_t *row_sums) {
+    if ((mr != 4 && mr != 8) || taps > 257) return 0;
+    const __m128i zero = _mm_setzero_si128();
+    __m128i sum = zero;
+    for (long q = 0; q < quads; q++) {
+        __m128i v[4];
+        for (int b = 0; b < 4; b++) {
+            const long t = 4 * q + b;
+            if (t >= taps) {
+                v[b] = zero;
+            } else if (mr == 8) {
+                v[b] = _mm_loadl_epi64((const __m128i *)(x + tap_offset[t]));
+            } else {
+                int32_t word;
+                memcpy(&word, x + tap_offset[t], 4);
+                v[b] = _mm_cvtsi32_si128(word);
+            }
+            sum = _mm_add_epi16(sum, _mm_unpacklo_epi8(v[b], zero));
+        }
+        const __m128i ab = _mm_unpacklo_epi8(v[0], v[1]), cd = _mm_unpacklo_epi8(v[2], v[3]);
+        _mm_storeu_si128((__m128i *)(panel + q * mr * 4), _mm_unpacklo_epi16(ab, cd));
+        if (mr == 8) _mm_storeu_si128((__m128i *)(panel + q * mr * 4 + 16), _mm_unpackhi_epi16(ab, cd));
+    }
+    _mm_storeu_si128((__m128i *)row_sums, _mm_unpacklo_epi16(sum, zero));
+    if (mr == 8) _mm_storeu_si128((__m128i *)(row_sums + 4), _mm_unpackhi_epi16(sum, zero));
+    return 1;
+}
+#endif
+
 void qk_i8conv_pack_rows(const uint8_t *image, long stride, long channels, const int32_t *position_sums,
                          const int32_t *pixel_base, long pixels, const int32_t *tap_offset, long taps, long first_row,
                          long mr, long quads, uint8_t *dst, int32_t *row_sums) {
     const long lane_stride = mr * 4, panel_bytes = quads * mr * 4;
-    for (long p = 0; p < pixels; p++) {
+    long in_panel = first_row % mr;
+    uint8_t *panel = dst + (first_row / mr) * panel_bytes;
+    for (long p = 0; p < pixels; p++, in_panel++) {
+        if (in_panel == mr) {
+            in_panel = 0;
+            panel += panel_bytes;
+        }
         const long i = first_row + p, base = pixel_base[p];
-        uint8_t *lane = dst + (i / mr) * panel_bytes + (i % mr) * 4;
+#if defined(__SSE2__)
+        // A whole panel of pixels reading consecutive bytes (strictly increasing bases, mr − 1 apart).
+        if (channels == 1 && stride == 1 && in_panel == 0 && p + mr <= pixels && pixel_base[p + mr - 1] - base == mr - 1
+            && qk_pack_consecutive(image + base, tap_offset, taps, quads, mr, panel, row_sums + i)) {
+            p += mr - 1;
+            in_panel = mr - 1;
+            continue;
+        }
+#endif
+        uint8_t *lane = panel + in_panel * 4;
         int32_t sum = 0;
         for (long t = 0; t < taps; t++) sum += position_sums[base + tap_offset[t]];
         row_sums[i] = sum;
@@ -63,6 +113,17 @@ void qk_i8conv_pack_rows(const uint8_t *image, long stride, long channels, const
         // Otherwise the quads are assembled in a register (little-endian: depth 4q + b is byte b), a zero-padded
         // last one included; byte stores reread as words would stall store forwarding.
         uint32_t word = 0;
+        if (channels == 1) {
+            for (long t = 0; t < taps; t++) {
+                word |= (uint32_t)image[(base + tap_offset[t]) * stride] << (8 * (t & 3));
+                if ((t & 3) == 3) {
+                    memcpy(lane + q++ * lane_stride, &word, 4);
+                    word = 0;
+                }
+            }
+            if (taps & 3) memcpy(lane + q * lane_stride, &word, 4);
+            continue;
+        }
         int filled = 0;
         for (long t = 0; t < taps; t++) {
             const uint8_t *source = image + (base + tap_offset[t]) * stride;
@@ -80,8 +141,6 @@ void qk_i8conv_pack_rows(const uint8_t *image, long stride, long channels, const
 }
 
 #if defined(__SSE2__)
-#include <emmintrin.h>
-
 // One 16 × 16 block: four rounds of interleaving row j with row j + 8 leave the transpose.
 static inline void qk_transpose16x16(const uint8_t *src, long src_ld, uint8_t *dst, long dst_ld) {
     __m128i x[16], y[16];
