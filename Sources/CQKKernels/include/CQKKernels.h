@@ -213,5 +213,38 @@ typedef struct {
 QK_QBINARY_DECLARE(avx512)
 QK_QBINARY_DECLARE(avx2)
 QK_QBINARY_DECLARE(generic)
+/// Int8 Conv rows packed from a channels-last copy (i8conv_rows.c). qk_i8conv_pad_nhwc copies one image (channels
+/// planes of dims[0..2] = D×H×W, u8 bytes, each ^ flip) into dst, channels last, inside a padded extent
+/// dims[3..5] = Dp×Hp×Wp at offset dims[6..8] (pads begin); every other byte of dst is `padding`. Input positions past
+/// the padded extent are dropped.
+void qk_i8conv_pad_nhwc(const uint8_t *x, long channels, const long *dims, uint8_t padding, uint8_t flip,
+                        uint8_t *dst);
+/// sums[p] = Σ_{c < channels} nhwc[p·stride + c] for p < positions.
+void qk_i8conv_position_sums(const uint8_t *nhwc, long positions, long stride, long channels, int32_t *sums);
+/// Packs rows first_row … first_row + pixels − 1 of the convolution's pixel × (tap, channel) matrix into GEMM row
+/// panels (the layout of qk_i8_pack_row_panels): row first_row + p, depth t·channels + c holds
+/// image[(pixel_base[p] + tap_offset[t])·stride + c]; row_sums[first_row + p] = Σ_t position_sums[pixel_base[p] +
+/// tap_offset[t]]. Depth past taps·channels is zero up to whole quads (quads = ⌈taps·channels / 4⌉).
+void qk_i8conv_pack_rows(const uint8_t *image, long stride, long channels, const int32_t *position_sums,
+                         const int32_t *pixel_base, long pixels, const int32_t *tap_offset, long taps, long first_row,
+                         long mr, long quads, uint8_t *dst, int32_t *row_sums);
+/// dst[c·rows + r] = src[r·cols + c]: the transpose of a rows × cols byte matrix (16 × 16 SSE2 blocks where
+/// available).
+void qk_i8conv_transpose(const uint8_t *src, long rows, long cols, uint8_t *dst);
+
+/// Max pooling over windows inside the input (pool_max.c; no padding, no dilation). Every fold is
+/// best = x >= best ? x : best in window order from the first tap (for floats: a NaN after the first tap is skipped).
+/// 2×2 stride 2 on `line_pairs` pairs of input lines 2·out_w wide laid end to end (planes of even height and width
+/// exactly twice the output's): y[r·out_w + j] = max of lines 2r, 2r + 1 at columns 2j, 2j + 1; `vertical` is scratch
+/// of line_pairs · 2 · out_w elements.
+void qk_maxpool_2x2_u8(const uint8_t *x, long line_pairs, long out_w, uint8_t *vertical, uint8_t *y);
+void qk_maxpool_2x2_s8(const int8_t *x, long line_pairs, long out_w, int8_t *vertical, int8_t *y);
+/// 2×2 stride 2 on float planes in_h × in_w (2·out_h ≤ in_h, 2·out_w ≤ in_w), taps in the order top-left, top-right,
+/// bottom-left, bottom-right.
+void qk_maxpool_2x2_f32(const float *x, long planes, long in_h, long in_w, long out_h, long out_w, float *y);
+/// Any kernel and stride, 3-D promoted (g = input d,h,w; output d,h,w; kernel d,h,w; strides d,h,w, 12 values).
+void qk_maxpool_inside_u8(const uint8_t *x, long planes, const long *g, uint8_t *y);
+void qk_maxpool_inside_s8(const int8_t *x, long planes, const long *g, int8_t *y);
+void qk_maxpool_inside_f32(const float *x, long planes, const long *g, float *y);
 
 #endif

@@ -27,8 +27,6 @@ extension OpTable {
         case .uint8(let v): packed = PackedInt8ConvWeights(v, shape: packShape, zeroPoints: wZero)
         default: packed = PackedInt8ConvWeights(w.values(as: Int8.self) ?? [], shape: packShape, zeroPoints: wZero)
         }
-        let flatWeights = group == 1 ? EightBit.packed(w, k: packShape.inputChannelsPerGroup * window.kernelSize,
-                                                       n: outChannels, transposed: true, zeroPoints: wZero) : nil
         return { ctx in
             let x = try quantizedInput(ctx, parameters)
             guard x.rank == w.rank, x.shape[1] == channelsPerGroup * group else {
@@ -38,14 +36,8 @@ extension OpTable {
             let shape = ConvShape(batch: x.shape[0], inputChannels: x.shape[1], outputChannels: outChannels,
                                   groups: group, geometry: geometry)
             let plane = geometry.outputSize
-            let batched = flatWeights.flatMap { weights in
-                x.shape[0] > 1 && plane < BatchedIntegerConv.pixelLimit
-                    ? BatchedIntegerConv(shape: shape, weights: weights, bias: parameters.bias, zeroPoint: parameters.xZeroPoint)
-                    : nil
-            }
             return [parameters.stage.output(shape: [x.shape[0], outChannels] + geometry.output,
                                             channel: { ($0 / max(plane, 1)) % outChannels }) { out in
-                if let batched { return batched.run(x, output: out, threads: ctx.threads) }
                 EightBit.withBytes(x) { bytes, signed in
                     if signed {
                         int8Conv(shape, input: bytes.assumingMemoryBound(to: Int8.self), inputZeroPoint: parameters.xZeroPoint,
