@@ -78,7 +78,9 @@ struct ConvJob: @unchecked Sendable {
         let runTasks = { (range: Range<Int>, gemmThreads: Int) in
             let direct = pointwise && imagesPerTask == 1
             let columns = imagesPerTask * outPlane
-            let col = direct ? nil : UnsafeMutablePointer<Float>.allocate(capacity: rows * columns)
+            // Room for the column matrix as rows × columns or as packed panels (columns padded to a whole panel).
+            let capacity = rows * (columns + GemmMicroKernel.best.nr)
+            let col = direct ? nil : UnsafeMutablePointer<Float>.allocate(capacity: capacity)
             let staged = imagesPerTask == 1 ? nil : UnsafeMutablePointer<Float>.allocate(capacity: mg * columns)
             let scratch = table.map { UnsafeMutablePointer<Float>.allocate(capacity: $0.paddedCount) }
             scratch?.initialize(repeating: 0, count: table?.paddedCount ?? 0)
@@ -94,28 +96,36 @@ struct ConvJob: @unchecked Sendable {
                 func source(_ image: Int) -> UnsafePointer<Float> {
                     x + ((first + image) * shape.inputChannels + group * cg) * inPlane
                 }
-                let b: UnsafePointer<Float>
+                let firstPlane = first * shape.outputChannels + group * mg
+                let c = staged ?? y + firstPlane * outPlane, ldc = staged == nil ? outPlane : width
+                let weights = w + group * mg * rows
                 if let col {
+                    let kernel = GemmMicroKernel.best(columns: width)
+                    let layout = ColumnLayout(rows: rows, width: width, plane: outPlane, kernel: kernel)
+                    if layout.isPacked { layout.zeroPadding(col) }
                     for image in 0..<images {
+                        let (dst, rowStride) = layout.start(of: image, in: col)
                         if pointwise {
-                            for r in 0..<rows {
-                                (col + r * width + image * outPlane).update(from: source(image) + r * inPlane, count: outPlane)
-                            }
+                            for r in 0..<rows { (dst + r * rowStride).update(from: source(image) + r * inPlane, count: outPlane) }
                         } else if let table, let scratch {
-                            table.gather(source(image), channels: cg, inPlane: inPlane, scratch: scratch,
-                                         into: col + image * outPlane, rowStride: width)
+                            table.gather(source(image), channels: cg, inPlane: inPlane, scratch: scratch, into: dst,
+                                         rowStride: rowStride)
                         } else {
-                            im2col(source(image), channels: cg, into: col + image * outPlane, rowStride: width)
+                            im2col(source(image), channels: cg, into: dst, rowStride: rowStride)
                         }
                     }
-                    b = UnsafePointer(col)
+                    if layout.isPacked {
+                        gemmPrepacked(m: mg, n: width, k: rows, a: weights, lda: rows, panels: col,
+                                      paddedColumns: layout.paddedColumns, c: c, ldc: ldc, threads: gemmThreads,
+                                      kernel: kernel)
+                    } else {
+                        gemm(transA: false, transB: false, m: mg, n: width, k: rows, alpha: 1, a: weights, lda: rows,
+                             b: col, ldb: width, beta: 0, c: c, ldc: ldc, threads: gemmThreads, kernel: kernel)
+                    }
                 } else {
-                    b = source(0)
+                    gemm(transA: false, transB: false, m: mg, n: width, k: rows, alpha: 1, a: weights, lda: rows,
+                         b: source(0), ldb: width, beta: 0, c: c, ldc: ldc, threads: gemmThreads)
                 }
-                let firstPlane = first * shape.outputChannels + group * mg
-                gemm(transA: false, transB: false, m: mg, n: width, k: rows, alpha: 1,
-                     a: w + group * mg * rows, lda: rows, b: b, ldb: width, beta: 0,
-                     c: staged ?? y + firstPlane * outPlane, ldc: staged == nil ? outPlane : width, threads: gemmThreads)
                 for image in 0..<images {
                     let imagePlane = (first + image) * shape.outputChannels + group * mg
                     if let staged, epilogue.sum == nil {
@@ -254,6 +264,40 @@ struct ConvJob: @unchecked Sendable {
         guard !epilogue.isIdentity else { return }
         finishPlane(y + plane * outPlane, count: outPlane, bias: epilogue.bias?[plane % shape.outputChannels],
                     sum: epilogue.sum.map { $0 + plane * outPlane }, activation: epilogue.activation)
+    }
+}
+
+/// Where im2col writes one task's column matrix (rows × width, one block of `plane` columns per image): straight
+/// into the GEMM micro-kernel's packed B panels when every image's block lies inside one panel and the depth fits
+/// one kc block (so the GEMM need not pack B), otherwise as a plain row-major matrix.
+struct ColumnLayout {
+    let rows: Int
+    let width: Int
+    let plane: Int
+    let nr: Int
+    let isPacked: Bool
+
+    init(rows: Int, width: Int, plane: Int, kernel: GemmMicroKernel) {
+        (self.rows, self.width, self.plane, nr) = (rows, width, plane, kernel.nr)
+        isPacked = kernel.nr % plane == 0 && rows <= kernel.kc
+    }
+
+    /// Columns rounded up to whole panels.
+    var paddedColumns: Int { (width + nr - 1) / nr * nr }
+
+    /// Where image `image`'s block starts and the distance between its consecutive rows.
+    func start(of image: Int, in col: UnsafeMutablePointer<Float>) -> (UnsafeMutablePointer<Float>, Int) {
+        guard isPacked else { return (col + image * plane, width) }
+        let column = image * plane
+        return (col + column / nr * nr * rows + column % nr, nr)
+    }
+
+    /// Zeroes the columns of the last packed panel past `width`.
+    func zeroPadding(_ col: UnsafeMutablePointer<Float>) {
+        let used = width % nr
+        guard used > 0 else { return }
+        let last = col + width / nr * nr * rows
+        for r in 0..<rows { (last + r * nr + used).update(repeating: 0, count: nr - used) }
     }
 }
 

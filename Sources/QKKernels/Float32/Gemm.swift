@@ -65,6 +65,18 @@ public func gemm(transA: Bool, m: Int, alpha: Float, a: UnsafePointer<Float>, ld
     }
 }
 
+/// C ← A · B (C not read) with B already in the micro-kernel's packed panels, one kc block deep (k ≤ kc):
+/// panel j (columns j·NR…) at `panels + j·NR·k`, `paddedColumns` = n rounded up to NR. Used by im2col, which
+/// writes the column matrix in this layout directly.
+func gemmPrepacked(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, panels: UnsafePointer<Float>,
+                   paddedColumns: Int, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int, kernel: GemmMicroKernel) {
+    precondition(k <= kernel.kc, "prepacked B must be one kc block deep")
+    guard m > 0, n > 0, k > 0 else { return }
+    gemmBlocked(m: m, n: n, k: k, alpha: 1, a: GemmOperand(base: a, ld: lda, transposed: false),
+                b: .packed(panels, paddedColumns: paddedColumns), beta: 0, c: c, ldc: ldc, threads: threads,
+                kernel: kernel)
+}
+
 /// The blocked product for m ≥ 1, n ≥ 1, k ≥ 1, alpha ≠ 0, split over threads when large enough.
 private func gemmBlocked(m: Int, n: Int, k: Int, alpha: Float, a: GemmOperand, b: GemmBSource, beta: Float,
                          c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int, kernel: GemmMicroKernel) {

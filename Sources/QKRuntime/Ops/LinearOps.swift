@@ -83,8 +83,12 @@ extension OpTable {
         var outShape = plan.shape + [m, n]
         if b.rank == 1 { outShape.removeLast() }
         if a.rank == 1 { outShape.remove(at: outShape.count - (b.rank == 1 ? 1 : 2)) }
-        var y = [Float](repeating: 0, count: plan.count * m * n)
-        guard !y.isEmpty, k > 0 else { return [ctx.floatOutput(y, shape: outShape, as: a.dtype)] }
+        let count = plan.count * m * n
+        guard count > 0, k > 0 else {
+            return [ctx.floatOutput([Float](repeating: 0, count: count), shape: outShape, as: a.dtype)]
+        }
+        // Every element is stored by a GEMM with beta = 0 below, so the buffer starts uninitialized.
+        var y = [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
         aValues.withUnsafeBufferPointer { ap in
             bValues.withUnsafeBufferPointer { bp in
                 y.withUnsafeMutableBufferPointer { yp in
