@@ -56,10 +56,11 @@ import Testing
         }
     }
 
-    /// The op itself (best path, 2 threads) agrees with the general path on a tensor large enough to be split.
+    /// The op itself (best path, 2 threads) agrees with the general path on a tensor large enough to be split
+    /// (over 2 · minimumParallelWork elements).
     @Test func opMatchesGeneralPathOnLargeTensor() throws {
         var rng = SplitMix64(seed: 9)
-        let a = Self.operand([64, 1024], signed: false, scale: 0.05, zeroPoint: 120, &rng)
+        let a = Self.operand([160, 1024], signed: false, scale: 0.05, zeroPoint: 120, &rng)
         let b = Self.operand([1024], signed: false, scale: 0.04, zeroPoint: 131, &rng)
         for (op, multiply) in [("QLinearAdd", false), ("QLinearMul", true)] {
             let y = try runNode(op, domain: "com.microsoft",

@@ -98,7 +98,7 @@ public func quantizedBinary(_ parameters: QuantizedBinaryParameters, count: Int,
     let params = parameters.c
     let kernel = path.kernel
     func run(_ b: UnsafeRawPointer, period: Int) {
-        parallelChunks(count, threads: threads, workPerItem: 2) { chunk in
+        parallelChunks(count, threads: threads, workPerItem: 1) { chunk in
             withUnsafePointer(to: params) { p in
                 if period == 1 {
                     kernel(p, chunk.count, a + chunk.lowerBound, b, 0, output + chunk.lowerBound)

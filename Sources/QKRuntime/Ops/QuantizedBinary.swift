@@ -99,7 +99,7 @@ private enum QuantizedBinaryPlan {
         case .rows(let layout):
             let length = layout.rowLength
             let (sa, sb) = (layout.strides[0].last!, layout.strides[1].last!)
-            parallelChunks(layout.rowCount, threads: threads, workPerItem: 2 * length) { rows in
+            parallelChunks(layout.rowCount, threads: threads, workPerItem: length) { rows in
                 for row in rows {
                     let pa = a.0 + layout.offset(row: row, operand: 0), pb = b.0 + layout.offset(row: row, operand: 1)
                     let out = output + row * length
