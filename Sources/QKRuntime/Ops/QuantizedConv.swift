@@ -1,7 +1,7 @@
 import QKKernels
 import QKTensor
 
-/// ConvInteger and QLinearConv on the reference integer convolution (``int8ConvReference``).
+/// ConvInteger and QLinearConv on the fast integer convolution (``int8Conv``, int32 output; weights packed per call).
 extension OpTable {
     /// ConvInteger: Y = conv(x − x_zero_point, w − w_zero_point) in int32 with every Conv attribute
     /// (auto_pad, dilations, group, kernel_shape, pads, strides); padding holds the zero point.
@@ -79,11 +79,15 @@ extension OpTable {
         let shape = ConvShape(batch: x.shape[0], inputChannels: channels, outputChannels: outChannels, groups: group,
                               geometry: geometry)
         func run<X: FixedWidthInteger, W: FixedWidthInteger>(_ xv: [X], _ wv: [W]) -> [Int32] {
+            let packed = PackedInt8ConvWeights(wv, shape: shape, zeroPoints: wZp)
+            var y = [Int32](repeating: 0, count: shape.outputCount)
             xv.withUnsafeBufferPointer { px in
-                wv.withUnsafeBufferPointer { pw in
-                    int8ConvReference(shape, input: px, inputZeroPoint: xZp[0], weights: pw, weightZeroPoints: wZp, bias: bias)
+                y.withUnsafeMutableBufferPointer { py in
+                    int8Conv(shape, input: px.baseAddress!, inputZeroPoint: xZp[0], weights: packed, bias: bias,
+                             output: .int32(py.baseAddress!), threads: ctx.threads)
                 }
             }
+            return y
         }
         let values: [Int32]
         switch (x.storage, w.storage) {
