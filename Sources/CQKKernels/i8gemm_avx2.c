@@ -6,18 +6,19 @@
 /// vpmaddubsw path, MR rows × 16 columns: u8·s8 pairs summed in int16 (exact when the packed weights passed
 /// PackedInt8Weights' pair check), then widened and paired to int32 by vpmaddwd with ones.
 static inline __attribute__((always_inline)) QK_AVX2
-void qk_avx2_tile(long kq, const uint8_t *a, const int8_t *b, int32_t *tile, const int mr) {
+void qk_avx2_tile(long kq, const uint8_t *a, long row_step, long quad_step, const int8_t *b, int32_t *tile,
+                  const int mr) {
     const __m256i ones = _mm256_set1_epi16(1);
     __m256i acc[4][2];
     for (int i = 0; i < mr; i++) acc[i][0] = acc[i][1] = _mm256_setzero_si256();
     for (long q = 0; q < kq; q++) {
         __m256i b0 = _mm256_loadu_si256((const __m256i *)b), b1 = _mm256_loadu_si256((const __m256i *)(b + 32));
         for (int i = 0; i < mr; i++) {
-            __m256i ai = _mm256_set1_epi32(qk_i8_load_quad(a + 4 * i));
+            __m256i ai = _mm256_set1_epi32(qk_i8_load_quad(a + i * row_step));
             acc[i][0] = _mm256_add_epi32(acc[i][0], _mm256_madd_epi16(_mm256_maddubs_epi16(ai, b0), ones));
             acc[i][1] = _mm256_add_epi32(acc[i][1], _mm256_madd_epi16(_mm256_maddubs_epi16(ai, b1), ones));
         }
-        a += 4 * mr;
+        a += quad_step;
         b += 64;
     }
     for (int i = 0; i < mr; i++) {
@@ -26,19 +27,22 @@ void qk_avx2_tile(long kq, const uint8_t *a, const int8_t *b, int32_t *tile, con
     }
 }
 
-QK_AVX2 void qk_i8gemm_avx2_4x16(long kq, const uint8_t *a, const int8_t *b, int32_t *tile) {
-    qk_avx2_tile(kq, a, b, tile, 4);
+QK_AVX2 void qk_i8gemm_avx2_4x16(long kq, const uint8_t *a, long row_step, long quad_step, const int8_t *b,
+                                 int32_t *tile) {
+    qk_avx2_tile(kq, a, row_step, quad_step, b, tile, 4);
 }
 
-QK_AVX2 void qk_i8gemm_avx2_1x16(long kq, const uint8_t *a, const int8_t *b, int32_t *tile) {
-    qk_avx2_tile(kq, a, b, tile, 1);
+QK_AVX2 void qk_i8gemm_avx2_1x16(long kq, const uint8_t *a, long row_step, long quad_step, const int8_t *b,
+                                 int32_t *tile) {
+    qk_avx2_tile(kq, a, row_step, quad_step, b, tile, 1);
 }
 
 /// Exact widening path, MR rows × 16 columns: each quad's bytes are split into even (k₀, k₂) and odd (k₁, k₃)
 /// 16-bit halves (zero-extended for A, sign-extended for B), and two vpmaddwd give a₀b₀ + a₂b₂ and a₁b₁ + a₃b₃
 /// in int32 with no intermediate saturation.
 static inline __attribute__((always_inline)) QK_AVX2
-void qk_avx2wide_tile(long kq, const uint8_t *a, const int8_t *b, int32_t *tile, const int mr) {
+void qk_avx2wide_tile(long kq, const uint8_t *a, long row_step, long quad_step, const int8_t *b, int32_t *tile,
+                      const int mr) {
     __m256i acc[4][2];
     for (int i = 0; i < mr; i++) acc[i][0] = acc[i][1] = _mm256_setzero_si256();
     for (long q = 0; q < kq; q++) {
@@ -46,7 +50,7 @@ void qk_avx2wide_tile(long kq, const uint8_t *a, const int8_t *b, int32_t *tile,
         __m256i b0even = _mm256_srai_epi16(_mm256_slli_epi16(b0, 8), 8), b0odd = _mm256_srai_epi16(b0, 8);
         __m256i b1even = _mm256_srai_epi16(_mm256_slli_epi16(b1, 8), 8), b1odd = _mm256_srai_epi16(b1, 8);
         for (int i = 0; i < mr; i++) {
-            uint32_t quad = (uint32_t)qk_i8_load_quad(a + 4 * i);
+            uint32_t quad = (uint32_t)qk_i8_load_quad(a + i * row_step);
             __m256i even = _mm256_set1_epi32((int32_t)(quad & 0x00FF00FFu));
             __m256i odd = _mm256_set1_epi32((int32_t)((quad >> 8) & 0x00FF00FFu));
             acc[i][0] = _mm256_add_epi32(acc[i][0], _mm256_add_epi32(_mm256_madd_epi16(even, b0even),
@@ -54,7 +58,7 @@ void qk_avx2wide_tile(long kq, const uint8_t *a, const int8_t *b, int32_t *tile,
             acc[i][1] = _mm256_add_epi32(acc[i][1], _mm256_add_epi32(_mm256_madd_epi16(even, b1even),
                                                                       _mm256_madd_epi16(odd, b1odd)));
         }
-        a += 4 * mr;
+        a += quad_step;
         b += 64;
     }
     for (int i = 0; i < mr; i++) {
@@ -63,32 +67,49 @@ void qk_avx2wide_tile(long kq, const uint8_t *a, const int8_t *b, int32_t *tile,
     }
 }
 
-QK_AVX2 void qk_i8gemm_avx2wide_4x16(long kq, const uint8_t *a, const int8_t *b, int32_t *tile) {
-    qk_avx2wide_tile(kq, a, b, tile, 4);
+QK_AVX2 void qk_i8gemm_avx2wide_4x16(long kq, const uint8_t *a, long row_step, long quad_step, const int8_t *b,
+                                     int32_t *tile) {
+    qk_avx2wide_tile(kq, a, row_step, quad_step, b, tile, 4);
 }
 
-QK_AVX2 void qk_i8gemm_avx2wide_1x16(long kq, const uint8_t *a, const int8_t *b, int32_t *tile) {
-    qk_avx2wide_tile(kq, a, b, tile, 1);
+QK_AVX2 void qk_i8gemm_avx2wide_1x16(long kq, const uint8_t *a, long row_step, long quad_step, const int8_t *b,
+                                     int32_t *tile) {
+    qk_avx2wide_tile(kq, a, row_step, quad_step, b, tile, 1);
 }
 
-/// requantize() on 8 lanes (0 ≤ s ≤ 31), the AVX2 twin of qk_requantize16 in i8gemm_vnni.c.
+/// round(p / 2^r), ties to even, on 4 int64 lanes (qk_i8_round_shift), then clamped to [low, high]. AVX2 has
+/// no 64-bit arithmetic shift: floor(s / 2^r) = ((s ⊕ 2⁶³) >> r) − (2⁶³ >> r) with logical shifts.
 static inline __attribute__((always_inline)) QK_AVX2
-__m256i qk_requantize8(__m256i x, __m256i m, __m256i s, int32_t zero_point, int32_t qmin, int32_t qmax) {
-    const __m256i nudge = _mm256_set1_epi64x(1LL << 30), one = _mm256_set1_epi32(1), zero = _mm256_setzero_si256();
-    __m256i even = _mm256_srli_epi64(_mm256_add_epi64(_mm256_mul_epi32(x, m), nudge), 31);
-    __m256i odd = _mm256_mul_epi32(_mm256_srli_epi64(x, 32), _mm256_srli_epi64(m, 32));
-    odd = _mm256_slli_epi64(_mm256_add_epi64(odd, nudge), 1);
-    __m256i high = _mm256_blend_epi32(even, odd, 0xAA);
-    const __m256i minimum = _mm256_set1_epi32(INT32_MIN);
-    __m256i both_min = _mm256_and_si256(_mm256_cmpeq_epi32(x, minimum), _mm256_cmpeq_epi32(m, minimum));
-    high = _mm256_blendv_epi8(high, _mm256_set1_epi32(INT32_MAX), both_min);
-    __m256i mask = _mm256_sub_epi32(_mm256_sllv_epi32(one, s), one);
-    __m256i remainder = _mm256_and_si256(high, mask);
-    __m256i threshold = _mm256_sub_epi32(_mm256_srli_epi32(mask, 1), _mm256_cmpgt_epi32(zero, high));
-    __m256i scaled = _mm256_sub_epi32(_mm256_srav_epi32(high, s), _mm256_cmpgt_epi32(remainder, threshold));
-    scaled = _mm256_max_epi32(scaled, _mm256_set1_epi32(qmin - zero_point));
-    scaled = _mm256_min_epi32(scaled, _mm256_set1_epi32(qmax - zero_point));
-    return _mm256_add_epi32(scaled, _mm256_set1_epi32(zero_point));
+__m256i qk_round_shift4x64(__m256i p, __m256i r, __m256i rounding, __m256i low, __m256i high) {
+    const __m256i sign = _mm256_set1_epi64x(INT64_MIN);
+    __m256i odd = _mm256_and_si256(_mm256_srlv_epi64(p, r), _mm256_set1_epi64x(1));
+    __m256i s = _mm256_add_epi64(_mm256_add_epi64(p, rounding), odd);
+    __m256i q = _mm256_sub_epi64(_mm256_srlv_epi64(_mm256_xor_si256(s, sign), r), _mm256_srlv_epi64(sign, r));
+    q = _mm256_blendv_epi8(q, low, _mm256_cmpgt_epi64(low, q));
+    return _mm256_blendv_epi8(q, high, _mm256_cmpgt_epi64(q, high));
+}
+
+/// qk_i8_requantize_r on 8 lanes (the AVX2 twin of qk_requantize16 in i8gemm_vnni.c): x widened to int64,
+/// multiplied by m (int64 lanes 0–3 and 4–7 in m[0], m[1]), rounded once, clamped, the zero point added.
+static inline __attribute__((always_inline)) QK_AVX2
+__m256i qk_requantize8(__m256i x, const __m256i m[2], const __m256i r[2], const __m256i rounding[2],
+                       int32_t zero_point, int32_t qmin, int32_t qmax) {
+    const __m256i low = _mm256_set1_epi64x(qmin - zero_point), high = _mm256_set1_epi64x(qmax - zero_point);
+    __m256i q0 = _mm256_mul_epi32(_mm256_cvtepi32_epi64(_mm256_castsi256_si128(x)), m[0]);
+    __m256i q1 = _mm256_mul_epi32(_mm256_cvtepi32_epi64(_mm256_extracti128_si256(x, 1)), m[1]);
+    q0 = qk_round_shift4x64(q0, r[0], rounding[0], low, high);
+    q1 = qk_round_shift4x64(q1, r[1], rounding[1], low, high);
+    // The low 32 bits of each int64 lane, in order.
+    const __m256i even = _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6);
+    __m256i packed = _mm256_permute2x128_si256(_mm256_permutevar8x32_epi32(q0, even),
+                                               _mm256_permutevar8x32_epi32(q1, even), 0x20);
+    return _mm256_add_epi32(packed, _mm256_set1_epi32(zero_point));
+}
+
+/// 8 int64 per-column constants starting at column c, as two vectors.
+static inline __attribute__((always_inline)) QK_AVX2 void qk_load8x64(const int64_t *p, long c, __m256i v[2]) {
+    v[0] = _mm256_loadu_si256((const __m256i *)(p + c));
+    v[1] = _mm256_loadu_si256((const __m256i *)(p + c + 4));
 }
 
 /// The low byte of each of 8 lanes (already clamped into one byte type's range), packed into 8 bytes.
@@ -101,20 +122,25 @@ QK_AVX2 void qk_i8_finish_tile_avx2(const int32_t *tile, long tile_ld, long mr, 
                                     const int32_t *row_sum, const int32_t *row_zero, long row_zero_stride,
                                     const qk_i8_epilogue *e, void *out, long row_stride, long col_stride) {
     int32_t lanes[8];
-    for (long i = 0; i < mr; i++) {
-        const int32_t *row = tile + i * tile_ld;
-        int32_t zero = row_zero ? row_zero[i * row_zero_stride] : 0;
-        for (long j = 0; j < nr; j += 8) {
-            long count = nr - j < 8 ? nr - j : 8;
-            const long c = j0 + j;
+    for (long j = 0; j < nr; j += 8) {
+        long count = nr - j < 8 ? nr - j : 8;
+        const long c = j0 + j;
+        __m256i m[2], r[2], rounding[2];
+        if (e->multiplier) {
+            qk_load8x64(e->multiplier, c, m);
+            qk_load8x64(e->shift, c, r);
+            qk_load8x64(e->rounding, c, rounding);
+        }
+        __m256i bias = e->bias ? _mm256_loadu_si256((const __m256i *)(e->bias + c)) : _mm256_setzero_si256();
+        for (long i = 0; i < mr; i++) {
             long offset = i * row_stride + j * col_stride;
-            __m256i v = _mm256_loadu_si256((const __m256i *)(row + j));
-            if (e->bias) v = _mm256_add_epi32(v, _mm256_loadu_si256((const __m256i *)(e->bias + c)));
+            __m256i v = _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(tile + i * tile_ld + j)), bias);
             if (e->col_zero) {
                 v = _mm256_sub_epi32(v, _mm256_mullo_epi32(_mm256_loadu_si256((const __m256i *)(e->col_zero + c)),
                                                            _mm256_set1_epi32(row_sum[i])));
             }
             if (e->col_adj) {
+                int32_t zero = row_zero ? row_zero[i * row_zero_stride] : 0;
                 v = _mm256_sub_epi32(v, _mm256_mullo_epi32(_mm256_loadu_si256((const __m256i *)(e->col_adj + c)),
                                                            _mm256_set1_epi32(zero)));
             }
@@ -123,16 +149,7 @@ QK_AVX2 void qk_i8_finish_tile_avx2(const int32_t *tile, long tile_ld, long mr, 
                 for (long t = 0; t < count; t++) ((int32_t *)out)[offset + t * col_stride] = lanes[t];
                 continue;
             }
-            __m256i shift = _mm256_loadu_si256((const __m256i *)(e->shift + c));
-            if (_mm256_movemask_ps(_mm256_castsi256_ps(shift)) & ((1 << count) - 1)) {
-                // A left shift (real multiplier ≥ 1) needs 64-bit intermediate products: scalar.
-                _mm256_storeu_si256((__m256i *)lanes, v);
-                for (long t = 0; t < count; t++) qk_i8_store1(e, out, offset + t * col_stride, lanes[t], c + t);
-                continue;
-            }
-            __m256i q = qk_requantize8(v, _mm256_loadu_si256((const __m256i *)(e->multiplier + c)), shift,
-                                       e->zero_point, e->qmin, e->qmax);
-            __m128i bytes = qk_pack8(q, e->qmin < 0);
+            __m128i bytes = qk_pack8(qk_requantize8(v, m, r, rounding, e->zero_point, e->qmin, e->qmax), e->qmin < 0);
             if (col_stride == 1 && count == 8) {
                 _mm_storel_epi64((__m128i *)((uint8_t *)out + offset), bytes);
             } else {
@@ -146,13 +163,15 @@ QK_AVX2 void qk_i8_finish_tile_avx2(const int32_t *tile, long tile_ld, long mr, 
 
 QK_AVX2 void qk_i8_requantize_avx2(long n, const int32_t *acc, int32_t multiplier, int32_t shift,
                                    int32_t zero_point, int32_t qmin, int32_t qmax, uint8_t *out) {
+    const int64_t r = qk_i8_right_shift(shift);
+    const __m256i m[2] = {_mm256_set1_epi64x(multiplier), _mm256_set1_epi64x(multiplier)};
+    const __m256i rv[2] = {_mm256_set1_epi64x(r), _mm256_set1_epi64x(r)};
+    const __m256i rounding[2] = {_mm256_set1_epi64x((1LL << (r - 1)) - 1), _mm256_set1_epi64x((1LL << (r - 1)) - 1)};
     long i = 0;
-    if (shift >= 0) {
-        __m256i m = _mm256_set1_epi32(multiplier), s = _mm256_set1_epi32(shift > 31 ? 31 : shift);
-        for (; i + 8 <= n; i += 8) {
-            __m256i q = qk_requantize8(_mm256_loadu_si256((const __m256i *)(acc + i)), m, s, zero_point, qmin, qmax);
-            _mm_storel_epi64((__m128i *)(out + i), qk_pack8(q, qmin < 0));
-        }
+    for (; i + 8 <= n; i += 8) {
+        __m256i q = qk_requantize8(_mm256_loadu_si256((const __m256i *)(acc + i)), m, rv, rounding, zero_point, qmin,
+                                   qmax);
+        _mm_storel_epi64((__m128i *)(out + i), qk_pack8(q, qmin < 0));
     }
     for (; i < n; i++) out[i] = (uint8_t)qk_i8_requantize1(acc[i], multiplier, shift, zero_point, qmin, qmax);
 }

@@ -1,10 +1,10 @@
 #include "i8gemm_common.h"
 
-void qk_i8gemm_generic_4x8(long kq, const uint8_t *a, const int8_t *b, int32_t *tile) {
+void qk_i8gemm_generic_4x8(long kq, const uint8_t *a, long row_step, long quad_step, const int8_t *b, int32_t *tile) {
     QK_I8GEMM_GENERIC_BODY(4, 8)
 }
 
-void qk_i8gemm_generic_1x8(long kq, const uint8_t *a, const int8_t *b, int32_t *tile) {
+void qk_i8gemm_generic_1x8(long kq, const uint8_t *a, long row_step, long quad_step, const int8_t *b, int32_t *tile) {
     QK_I8GEMM_GENERIC_BODY(1, 8)
 }
 
@@ -13,7 +13,8 @@ void qk_i8_finish_tile_generic(const int32_t *tile, long tile_ld, long mr, long 
                                const qk_i8_epilogue *e, void *out, long row_stride, long col_stride) {
     for (long i = 0; i < mr; i++) {
         int32_t zero = row_zero ? row_zero[i * row_zero_stride] : 0;
-        qk_i8_finish_row_scalar(tile + i * tile_ld, 0, nr, j0, row_sum[i], zero, e, out, i * row_stride, col_stride);
+        qk_i8_finish_row_scalar(tile + i * tile_ld, 0, nr, j0, row_sum ? row_sum[i] : 0, zero, e, out, i * row_stride,
+                                col_stride);
     }
 }
 

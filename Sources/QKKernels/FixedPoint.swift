@@ -1,12 +1,10 @@
-// Integer-only requantization (Jacob et al. 2018, gemmlowp / TFLite): a real multiplier M is applied to an
-// int32 accumulator as a Q31 fixed-point multiply and a rounding right shift, with no floats at run time.
-//
-// | step                                | rounding                                          |
-// |-------------------------------------|---------------------------------------------------|
-// | saturatingRoundingDoublingHighMul   | to nearest, ties toward +∞ (nudge 2³⁰ or 1 − 2³⁰) |
-// | roundingDivideByPOT                 | to nearest, ties away from zero                   |
-//
-// Rounding twice can differ from round(M · acc) by at most 1 (tests bound it).
+// Integer-only requantization (Jacob et al. 2018): a real multiplier M is applied to an int32 accumulator as a
+// Q31 fixed-point multiplier and a right shift, with no floats at run time. Unlike gemmlowp / TFLite, which round
+// twice (a rounding high multiply, then a rounding shift, off by one step on ~1 % of outputs), the product
+// acc · multiplier is formed in 64 bits and rounded once, to nearest with ties to even: the result is
+// round(acc · multiplier / 2^(31 + shift)) exactly, and so equal to round(acc · M) unless acc · M lies within
+// |acc · M| · 2⁻³¹ of a half-integer. Ties to even are what ONNX QuantizeLinear and onnxruntime's requantization
+// (float, round-to-nearest-even) do, so exact ties (M = 0.5, …) agree with them too.
 
 /// Splits M > 0 into a Q31 multiplier and a right shift: M ≈ (multiplier / 2³¹) · 2^−shift with
 /// multiplier / 2³¹ ∈ [0.5, 1).
@@ -30,47 +28,29 @@ public func quantizeMultiplier(_ real: Double) -> (multiplier: Int32, shift: Int
     return (Int32(q), shift)
 }
 
-/// round(a · b / 2³¹) to nearest, ties toward +∞ (1.5 → 2, −1.5 → −1: the nudge is 2³⁰ for a non-negative
-/// product and 1 − 2³⁰ for a negative one, then the division truncates), saturating the single overflow case
-/// (Int32.min · Int32.min → Int32.max), as gemmlowp's SaturatingRoundingDoublingHighMul.
-public func saturatingRoundingDoublingHighMul(_ a: Int32, _ b: Int32) -> Int32 {
-    if a == .min && b == .min { return .max }
-    let product = Int64(a) * Int64(b)
-    let nudge: Int64 = product >= 0 ? 1 << 30 : 1 - (1 << 30)
-    return Int32((product + nudge) / (1 << 31))   // Int64 division truncates toward zero
-}
-
-/// x / 2^exponent rounded to nearest, ties away from zero (gemmlowp's RoundingDivideByPOT);
-/// `exponent` is clamped to 0 … 31.
+/// q = clamp(zeroPoint + round(acc · multiplier / 2^r), qmin, qmax), r = 31 + shift (M = multiplier / 2³¹ ·
+/// 2^−shift from ``quantizeMultiplier(_:)``), rounded once, to nearest with ties to even, from the exact 64-bit
+/// product. `shift` is clamped to −30 … 31 (r = 1 … 62); the lower clamp only touches M ≥ 2³⁰, where every
+/// nonzero acc saturates either way. ReLU/ReLU6 fold in by narrowing [qmin, qmax].
 ///
-/// Example: roundingDivideByPOT(5, 1) = 3, roundingDivideByPOT(−5, 1) = −3.
-public func roundingDivideByPOT(_ x: Int32, _ exponent: Int) -> Int32 {
-    let e = Int32(Swift.min(Swift.max(exponent, 0), 31))
-    let mask: Int32 = e == 31 ? .max : (1 << e) - 1
-    let remainder = x & mask
-    let threshold = (mask >> 1) + (x < 0 ? 1 : 0)
-    return (x >> e) + (remainder > threshold ? 1 : 0)
-}
-
-/// q = clamp(zeroPoint + round(M · acc), qmin, qmax) with M = (multiplier / 2³¹) · 2^−shift from
-/// ``quantizeMultiplier(_:)``: ``saturatingRoundingDoublingHighMul(_:_:)`` then ``roundingDivideByPOT(_:_:)``.
-/// A negative shift (M ≥ 1) multiplies acc by 2^−shift first, in 64 bits, saturating only a result outside
-/// int32. ReLU/ReLU6 fold in by narrowing [qmin, qmax].
+/// Example: multiplier 2³⁰, shift 0 (M = 0.5): acc 5 → 2 (2.5 to even), acc 7 → 4 (3.5 to even), acc −5 → −2.
 public func requantize(acc: Int32, multiplier: Int32, shift: Int, zeroPoint: Int32, qmin: Int32, qmax: Int32) -> Int32 {
-    let scaled = shift >= 0
-        ? roundingDivideByPOT(saturatingRoundingDoublingHighMul(acc, multiplier), shift)
-        : wideRoundingHighMul(Int64(acc) << Int64(Swift.min(-shift, 31)), multiplier)
-    let shifted = Int64(scaled) + Int64(zeroPoint)
+    let scaled = roundingRightShift(Int64(acc) * Int64(multiplier), requantizeRightShift(shift))
+    let shifted = scaled + Int64(zeroPoint)
     return Int32(Swift.min(Swift.max(shifted, Int64(qmin)), Int64(qmax)))
 }
 
-/// round(x · m / 2³¹) with the rounding of ``saturatingRoundingDoublingHighMul(_:_:)`` for a 64-bit x,
-/// saturated to int32 (an Int64 overflow means the result is far outside int32).
-private func wideRoundingHighMul(_ x: Int64, _ m: Int32) -> Int32 {
-    let saturated: Int32 = (x < 0) != (m < 0) ? .min : .max
-    let (product, overflow) = x.multipliedReportingOverflow(by: Int64(m))
-    guard !overflow else { return saturated }
-    let (nudged, overflow2) = product.addingReportingOverflow(product >= 0 ? 1 << 30 : 1 - (1 << 30))
-    guard !overflow2 else { return saturated }
-    return Int32(clamping: nudged / (1 << 31))
+/// The total right shift r = 31 + shift of ``requantize(acc:multiplier:shift:zeroPoint:qmin:qmax:)``, in 1 … 62.
+@inline(__always) func requantizeRightShift(_ shift: Int) -> Int {
+    31 + Swift.min(Swift.max(shift, -30), 31)
+}
+
+/// p / 2^r rounded to nearest, ties to even, for 1 ≤ r ≤ 62 and |p| ≤ 2⁶²:
+/// floor((p + 2^(r−1) − 1 + bit_r(p)) / 2^r), where bit r of p is the parity of floor(p / 2^r).
+///
+/// Example: roundingRightShift(6, 2) = 2 (1.5 → 2), roundingRightShift(10, 2) = 2 (2.5 → 2).
+public func roundingRightShift(_ p: Int64, _ r: Int) -> Int64 {
+    precondition(r >= 1 && r <= 62, "rounding shift \(r) outside 1…62")
+    let odd = (p >> Int64(r)) & 1
+    return (p + ((1 << Int64(r - 1)) - 1) + odd) >> Int64(r)
 }

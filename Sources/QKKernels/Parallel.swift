@@ -1,8 +1,14 @@
 import CQKKernels
-import Dispatch
 
-/// Splits `0..<count` into at most `threads` contiguous chunks and runs `body(range)` on each, in parallel
-/// when `threads > 1`. Chunks are disjoint, so `body` may write to disjoint parts of one buffer.
+/// Splits `0..<count` into at most `threads` contiguous chunks of `⌈count / chunks⌉` items (the last one
+/// shorter) and runs `body(range)` on each, in parallel when `threads > 1`. Chunks are disjoint, so `body` may
+/// write to disjoint parts of one buffer. The chunk boundaries depend only on `count` and `threads`, never on
+/// which thread runs a chunk or when.
+///
+/// The chunks run on the calling thread and the persistent workers of ``qk_pool_run`` (one per other usable CPU),
+/// which spin a while after each job, so handing a chunk over costs well under a microsecond when the pool
+/// was used recently. A call from inside a chunk, or while another thread holds the pool, runs its chunks
+/// one after the other on the calling thread.
 public func parallelChunks(_ count: Int, threads: Int, _ body: (Range<Int>) -> Void) {
     let chunks = max(1, min(threads, count))
     if chunks == 1 {
@@ -10,12 +16,28 @@ public func parallelChunks(_ count: Int, threads: Int, _ body: (Range<Int>) -> V
         return
     }
     let step = (count + chunks - 1) / chunks
-    DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-        let start = chunk * step
-        let end = min(count, start + step)
-        if start < end { body(start..<end) }
+    let nonEmpty = (count + step - 1) / step
+    withoutActuallyEscaping(body) { body in
+        var job = ChunkJob(count: count, step: step, body: body)
+        withUnsafeMutablePointer(to: &job) { pointer in
+            qk_pool_run(nonEmpty, threads, { context, chunk in
+                let job = context!.assumingMemoryBound(to: ChunkJob.self)
+                let start = chunk * job.pointee.step
+                job.pointee.body(start..<min(job.pointee.count, start + job.pointee.step))
+            }, pointer)
+        }
     }
 }
+
+/// What the pool's C callback needs to turn a chunk number into a range and run it.
+private struct ChunkJob {
+    let count: Int
+    let step: Int
+    let body: (Range<Int>) -> Void
+}
+
+/// Worker threads in the pool behind ``parallelChunks(_:threads:_:)`` (usable CPUs − 1).
+public var parallelWorkerCount: Int { qk_pool_worker_count() }
 
 /// Scalar operations (multiply-adds, compares, copies) below which splitting work over threads costs more than
 /// it saves: waking a second thread and joining it takes several microseconds.

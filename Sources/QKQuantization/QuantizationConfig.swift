@@ -23,6 +23,9 @@ public struct QuantizationConfig: Codable, Sendable, Equatable {
     public var weightGranularity: WeightGranularity = .perTensor
     /// 7-bit weight ranges for CPUs without VNNI (see ``QuantType/quantRange(symmetric:reduceRange:)``).
     public var reduceRange = false
+    /// Static weight ranges clipped per scale to the least squared quantization error instead of min/max
+    /// (``QuantParameters/fittingMinimizingError(_:type:symmetric:reduceRange:axis:blockSize:)``); helps 4-bit.
+    public var clipWeights = false
     /// How activation ranges are found from calibration data.
     public var calibration: CalibrationMethod = .minMax
     /// Op types to quantize; empty means every op type QuantKit can quantize.
@@ -49,7 +52,7 @@ public struct QuantizationConfig: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case mode, format, weightType, activationType, weightSymmetric, activationSymmetric, perChannel
         case weightGranularity, reduceRange, calibration, opTypesToQuantize, excludeOpTypes, includeNodes
-        case excludeNodes
+        case excludeNodes, clipWeights
     }
 
     /// Decodes a config; absent keys keep their defaults. `perChannel: true` alone means per-channel on the
@@ -64,6 +67,7 @@ public struct QuantizationConfig: Codable, Sendable, Equatable {
         weightSymmetric = try c.decodeIfPresent(Bool.self, forKey: .weightSymmetric) ?? weightSymmetric
         activationSymmetric = try c.decodeIfPresent(Bool.self, forKey: .activationSymmetric) ?? activationSymmetric
         reduceRange = try c.decodeIfPresent(Bool.self, forKey: .reduceRange) ?? reduceRange
+        clipWeights = try c.decodeIfPresent(Bool.self, forKey: .clipWeights) ?? clipWeights
         weightGranularity = try c.decodeIfPresent(WeightGranularity.self, forKey: .weightGranularity)
             ?? weightGranularity
         if let flag = try c.decodeIfPresent(Bool.self, forKey: .perChannel) {
@@ -96,6 +100,7 @@ public struct QuantizationConfig: Codable, Sendable, Equatable {
         try c.encode(excludeOpTypes, forKey: .excludeOpTypes)
         try c.encode(includeNodes, forKey: .includeNodes)
         try c.encode(excludeNodes, forKey: .excludeNodes)
+        if clipWeights { try c.encode(clipWeights, forKey: .clipWeights) }
     }
 }
 

@@ -27,29 +27,6 @@ public final class Interpreter: @unchecked Sendable {
     /// The plan without the fp32 fusions (nil when they changed nothing), for runs that observe every value.
     private let unfused: ExecutionPlan?
 
-    private struct Step {
-        let node: Node
-        let kernel: OpKernel
-        let opset: Int
-        /// Value slots of the node's inputs and outputs (nil for an omitted one).
-        let inputSlots: [Int?]
-        let outputSlots: [Int?]
-        /// Slots whose last reader this node is and that are not initializers: freed after it runs.
-        let lastReads: [Int]
-        /// Position of the node's last non-empty output (−1 when none): the kernel must produce at least that many.
-        let lastRequiredOutput: Int
-    }
-
-    /// Nodes in execution order with their prepared kernels; every value lives in a numbered slot.
-    private struct ExecutionPlan {
-        let graph: Graph
-        let steps: [Step]
-        /// The slot of every value some node produces or the graph holds.
-        let slots: [String: Int]
-        /// Slot contents before any feed: the initializers.
-        let initialValues: [Tensor?]
-    }
-
     /// Prepares `model` for execution. Throws ``GraphError`` for a malformed graph and
     /// ``RuntimeError/unsupportedOp(opType:domain:opset:node:)`` for an op the runtime lacks.
     /// `integerExecution: false` runs quantized models node by node as written (dequantize → fp32 op → quantize),
@@ -73,51 +50,8 @@ public final class Interpreter: @unchecked Sendable {
         unfusedModel.graph = graph
         let folded = ConvBatchNormFolding.apply(to: unfusedModel)
         let activations = ActivationFusion.apply(to: folded.model)
-        fused = try Self.plan(activations.model)
-        unfused = folded.report.changed || activations.report.changed ? try Self.plan(unfusedModel) : nil
-    }
-
-    /// Orders `model`'s nodes, prepares their kernels, numbers the values and finds each value's last reader.
-    private static func plan(_ model: Model) throws -> ExecutionPlan {
-        let graph = model.graph
-        let overridable = Set(graph.inputs.map(\.name))
-        var steps: [(node: Node, kernel: OpKernel, opset: Int)] = []
-        for index in try graph.topologicalOrder() {
-            let node = graph.nodes[index]
-            let opset = Int(model.opsetVersion(for: node.normalizedDomain) ?? 1)
-            let constant: (String) -> Tensor? = { overridable.contains($0) ? nil : graph.initializers[$0] }
-            guard let kernel = try OpTable.preparedKernel(for: node, opset: opset, constant: constant) else {
-                throw RuntimeError.unsupportedOp(opType: node.opType, domain: node.normalizedDomain, opset: opset,
-                                                 node: node.displayName)
-            }
-            steps.append((node, kernel, opset))
-        }
-        var slots: [String: Int] = [:]
-        func slot(_ name: String) -> Int {
-            if let index = slots[name] { return index }
-            slots[name] = slots.count
-            return slots.count - 1
-        }
-        for input in graph.inputs { _ = slot(input.name) }
-        for name in graph.initializers.keys.sorted() { _ = slot(name) }
-        var lastReader: [String: Int] = [:]
-        for (position, step) in steps.enumerated() {
-            for name in step.node.inputs where !name.isEmpty { lastReader[name] = position }
-        }
-        var lastReads = [[Int]](repeating: [], count: steps.count)
-        for (name, position) in lastReader where graph.initializers[name] == nil {
-            lastReads[position].append(slot(name))
-        }
-        let planned = steps.enumerated().map { position, step in
-            Step(node: step.node, kernel: step.kernel, opset: step.opset,
-                 inputSlots: step.node.inputs.map { $0.isEmpty ? nil : slot($0) },
-                 outputSlots: step.node.outputs.map { $0.isEmpty ? nil : slot($0) },
-                 lastReads: lastReads[position].sorted(),
-                 lastRequiredOutput: step.node.outputs.lastIndex(where: { !$0.isEmpty }) ?? -1)
-        }
-        var initialValues = [Tensor?](repeating: nil, count: slots.count)
-        for (name, tensor) in graph.initializers { initialValues[slots[name]!] = tensor }
-        return ExecutionPlan(graph: graph, steps: planned, slots: slots, initialValues: initialValues)
+        fused = try ExecutionPlan(activations.model)
+        unfused = folded.report.changed || activations.report.changed ? try ExecutionPlan(unfusedModel) : nil
     }
 
     /// Runs the model on `feeds` (one tensor per runtime input, by name) and returns the graph outputs,
@@ -127,25 +61,33 @@ public final class Interpreter: @unchecked Sendable {
     public func run(_ feeds: [String: Tensor], outputNames: [String]? = nil,
                     observe: ((_ name: String, _ value: Tensor) -> Void)? = nil,
                     profile: ((_ node: Node, _ seconds: Double) -> Void)? = nil) throws -> [String: Tensor] {
-        let wanted = outputNames ?? executedGraph.outputs.map(\.name)
-        var plan = fused
-        if let unfused, observe != nil || !wanted.allSatisfy({ fused.slots[$0] != nil }) { plan = unfused }
-        try validate(feeds)
+        let plan = observe != nil || !(outputNames ?? []).allSatisfy(fused.holds) ? unfused ?? fused : fused
+        try plan.validate(feeds)
         var values = plan.initialValues
         for (name, tensor) in feeds { values[plan.slots[name]!] = tensor }
-        var keep = [Bool](repeating: false, count: values.count)
-        for name in wanted { if let slot = plan.slots[name] { keep[slot] = true } }
+        let wanted = outputNames ?? plan.outputNames
+        var keep = plan.outputKeep
+        if outputNames != nil {
+            keep = [Bool](repeating: false, count: values.count)
+            for name in wanted { if let slot = plan.slots[name] { keep[slot] = true } }
+        }
+        var inputs: [Tensor?] = []
         for step in plan.steps {
-            let inputs: [Tensor?] = try zip(step.node.inputs, step.inputSlots).map { name, slot in
-                guard let slot else { return nil }
-                guard let value = values[slot] else {
-                    throw RuntimeError.invalidInput(node: step.node.displayName, opType: step.node.opType,
-                                                    message: "input '\(name)' has no value")
+            for (position, source) in step.inputs.enumerated() {
+                switch source {
+                case .omitted: inputs.append(nil)
+                case .constant(let tensor): inputs.append(tensor)
+                case .slot(let slot):
+                    guard let value = values[slot] else {
+                        throw RuntimeError.invalidInput(node: step.node.displayName, opType: step.node.opType,
+                                                        message: "input '\(step.node.inputs[position])' has no value")
+                    }
+                    inputs.append(value)
                 }
-                return value
             }
             let start = profile == nil ? 0 : DispatchTime.now().uptimeNanoseconds
             let outputs = try execute(step, inputs: inputs)
+            inputs.removeAll(keepingCapacity: true)  // the kernel's context is gone: the buffer is unique again
             if let profile { profile(step.node, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
             for (index, tensor) in outputs.enumerated() where index < step.outputSlots.count {
                 guard let slot = step.outputSlots[index] else { continue }
@@ -156,7 +98,7 @@ public final class Interpreter: @unchecked Sendable {
         }
         var result: [String: Tensor] = [:]
         for name in wanted {
-            guard let value = plan.slots[name].flatMap({ values[$0] }) else {
+            guard let value = plan.slots[name].flatMap({ values[$0] }) ?? plan.constants[name] else {
                 throw RuntimeError.invalidInput(node: "graph", opType: "output", message: "no value named '\(name)' was computed")
             }
             result[name] = value
@@ -164,7 +106,7 @@ public final class Interpreter: @unchecked Sendable {
         return result
     }
 
-    private func execute(_ step: Step, inputs: [Tensor?]) throws -> [Tensor] {
+    private func execute(_ step: ExecutionPlan.Step, inputs: [Tensor?]) throws -> [Tensor] {
         let context = KernelContext(node: step.node, inputs: inputs, opset: step.opset, threads: threads)
         let outputs: [Tensor]
         do {
@@ -179,31 +121,5 @@ public final class Interpreter: @unchecked Sendable {
             throw context.invalid("kernel produced \(outputs.count) outputs, output #\(missing) is needed")
         }
         return outputs
-    }
-
-    /// Checks feeds against the declared inputs: every runtime input present, no unknown names, dtype equal and
-    /// known dimensions equal.
-    private func validate(_ feeds: [String: Tensor]) throws {
-        let graph = executedGraph
-        let declared = graph.runtimeInputs
-        for (name, _) in feeds where !graph.inputs.contains(where: { $0.name == name }) {
-            throw RuntimeError.unexpectedFeed(name: name, known: declared.map(\.name))
-        }
-        for input in declared {
-            guard let tensor = feeds[input.name] else {
-                throw RuntimeError.missingFeed(name: input.name, expected: input.typeDescription)
-            }
-            let actual = "\(tensor.dtype)\(tensor.shape)"
-            if let dtype = input.dtype, dtype != tensor.dtype {
-                throw RuntimeError.feedMismatch(name: input.name, expected: input.typeDescription, actual: actual)
-            }
-            if let shape = input.shape {
-                let matches = shape.count == tensor.rank
-                    && zip(shape, tensor.shape).allSatisfy { declared, size in declared.value.map { $0 == size } ?? true }
-                if !matches {
-                    throw RuntimeError.feedMismatch(name: input.name, expected: input.typeDescription, actual: actual)
-                }
-            }
-        }
     }
 }

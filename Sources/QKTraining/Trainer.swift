@@ -54,9 +54,11 @@ public enum Trainer {
         var random = SplitMix64(seed: config.seed)
         var order = Array(0..<data.count)
         var lastGood: (epoch: Int, graph: TrainingGraph)?
+        var average = ParameterAverage()
         for epoch in 0..<config.epochs {
             let start = DispatchTime.now().uptimeNanoseconds
             let rate = config.learningRate(epoch: epoch)
+            let frozen = config.freezeQuantizationEpoch.map { epoch >= $0 } ?? false
             shuffle(&order, &random)
             var total: Double = 0
             var step = 0
@@ -64,7 +66,7 @@ public enum Trainer {
                 step += 1
                 let batch = data.batch(order[first..<min(first + config.batchSize, order.count)])
                 let pass = try graph.forward(batch.inputs, training: true, trainBatchNorm: config.batchNorm == .train,
-                                             threads: config.threads)
+                                             threads: config.threads, freezeQuantization: frozen)
                 let logits = try graph.logits(of: pass)
                 let (loss, gradient) = if let teacher = batch.teacher, config.distillation > 0 {
                     SoftmaxCrossEntropy.evaluate(logits: logits, labels: batch.labels, teacher: teacher,
@@ -83,12 +85,38 @@ public enum Trainer {
                 optimizer.update(&graph.parameters, gradients: gradients, rate: rate,
                                  positive: graph.positiveParameters)
             }
+            if epoch >= config.epochs - config.averageEpochs {
+                average.add(graph.parameters, names: graph.learnable)
+                if epoch == config.epochs - 1 { average.write(into: &graph.parameters) }
+            }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             let accuracy = try validation.map { try self.accuracy(graph, on: $0, threads: config.threads) }
             let report = EpochReport(epoch: epoch + 1, epochs: config.epochs, loss: total / Double(data.count),
                                      learningRate: rate, validationAccuracy: accuracy, seconds: seconds)
             lastGood = (epoch + 1, graph)
             try onEpoch(report, graph)
+        }
+    }
+
+    /// Running mean of learnable parameters over end-of-epoch snapshots (``TrainingConfig/averageEpochs``),
+    /// accumulated in Double: p̄ = (1/K) Σ_k p_k.
+    struct ParameterAverage {
+        private var sums: [String: [Double]] = [:]
+        private var count = 0
+
+        mutating func add(_ parameters: [String: TrainTensor], names: [String]) {
+            count += 1
+            for name in names {
+                guard let values = parameters[name]?.values else { continue }
+                var sum = sums[name] ?? [Double](repeating: 0, count: values.count)
+                for i in values.indices { sum[i] += Double(values[i]) }
+                sums[name] = sum
+            }
+        }
+
+        func write(into parameters: inout [String: TrainTensor]) {
+            guard count > 0 else { return }
+            for (name, sum) in sums { parameters[name]?.values = sum.map { Float($0 / Double(count)) } }
         }
     }
 

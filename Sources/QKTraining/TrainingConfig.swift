@@ -50,15 +50,29 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     public var distillation: Float = 0
     /// Softmax temperature T of the distillation loss.
     public var temperature: Float = 4
+    /// Epochs W of linear learning-rate warm-up: epoch e < W runs at lr · (e + 1) / (W + 1); the schedule then
+    /// runs over the remaining E − W epochs.
+    public var warmupEpochs = 0
+    /// Number K of final epochs whose end-of-epoch parameters are averaged into the result (0: the last epoch's).
+    /// Only learnable parameters are averaged (running statistics and tracked ranges keep their last values).
+    public var averageEpochs = 0
+    /// From this epoch (0-based) on, quantization scales and zero points stay where they are (learned scales stop
+    /// learning, min/max and moving-average ranges stop tracking); nil never freezes them.
+    public var freezeQuantizationEpoch: Int?
+    /// Fraction of the training data held out for validation when no validation data is given
+    /// (``TrainingData/split(validationFraction:seed:)`` seeded with ``seed``); 0 holds out nothing.
+    public var validationSplit: Float = 0
 
     public init() {}
 
     /// The learning rate of epoch `epoch` (0-based).
     public func learningRate(epoch: Int) -> Float {
+        if epoch < warmupEpochs { return learningRate * Float(epoch + 1) / Float(warmupEpochs + 1) }
+        let (e, total) = (epoch - warmupEpochs, epochs - warmupEpochs)
         switch schedule {
         case .constant: return learningRate
-        case .step: return learningRate * Float(pow(Double(stepGamma), Double(epoch / max(stepEvery, 1))))
-        case .cosine: return learningRate * Float(0.5 * (1 + cos(Double.pi * Double(epoch) / Double(max(epochs, 1)))))
+        case .step: return learningRate * Float(pow(Double(stepGamma), Double(e / max(stepEvery, 1))))
+        case .cosine: return learningRate * Float(0.5 * (1 + cos(Double.pi * Double(e) / Double(max(total, 1)))))
         }
     }
 
@@ -77,11 +91,20 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
             throw TrainingError.invalidConfig("temperature must be finite and > 0, got \(temperature)")
         }
         if !(0..<1).contains(momentum) { throw TrainingError.invalidConfig("momentum must be in [0, 1), got \(momentum)") }
+        if !(0..<1).contains(validationSplit) {
+            throw TrainingError.invalidConfig("validation split must be in [0, 1), got \(validationSplit)")
+        }
+        if warmupEpochs < 0 { throw TrainingError.invalidConfig("warm-up epochs must be ≥ 0, got \(warmupEpochs)") }
+        if averageEpochs < 0 { throw TrainingError.invalidConfig("averaged epochs must be ≥ 0, got \(averageEpochs)") }
+        if let freeze = freezeQuantizationEpoch, freeze < 0 {
+            throw TrainingError.invalidConfig("the epoch that freezes quantization must be ≥ 0, got \(freeze)")
+        }
     }
 
     enum CodingKeys: String, CodingKey {
         case epochs, learningRate, optimizer, momentum, weightDecay, schedule, stepEvery, stepGamma, batchSize, seed
-        case batchNorm, threads, distillation, temperature
+        case batchNorm, threads, distillation, temperature, warmupEpochs, averageEpochs, freezeQuantizationEpoch
+        case validationSplit
     }
 
     /// Decodes a config; absent keys keep their defaults.
@@ -101,5 +124,9 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
         threads = try c.decodeIfPresent(Int.self, forKey: .threads) ?? threads
         distillation = try c.decodeIfPresent(Float.self, forKey: .distillation) ?? distillation
         temperature = try c.decodeIfPresent(Float.self, forKey: .temperature) ?? temperature
+        warmupEpochs = try c.decodeIfPresent(Int.self, forKey: .warmupEpochs) ?? warmupEpochs
+        averageEpochs = try c.decodeIfPresent(Int.self, forKey: .averageEpochs) ?? averageEpochs
+        freezeQuantizationEpoch = try c.decodeIfPresent(Int.self, forKey: .freezeQuantizationEpoch)
+        validationSplit = try c.decodeIfPresent(Float.self, forKey: .validationSplit) ?? validationSplit
     }
 }

@@ -1,3 +1,5 @@
+import QKTensor
+
 /// Labelled samples: one array per model input (first axis = samples) and one integer label per sample.
 public struct TrainingData: Sendable {
     public var inputs: [String: TrainTensor]
@@ -17,6 +19,31 @@ public struct TrainingData: Sendable {
     }
 
     public var count: Int { labels.count }
+
+    /// A seeded split into training and validation samples: a Fisher–Yates permutation of the sample indices
+    /// driven by ``SplitMix64`` (`seed`); its first max(1, round(fraction · n)) samples validate and the rest
+    /// train, each part keeping the original sample order. Teacher logits follow their samples.
+    public func split(validationFraction fraction: Float, seed: UInt64) throws -> (training: TrainingData,
+                                                                                 validation: TrainingData) {
+        guard fraction > 0, fraction < 1 else {
+            throw TrainingError.invalidConfig("validation split must be in (0, 1), got \(fraction)")
+        }
+        let held = Swift.max(1, Int((fraction * Float(count)).rounded()))
+        guard held < count else {
+            throw TrainingError.invalidData("a validation split of \(fraction) leaves no training samples out of \(count)")
+        }
+        var order = Array(0..<count)
+        var random = SplitMix64(seed: seed)
+        Trainer.shuffle(&order, &random)
+        func part(_ indices: [Int]) throws -> TrainingData {
+            let sorted = indices.sorted()
+            let rows = batch(sorted[...])
+            var result = try TrainingData(inputs: rows.inputs, labels: rows.labels)
+            result.teacherLogits = rows.teacher
+            return result
+        }
+        return (try part(Array(order[held...])), try part(Array(order[..<held])))
+    }
 
     /// The samples at `indices`, in that order.
     func batch(_ indices: ArraySlice<Int>) -> (inputs: [String: TrainTensor], labels: [Int], teacher: TrainTensor?) {

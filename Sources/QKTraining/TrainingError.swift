@@ -20,7 +20,8 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .unsupportedOps(let ops):
             "training supports Conv, Gemm, MatMul, Add, Mul, Relu, Clip, MaxPool, AveragePool, GlobalAveragePool, "
-                + "Flatten, Reshape, Identity, BatchNormalization and Softmax; this model also has "
+                + "Flatten, Reshape, Identity, Concat, Transpose, Dropout (as identity), BatchNormalization, "
+                + "LayerNormalization and Softmax; this model also has "
                 + ops.joined(separator: ", ") + ". Use post-training quantization instead (qkit quantize --mode static)"
         case .invalidNode(let node, let reason):
             "node '\(node)': \(reason)"

@@ -94,7 +94,8 @@ public struct TrainingGraph: Sendable {
     }
 
     /// Runs the graph on `feeds` (one tensor per runtime input, first axis = batch).
-    func forward(_ feeds: [String: TrainTensor], training: Bool, trainBatchNorm: Bool, threads: Int) throws -> Pass {
+    func forward(_ feeds: [String: TrainTensor], training: Bool, trainBatchNorm: Bool, threads: Int,
+                 freezeQuantization: Bool = false) throws -> Pass {
         var values = feeds
         var results: [(node: Int, result: OpResult)] = []
         var updates: [String: TrainTensor] = [:]
@@ -106,7 +107,7 @@ public struct TrainingGraph: Sendable {
                 throw TrainingError.invalidNode(node: node.displayName, reason: "input '\(name)' has no value")
             }
             let context = OpContext(node: node, training: training, trainBatchNorm: trainBatchNorm, threads: threads,
-                                    constants: constants)
+                                    constants: constants, freezeQuantization: freezeQuantization)
             let result = try TrainingOps.rule(for: node)!.forward(context, inputs)
             for (name, value) in zip(node.outputs, result.outputs) where !name.isEmpty { values[name] = value }
             updates.merge(result.stateUpdates) { _, new in new }

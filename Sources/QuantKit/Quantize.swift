@@ -74,6 +74,17 @@ public enum Quantizer {
                                   sizeAfter: QuantizationResult.weightBytes(output.model))
     }
 
+    /// Static quantization of `model` with ranges calibrated beforehand
+    /// (``StaticQuantizer/calibrate(_:config:feeds:batchSize:threads:progress:)`` on the same model), so that
+    /// several configs differing in node lists, weight types or formats share one calibration.
+    public static func quantize(_ model: Model, config: QuantizationConfig, calibrated: StaticCalibration) throws
+        -> QuantizationResult {
+        let output = try StaticQuantizer.quantize(calibrated, config: config)
+        return QuantizationResult(model: output.model, decisions: output.decisions,
+                                  sizeBefore: QuantizationResult.weightBytes(model),
+                                  sizeAfter: QuantizationResult.weightBytes(output.model))
+    }
+
     /// Op types whose presence marks a model as already quantized.
     public static func isQuantized(_ model: Model) -> Bool {
         model.graph.nodes.contains { StaticQuantizer.quantizedOps.contains($0.opType) }

@@ -63,7 +63,7 @@ public struct SensitivityResult: Codable, Sendable, Equatable {
 /// Per-layer sensitivity analysis: quantize one layer at a time, everything else in float.
 public enum SensitivityAnalysis {
     /// Quantizes `model` with `config` once to learn which nodes it quantizes, then once per such node with
-    /// `includeNodes` = that node (plus the Relu/Clip fused into it), calibrating on `calibration` each time
+    /// `includeNodes` = that node (plus the Relu/Clip fused into it), from one calibration on `calibration`
     /// (nodes the quantizer then keeps in float, such as a MaxPool without its producer, are listed apart),
     /// and measures each variant's outputs on `data` against the float model (``ErrorAccumulator`` over all
     /// outputs, top-1 agreement, accuracy when `labels` are given). `progress(done, total)` counts variants.
@@ -82,7 +82,15 @@ public enum SensitivityAnalysis {
                           reference: try BatchRunner.run(Interpreter(model: model, threads: threads), feeds: feeds,
                                                          batchSize: batchSize),
                           outputs: model.graph.outputs.map(\.name), modelPath: modelPath)
-        let full = try Quantizer.quantize(model, config: config, calibration: calibration)
+        // Static mode calibrates once: the full model and every single-layer variant share the ranges.
+        let calibrated = config.mode == .static
+            ? try StaticQuantizer.calibrate(model, config: config, feeds: calibration.inputs(for: model.graph),
+                                            threads: threads) : nil
+        func quantized(_ variant: QuantizationConfig) throws -> QuantizationResult {
+            guard let calibrated else { return try Quantizer.quantize(model, config: variant, calibration: calibration) }
+            return try Quantizer.quantize(model, config: variant, calibrated: calibrated)
+        }
+        let full = try quantized(config)
         // Units are found on the graph the static quantizer works on (BatchNormalization folded into Conv).
         let units = layerUnits(ConvBatchNormFolding.apply(to: model).model.graph, decisions: full.decisions)
         progress(1, units.count + 1)
@@ -92,7 +100,7 @@ public enum SensitivityAnalysis {
         for (index, unit) in units.enumerated() {
             var single = config
             single.includeNodes = unit.nodes
-            let quantized = try Quantizer.quantize(model, config: single, calibration: calibration)
+            let quantized = try quantized(single)
             if let decision = quantized.decisions.first(where: { $0.node == unit.node }), decision.action != .quantized {
                 alone.append(decision)
             } else {

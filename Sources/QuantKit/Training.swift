@@ -6,7 +6,8 @@ public enum TrainingMode: Sendable {
     /// The float model itself (BatchNormalization per ``TrainingConfig/batchNorm``).
     case float
     /// Quantization-aware training of a float model: static PTQ with `quantization` calibrated on `calibration`
-    /// (the training data when nil), then training through fake quantization; the result is a QDQ model.
+    /// (the training samples when nil, without a validation split's), then training through fake quantization;
+    /// the result is a QDQ model.
     case quantizationAware(quantization: QuantizationConfig, calibration: DataSet?, options: FakeQuantOptions)
     /// Fine-tuning of an already quantized QDQ model, its Q/DQ pairs turned into fake quantization with the model's
     /// own scales as the starting point; the result is a QDQ model.
@@ -29,7 +30,9 @@ public enum Training {
     /// `labelsKey`). After every epoch the model is written to `checkpoint` when given (temp file, then rename),
     /// so a run that diverges (NaN loss, ``TrainingError/diverged(epoch:step:learningRate:lastGoodEpoch:)``)
     /// leaves the last good epoch there. The input model is never modified. With ``TrainingConfig/distillation``
-    /// > 0 the float `model` (evaluation mode) is the teacher whose logits the trained model also learns.
+    /// > 0 the float `model` (evaluation mode) is the teacher whose logits the trained model also learns. With
+    /// ``TrainingConfig/validationSplit`` > 0 and no `validation`, that fraction of `data` (seeded) validates
+    /// and the rest trains.
     public static func train(_ model: Model, mode: TrainingMode, data: DataSet, validation: DataSet?,
                              config: TrainingConfig, labelsKey: String = "labels", checkpoint: String? = nil,
                              progress: (EpochReport) -> Void = { _ in }) throws -> TrainingOutcome {
@@ -38,7 +41,18 @@ public enum Training {
             _ = try TrainingGraph(model: model)  // names unsupported ops before any data is read
         }
         var trainingData = try samples(data, for: model.graph, labelsKey: labelsKey)
-        let validationData = try validation.map { try samples($0, for: model.graph, labelsKey: labelsKey) }
+        var validationData = try validation.map { try samples($0, for: model.graph, labelsKey: labelsKey) }
+        if config.validationSplit > 0 {
+            guard validation == nil else {
+                throw QuantKitError.invalidArgument("give validation data or a validation split, not both")
+            }
+            do {
+                (trainingData, validationData) = try trainingData.split(validationFraction: config.validationSplit,
+                                                                        seed: config.seed)
+            } catch let error as TrainingError {
+                throw QuantKitError.invalidData(path: data.path, reason: error.description)
+            }
+        }
         let quantized = Quantizer.isQuantized(model)
         let trainable: Model
         switch mode {
@@ -48,7 +62,7 @@ public enum Training {
             }
             trainable = model
         case .quantizationAware(let quantization, let calibration, let options):
-            let feeds = try (calibration ?? data).inputs(for: model.graph)
+            let feeds = try calibration?.inputs(for: model.graph) ?? trainingData.inputs.mapValues(\.tensor)
             trainable = try QuantizationAwareTraining.prepare(model, config: quantization, calibration: feeds,
                                                               options: options, threads: config.threads)
         case .fineTune(let options):

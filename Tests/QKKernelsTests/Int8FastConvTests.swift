@@ -54,6 +54,33 @@ import Testing
         }
     }
 
+    /// Channels per group in whole quads (the packer's 4-byte copies), several images, one and two threads, u8 and
+    /// s8 inputs.
+    @Test(arguments: Int8KernelPath.available) func channelQuads(path: Int8KernelPath) throws {
+        var rng = SeededGenerator(seed: 38)
+        for trial in 0..<6 {
+            let groups = trial % 3 == 2 ? 2 : 1, batch = Int.random(in: 1...5, using: &rng)
+            let channels = groups * 4 * Int.random(in: 1...4, using: &rng), out = Int.random(in: 1...40, using: &rng)
+            try ConvProblem<UInt8, Int8>(channels: channels, groups: groups, perGroupOut: out, rng: &rng, batch: batch,
+                                         spatial: 3...8).check(path: path, threads: trial % 2 + 1)
+            try ConvProblem<Int8, Int8>(channels: channels, groups: groups, perGroupOut: out, rng: &rng, batch: batch,
+                                        spatial: 3...8).check(path: path, threads: trial % 2 + 1)
+        }
+    }
+
+    /// One input channel (the packer's consecutive-pixel blocks where a panel's pixels read adjacent bytes, the
+    /// per-pixel words elsewhere), wide planes, several images.
+    @Test(arguments: Int8KernelPath.available) func singleChannel(path: Int8KernelPath) throws {
+        var rng = SeededGenerator(seed: 39)
+        for _ in 0..<12 {
+            let batch = Int.random(in: 1...3, using: &rng), out = Int.random(in: 1...20, using: &rng)
+            try ConvProblem<UInt8, Int8>(channels: 1, groups: 1, perGroupOut: out, rng: &rng, batch: batch,
+                                         spatial: 6...20).check(path: path, threads: 1)
+            try ConvProblem<Int8, UInt8>(channels: 1, groups: 1, perGroupOut: out, rng: &rng, batch: batch,
+                                         spatial: 6...20).check(path: path, threads: 1)
+        }
+    }
+
     /// Batches and groups split over two threads, and a single image whose GEMM is split instead.
     @Test(arguments: Int8KernelPath.available) func twoThreads(path: Int8KernelPath) throws {
         var rng = SeededGenerator(seed: 35)

@@ -97,4 +97,24 @@ final class FakeQuantRewriteTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("QDQ"), "\(error)")
         }
     }
+
+    func testClippedWeightsStartFromTheLeastErrorRanges() throws {
+        var config = QuantizationConfig()
+        config.weightType = .int4
+        config.perChannel = true
+        let model = convNet()
+        let plain = try QuantizationAwareTraining.prepare(model, config: config, calibration: ["x": inputs(16)],
+                                                          options: FakeQuantOptions(weightMode: .lsq))
+        config.clipWeights = true
+        let clipped = try QuantizationAwareTraining.prepare(model, config: config, calibration: ["x": inputs(16)],
+                                                            options: FakeQuantOptions(weightMode: .lsq))
+        let fc = try XCTUnwrap(clipped.graph.nodes.first { $0.opType == FakeQuantize.opType && $0.inputs[0] == "fw" })
+        let expected = try QuantParameters.fittingMinimizingError(model.graph.initializers["fw"]!, type: .int4,
+                                                                 symmetric: true, axis: 0)
+        XCTAssertEqual(clipped.graph.initializers[fc.inputs[1]]?.floatValues, expected.scales)
+        XCTAssertEqual(clipped.graph.initializers[fc.inputs[2]]?.floatValues, expected.zeroPoints.map(Float.init))
+        let minmax = try QuantParameters.fitting(model.graph.initializers["fw"]!, type: .int4, symmetric: true, axis: 0)
+        XCTAssertEqual(plain.graph.initializers[fc.inputs[1]]?.floatValues, minmax.scales)
+        XCTAssertNotEqual(expected.scales, minmax.scales, "some channel clips")
+    }
 }

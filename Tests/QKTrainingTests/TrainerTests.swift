@@ -5,35 +5,9 @@ import XCTest
 
 /// Training loop, optimizers, schedules, determinism and the errors training reports.
 final class TrainerTests: XCTestCase {
-    /// A two-layer MLP over 4 features and 3 classes (Gemm → Relu → Gemm → Softmax).
-    func mlp(seed: UInt64 = 1) -> Model {
-        var random = SplitMix64(seed: seed)
-        func weights(_ shape: [Int]) -> Tensor {
-            Tensor(shape: shape, values: (0..<shape.reduce(1, *)).map { _ in Float(random.next() >> 40) / Float(1 << 24) - 0.5 })
-        }
-        let graph = Graph(name: "mlp", nodes: [
-            Node(name: "fc1", opType: "Gemm", inputs: ["x", "w1", "b1"], outputs: ["h"], attributes: ["transB": .int(1)]),
-            Node(name: "relu", opType: "Relu", inputs: ["h"], outputs: ["r"]),
-            Node(name: "fc2", opType: "Gemm", inputs: ["r", "w2", "b2"], outputs: ["z"], attributes: ["transB": .int(1)]),
-            Node(name: "softmax", opType: "Softmax", inputs: ["z"], outputs: ["p"]),
-        ], inputs: [ValueInfo(name: "x", dtype: .float32, shape: [.symbolic("n"), .known(4)])],
-        outputs: [ValueInfo(name: "p", dtype: .float32, shape: nil)],
-        initializers: ["w1": weights([8, 4]), "b1": Tensor(zeros: .float32, shape: [8]), "w2": weights([3, 8]),
-                       "b2": Tensor(zeros: .float32, shape: [3])])
-        return Model(graph: graph)
-    }
+    func mlp(seed: UInt64 = 1) -> Model { trainingMLP(seed: seed) }
 
-    /// Three separable clusters: class k has feature k large.
-    func clusters(count: Int = 60) throws -> TrainingData {
-        var random = SplitMix64(seed: 9)
-        var values: [Float] = [], labels: [Int] = []
-        for i in 0..<count {
-            let label = i % 3
-            for f in 0..<4 { values.append((f == label ? 2 : 0) + Float(random.next() >> 40) / Float(1 << 24) - 0.5) }
-            labels.append(label)
-        }
-        return try TrainingData(inputs: ["x": TrainTensor(shape: [count, 4], values: values)], labels: labels)
-    }
+    func clusters(count: Int = 60) throws -> TrainingData { try clusterData(count: count) }
 
     func testTrainingReducesTheLossAndLearnsTheClusters() throws {
         var graph = try TrainingGraph(model: mlp())
@@ -132,11 +106,11 @@ final class TrainerTests: XCTestCase {
 
     func testUnsupportedOpsAreListedByName() {
         var model = mlp()
-        model.graph.nodes.insert(Node(name: "norm", opType: "LayerNormalization", inputs: ["x"], outputs: ["x2"]), at: 0)
+        model.graph.nodes.insert(Node(name: "norm", opType: "LpNormalization", inputs: ["x"], outputs: ["x2"]), at: 0)
         model.graph.nodes.insert(Node(name: "act", opType: "Gelu", inputs: ["x2"], outputs: ["x3"]), at: 1)
         model.graph.nodes[2].inputs[0] = "x3"
         XCTAssertThrowsError(try TrainingGraph(model: model)) { error in
-            XCTAssertEqual(error as? TrainingError, .unsupportedOps(["norm (LayerNormalization)", "act (Gelu)"]))
+            XCTAssertEqual(error as? TrainingError, .unsupportedOps(["norm (LpNormalization)", "act (Gelu)"]))
             XCTAssertTrue("\(error)".contains("qkit quantize --mode static"))
         }
     }

@@ -109,6 +109,33 @@ def test_per_channel_4bit_qat_with_distillation_moves_most_of_the_way_back_to_fp
     assert ort_accuracy(qat) >= ort_accuracy(ptq)
 
 
+def test_4bit_per_channel_defaults_are_the_validated_recipe(run_qkit, tmp_path):
+    """`qkit qat --weight-type int4 --per-channel` without training flags runs the recipe in its help text."""
+    common = ["--train", DIGITS / "calibration.npz", "--weight-type", "int4", "--per-channel", "--quiet"]
+    implicit, explicit = tmp_path / "implicit.onnx", tmp_path / "explicit.onnx"
+    run_qkit("qat", DIGITS / "model.onnx", "-o", implicit, *common)
+    run_qkit("qat", DIGITS / "model.onnx", "-o", explicit, *common, "--epochs", "10", "--lr", "0.001",
+             "--distill", "0.5", "--temperature", "4", "--weight-ranges", "lsq")
+    assert implicit.read_bytes() == explicit.read_bytes()
+
+
+def test_clipped_4bit_weight_ranges_bring_ptq_closer_to_fp32(run_qkit, tmp_path):
+    """`qkit quantize --clip-weights`: per-channel int4 weight ranges clipped to the least squared error. onnxruntime
+    runs the result; its softmax is closer to fp32's than min/max ranges give (test set, KL)."""
+    plain, clipped = tmp_path / "plain.onnx", tmp_path / "clipped.onnx"
+    flags = ["--mode", "static", "--weight-type", "int4", "--per-channel", "--calibration", DIGITS / "calibration.npz"]
+    run_qkit("quantize", DIGITS / "model.onnx", "-o", plain, *flags)
+    run_qkit("quantize", DIGITS / "model.onnx", "-o", clipped, *flags, "--clip-weights")
+    weights = {i.name: onnx.numpy_helper.to_array(i) for i in onnx.load(clipped).graph.initializer}
+    scales = {i.name: onnx.numpy_helper.to_array(i) for i in onnx.load(plain).graph.initializer}
+    shrunk = [name for name in weights if ".weight" in name and name.endswith("_scale")
+              if (weights[name] < scales[name]).any()]
+    assert shrunk, "some channel's range is clipped"
+    assert all((weights[n] <= scales[n] * (1 + 1e-6)).all() for n in shrunk), "clipping only narrows ranges"
+    assert kl_from_fp32(clipped) < 0.75 * kl_from_fp32(plain), (kl_from_fp32(clipped), kl_from_fp32(plain))
+    assert_runs_alike(run_qkit, clipped, tmp_path / "out")
+
+
 def test_distillation_settings_out_of_range_are_refused(run_qkit, tmp_path):
     message = failing(run_qkit, "qat", DIGITS / "model.onnx", "-o", tmp_path / "x.onnx",
                       "--train", DIGITS / "calibration.npz", "--distill", "1.5")
@@ -164,6 +191,49 @@ def test_fp32_training_prints_progress_and_improves_the_loss(run_qkit, tmp_path)
     quiet = run_qkit("train", DIGITS / "model.onnx", "-o", out, "--train", DIGITS / "calibration.npz",
                      "--epochs", "1", "--quiet")
     assert "epoch" not in quiet.stdout
+
+
+def splitmix64(seed: int):
+    """QKTensor's SplitMix64 stream, written out here from Steele, Lea and Flood (2014)."""
+    mask, state = (1 << 64) - 1, seed
+    while True:
+        state = (state + 0x9E3779B97F4A7C15) & mask
+        z = state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
+        yield z ^ (z >> 31)
+
+
+def held_out(count: int, fraction: float, seed: int) -> np.ndarray:
+    """The --val-split samples as documented: a Fisher-Yates pass (i from n-1 down to 1, j = next() mod (i + 1))
+    over 0..<n, its first max(1, round(fraction * n)) entries."""
+    order, stream = list(range(count)), splitmix64(seed)
+    for i in range(count - 1, 0, -1):
+        j = next(stream) % (i + 1)
+        order[i], order[j] = order[j], order[i]
+    return np.array(sorted(order[:max(1, round(fraction * count))]))
+
+
+def test_validation_split_holds_out_a_seeded_part_of_the_training_data(run_qkit, tmp_path):
+    out, again = tmp_path / "split.onnx", tmp_path / "again.onnx"
+    args = ["--train", DIGITS / "calibration.npz", "--val-split", "0.25", "--epochs", "1", "--lr", "0.0005",
+            "--seed", "3"]
+    result = run_qkit("train", DIGITS / "model.onnx", "-o", out, *args)
+    assert "val acc" in result.stdout, result.stdout
+    reported = float(result.stdout.split("→ ")[1].split("%")[0]) / 100
+    data = np.load(DIGITS / "calibration.npz")
+    rows = held_out(len(data["labels"]), 0.25, 3)
+    session = ort_session(out)
+    predicted = session.run(None, {"input": data["input"][rows]})[0].argmax(1)
+    assert reported == pytest.approx(float((predicted == data["labels"][rows]).mean()), abs=5e-5)
+    run_qkit("train", DIGITS / "model.onnx", "-o", again, *args, "--quiet")
+    assert out.read_bytes() == again.read_bytes()
+    message = failing(run_qkit, "train", DIGITS / "model.onnx", "-o", tmp_path / "x.onnx", *args,
+                      "--val", DIGITS / "test.npz")
+    assert "--val or --val-split" in message and not (tmp_path / "x.onnx").exists()
+    message = failing(run_qkit, "qat", DIGITS / "model.onnx", "-o", tmp_path / "x.onnx",
+                      "--train", DIGITS / "calibration.npz", "--val-split", "1")
+    assert "--val-split must be in (0, 1)" in message
 
 
 # ----------------------------------------------------------------------------------------------- bad input

@@ -34,6 +34,8 @@ let benchmarks: @Sendable () -> Void = {
                                            maxIterations: 200)
     registerGemmBenchmarks(peak: peak.int8GOPS)
     registerConvBenchmarks()
+    registerQDQBenchmarks()
+    registerQuantizedElementwiseBenchmarks()
 }
 
 func registerGemmBenchmarks(peak: Double) {

@@ -1,5 +1,6 @@
 #ifndef CQKKERNELS_H
 #define CQKKERNELS_H
+#include "qk_thread_pool.h"
 /// Hot inner loops in C, one function per ISA variant, chosen at run time (see cpu_features).
 /// Everything around the loops (packing, tiling, threading) stays in Swift.
 
@@ -67,10 +68,12 @@ void qk_keep_freed_memory_mapped(void);
 
 #include <stdint.h>
 
-/// Integer GEMM micro-kernels, u8 × s8 → int32: `tile[i*NR + j] = Σ_q Σ_{t<4} a[(q*MR + i)*4 + t] · b[(q*NR + j)*4 + t]`
-/// for i < MR, j < NR, q < kq. A is a packed MR-row panel (for each quad of K: MR rows × 4 consecutive k, u8), B a
-/// packed NR-column panel (for each quad of K: NR columns × 4 consecutive k, s8); both zero padded past K, so the
-/// tile is always full. Sums wrap modulo 2³² (they cannot overflow for kq < 2¹⁵ anyway).
+/// Integer GEMM micro-kernels, u8 × s8 → int32: `tile[i*NR + j] = Σ_q Σ_{t<4} A(i, q)[t] · b[(q*NR + j)*4 + t]`
+/// for i < MR, j < NR, q < kq, where A(i, q) = a + q·quad_step + i·row_step are row i's four bytes of quad q:
+/// a packed MR-row panel has row_step 4, quad_step 4·MR; a row-major u8 matrix read in place has row_step = its
+/// row stride, quad_step 4. B is a packed NR-column panel (for each quad of K: NR columns × 4 consecutive k, s8),
+/// zero padded past K, so A bytes past K (padding or the next row's) add nothing. Sums wrap modulo 2³² (they
+/// cannot overflow for kq < 2¹⁵ anyway).
 ///
 /// | function                     | MR | NR | needs                       | exact when                              |
 /// |------------------------------|----|----|-----------------------------|-----------------------------------------|
@@ -83,7 +86,7 @@ void qk_keep_freed_memory_mapped(void);
 /// | qk_i8gemm_generic_4x8        |  4 |  8 | any C99                     | always                                  |
 /// | qk_i8gemm_generic_1x8        |  1 |  8 | any C99                     | always                                  |
 #define QK_I8GEMM_DECLARE(name) \
-    void name(long kq, const uint8_t *a, const int8_t *b, int32_t *tile);
+    void name(long kq, const uint8_t *a, long row_step, long quad_step, const int8_t *b, int32_t *tile);
 QK_I8GEMM_DECLARE(qk_i8gemm_vnni_8x32)
 QK_I8GEMM_DECLARE(qk_i8gemm_vnni_1x32)
 QK_I8GEMM_DECLARE(qk_i8gemm_avx2_4x16)
@@ -99,14 +102,16 @@ QK_I8GEMM_DECLARE(qk_i8gemm_generic_1x8)
 ///
 /// which turns Σ a·b into Σ (a − row_zero)(b − col_zero) when row_sum[i] = Σ_k a[i, k] and
 /// col_adj[j] = Σ_k b[k, j] − K · col_zero[j]. With `multiplier` NULL, v is stored as int32; otherwise
-/// q = clamp(zero_point + requantize(v, multiplier[j], shift[j]), qmin, qmax) (FixedPoint.swift's rounding,
-/// bit for bit) is stored as one byte (u8 or s8 by the clamp range, which must lie in −128…255).
+/// q = clamp(zero_point + round(v · multiplier[j] / 2^shift[j]), qmin, qmax) — one rounding of the exact 64-bit
+/// product, ties to even, shift[j] in 1…62 and rounding[j] = 2^(shift[j] − 1) − 1 (FixedPoint.swift's
+/// requantize, bit for bit) — is stored as one byte (u8 or s8 by the clamp range, which must lie in −128…255).
 typedef struct {
     const int32_t *bias;
     const int32_t *col_zero;
     const int32_t *col_adj;
-    const int32_t *multiplier;
-    const int32_t *shift;
+    const int64_t *multiplier;
+    const int64_t *shift;
+    const int64_t *rounding;
     int32_t zero_point;
     int32_t qmin;
     int32_t qmax;
@@ -124,7 +129,8 @@ QK_I8_FINISH_DECLARE(avx512)
 QK_I8_FINISH_DECLARE(avx2)
 QK_I8_FINISH_DECLARE(generic)
 
-/// q[i] = clamp(zero_point + requantize(acc[i], multiplier, shift), qmin, qmax) stored as bytes, for i < n
+/// q[i] = clamp(zero_point + requantize(acc[i], multiplier, shift), qmin, qmax) stored as bytes, for i < n, with
+/// FixedPoint.swift's requantize (right shift 31 + shift, shift clamped to −30…31)
 /// (one multiplier for the whole run; see qk_i8_epilogue). Identical results across ISAs.
 void qk_i8_requantize_avx512(long n, const int32_t *acc, int32_t multiplier, int32_t shift, int32_t zero_point,
                              int32_t qmin, int32_t qmax, uint8_t *out);
@@ -136,6 +142,24 @@ void qk_i8_requantize_generic(long n, const int32_t *acc, int32_t multiplier, in
 /// Packs the transpose of a k × m byte matrix (row stride ld) into GEMM row panels: panel r holds, for each quad
 /// q of k, rows i = r·mr … r·mr + mr − 1 of the transpose as [src[4q][i], src[4q+1][i], src[4q+2][i],
 /// src[4q+3][i]] (zero padded past k and m). mr is 1, 4 or 8.
+/// Packs rows [0, m) of a row-major byte matrix (row stride lda, k columns; each byte XORed with `flip`, 0x80 turns
+/// s8 into u8 + 128) into MR-row panels of quads (the micro-kernels' A layout, zero padded past m and k), and, when
+/// row_sums is not NULL, row_sums[i] = Σ_k of the stored bytes.
+void qk_i8_pack_rows(const uint8_t *src, long lda, long k, long m, long mr, uint8_t flip, uint8_t *dst,
+                     int32_t *row_sums);
+
+/// Packs B (k × n, element (p, j) at src[p·ld_k + j·ld_n], each byte XORed with `flip`: 0x80 stores u8 as s8 − 128)
+/// into NR-column panels of quads (the micro-kernels' B layout, zero padded past k and n), and col_sums[j] = Σ_p of
+/// the stored s8 values for j < n.
+void qk_i8_pack_columns(const uint8_t *src, long ld_k, long ld_n, long k, long n, long nr, uint8_t flip, int8_t *dst,
+                        int32_t *col_sums);
+
+/// 1 when every adjacent pair (v[2i], v[2i+1]) has |v₀| + |v₁| ≤ 128 (vpmaddubsw cannot saturate), else 0.
+int qk_i8_pairs_fit_int16(const int8_t *v, long count);
+
+/// sums[i] = Σ_{p<k} src[i·lda + p] for i < m (u8; the row sums of a matrix the kernels read in place).
+void qk_i8_row_sums(const uint8_t *src, long lda, long k, long m, int32_t *sums);
+
 void qk_i8_pack_row_panels(const uint8_t *src, long ld, long k, long m, long mr, uint8_t *dst);
 /// im2col of one image group (3-D convolution geometry g = input d,h,w; kernel d,h,w; output d,h,w; strides;
 /// dilations; pads begin, 18 values): row (c, td, th, tw) of col (row stride ld) holds, for output pixel o,
@@ -149,5 +173,81 @@ void qk_i8_column_sums(const uint8_t *src, long ld, long k, long m, int32_t *sum
 void qk_i8_axpy_u8(long n, int32_t w, const uint8_t *x, long stride, int32_t x_zero, int32_t *acc);
 /// The same for s8 x.
 void qk_i8_axpy_s8(long n, int32_t w, const int8_t *x, long stride, int32_t x_zero, int32_t *acc);
+
+/// QuantizeLinear / DequantizeLinear runs (qdq_*.c), one function per ISA suffix: `_avx512` (needs avx512f and
+/// avx512bw), `_avx2` (needs avx2) and `_generic` (portable C); every variant gives the same bits.
+///
+/// quantize: y[i] = clamp(round_half_to_even(x[i] / s) + z, qmin, qmax), and z where x[i] / s is NaN, with the
+/// fp32 quotient (a true division, never a reciprocal). [qmin, qmax] (containing z) must lie in the range of the
+/// output type; `width` is its size in bytes (1 or 2) and y[i] is stored as the low `width` bytes of the int32.
+/// dequantize: y[i] = (float)(x[i] − z) · s in fp32, x[i] of `type` (x − z must not overflow int32).
+/// `_run` uses one s and z for all i; `_row` uses s = scale[i], z = zero_point[i].
+typedef enum { qk_qdq_u8, qk_qdq_s8, qk_qdq_u16, qk_qdq_s16, qk_qdq_s32 } qk_qdq_type;
+#define QK_QDQ_DECLARE(isa)                                                                                    \
+    void qk_quantize_run_##isa(long n, const float *x, float scale, int32_t zero_point, int32_t qmin,           \
+                               int32_t qmax, long width, void *y);                                              \
+    void qk_quantize_row_##isa(long n, const float *x, const float *scale, const int32_t *zero_point,           \
+                               int32_t qmin, int32_t qmax, long width, void *y);                                \
+    void qk_dequantize_run_##isa(long n, const void *x, qk_qdq_type type, float scale, int32_t zero_point,     \
+                                 float *y);                                                                     \
+    void qk_dequantize_row_##isa(long n, const void *x, qk_qdq_type type, const float *scale,                  \
+                                 const int32_t *zero_point, float *y);
+QK_QDQ_DECLARE(avx512)
+QK_QDQ_DECLARE(avx2)
+QK_QDQ_DECLARE(generic)
+/// min and max of x[0..<n] into *lo and *hi (+inf and −inf for n = 0); returns 0 when some x[i] is NaN or ±inf
+/// (lo and hi are then meaningless), else 1.
+int qk_finite_min_max_f32(long n, const float *x, float *lo, float *hi);
+/// Quantization of a QLinearAdd / QLinearMul (per-tensor scales and zero points, 8-bit operands).
+typedef struct {
+    float a_scale, b_scale, c_scale;
+    int32_t a_zero, b_zero, c_zero;
+    int32_t multiply;      /* 1: c = a · b, 0: c = a + b */
+    int32_t signed_inputs; /* 1: a and b are int8, 0: uint8 */
+    int32_t signed_output; /* 1: c is int8 (−128…127), 0: uint8 (0…255) */
+} qk_qbinary_params;
+
+/// Quantized add/multiply of n elements, c[i] = requantize(dequantize(a[i]) ∘ dequantize(b[i · b_step])) with
+/// b_step 1 (same length) or 0 (b is one element), in fp32 exactly as the runtime's scalar loop: x = (a − a_zero) ·
+/// a_scale, y likewise, t = (x ∘ y) / c_scale, round half to even, + c_zero, saturate (NaN → c_zero). `_avx512`
+/// needs avx512f, `_avx2` needs avx2, `_generic` nothing; all give identical bytes.
+#define QK_QBINARY_DECLARE(isa) \
+    void qk_qbinary_##isa(const qk_qbinary_params *p, long n, const void *a, const void *b, long b_step, void *c);
+QK_QBINARY_DECLARE(avx512)
+QK_QBINARY_DECLARE(avx2)
+QK_QBINARY_DECLARE(generic)
+/// Int8 Conv rows packed from a channels-last copy (i8conv_rows.c). qk_i8conv_pad_nhwc copies one image (channels
+/// planes of dims[0..2] = D×H×W, u8 bytes, each ^ flip) into dst, channels last, inside a padded extent
+/// dims[3..5] = Dp×Hp×Wp at offset dims[6..8] (pads begin); every other byte of dst is `padding`. Input positions past
+/// the padded extent are dropped.
+void qk_i8conv_pad_nhwc(const uint8_t *x, long channels, const long *dims, uint8_t padding, uint8_t flip,
+                        uint8_t *dst);
+/// sums[p] = Σ_{c < channels} nhwc[p·stride + c] for p < positions.
+void qk_i8conv_position_sums(const uint8_t *nhwc, long positions, long stride, long channels, int32_t *sums);
+/// Packs rows first_row … first_row + pixels − 1 of the convolution's pixel × (tap, channel) matrix into GEMM row
+/// panels (the layout of qk_i8_pack_row_panels): row first_row + p, depth t·channels + c holds
+/// image[(pixel_base[p] + tap_offset[t])·stride + c]; row_sums[first_row + p] = Σ_t position_sums[pixel_base[p] +
+/// tap_offset[t]]. Depth past taps·channels is zero up to whole quads (quads = ⌈taps·channels / 4⌉).
+void qk_i8conv_pack_rows(const uint8_t *image, long stride, long channels, const int32_t *position_sums,
+                         const int32_t *pixel_base, long pixels, const int32_t *tap_offset, long taps, long first_row,
+                         long mr, long quads, uint8_t *dst, int32_t *row_sums);
+/// dst[c·rows + r] = src[r·cols + c]: the transpose of a rows × cols byte matrix (16 × 16 SSE2 blocks where
+/// available).
+void qk_i8conv_transpose(const uint8_t *src, long rows, long cols, uint8_t *dst);
+
+/// Max pooling over windows inside the input (pool_max.c; no padding, no dilation). Every fold is
+/// best = x >= best ? x : best in window order from the first tap (for floats: a NaN after the first tap is skipped).
+/// 2×2 stride 2 on `line_pairs` pairs of input lines 2·out_w wide laid end to end (planes of even height and width
+/// exactly twice the output's): y[r·out_w + j] = max of lines 2r, 2r + 1 at columns 2j, 2j + 1; `vertical` is scratch
+/// of line_pairs · 2 · out_w elements.
+void qk_maxpool_2x2_u8(const uint8_t *x, long line_pairs, long out_w, uint8_t *vertical, uint8_t *y);
+void qk_maxpool_2x2_s8(const int8_t *x, long line_pairs, long out_w, int8_t *vertical, int8_t *y);
+/// 2×2 stride 2 on float planes in_h × in_w (2·out_h ≤ in_h, 2·out_w ≤ in_w), taps in the order top-left, top-right,
+/// bottom-left, bottom-right.
+void qk_maxpool_2x2_f32(const float *x, long planes, long in_h, long in_w, long out_h, long out_w, float *y);
+/// Any kernel and stride, 3-D promoted (g = input d,h,w; output d,h,w; kernel d,h,w; strides d,h,w, 12 values).
+void qk_maxpool_inside_u8(const uint8_t *x, long planes, const long *g, uint8_t *y);
+void qk_maxpool_inside_s8(const int8_t *x, long planes, const long *g, int8_t *y);
+void qk_maxpool_inside_f32(const float *x, long planes, const long *g, float *y);
 
 #endif

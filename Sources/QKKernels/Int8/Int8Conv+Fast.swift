@@ -6,11 +6,14 @@ import CQKKernels
 ///     v[n, m, o] = bias[m] + Σ_{c ∈ group(m)} Σ_t (W[m, c, t] − zw[m]) · (X[n, c, o·s − p + t·d] − zx)
 ///     Y[n, m, o] = v  (`.int32`)   or   clamp(zy + requantize(v, M[m]), qmin, qmax)  (`.uint8` / `.int8`)
 ///
-/// taps in the padding read zx (so they add 0). X is u8 or s8, N×C×spatial; Y is N×M×output. Each (image, group)
-/// runs as a GEMM with the pixels as rows: Yᵀ (P × M/g) = im2col(X)ᵀ (P × K) · Wᵀ (K × M/g): im2col writes a
-/// K × P byte matrix (skipped for 1×1 stride-1 unpadded u8 inputs), a C routine transposes it into packed row
-/// panels, and the result is stored transposed (channel planes). Depthwise weights
-/// (groups = C = M) run a direct loop instead. Work is split over images × groups when there are at least
+/// taps in the padding read zx (so they add 0). X is u8 or s8, N×C×spatial; Y is N×M×output. Each group runs as one
+/// GEMM over all images, with the pixels of every image as rows: Yᵀ (N·P × M/g) = A (N·P × K) · Wᵀ (K × M/g), depth
+/// ordered (tap, channel). Each image is copied once into a padded channels-last buffer (s8 shifted to u8 by +128,
+/// the padding holding the stored zx), from which C code packs A's row panels directly: row (n, o), tap t is the
+/// channel run at position o·s + t·d, and its row sum is the sum of the per-position channel sums. Byte results are
+/// stored pixel-major and then transposed to channel planes 16 × 16 at a time; int32 results are stored transposed
+/// tile by tile. Depthwise weights (groups = C = M) run a direct loop instead. Images are
+/// packed in parallel when there is enough work; the GEMMs are split over groups when there are at least
 /// `threads` of them, otherwise inside the GEMM.
 public func int8Conv<X: FixedWidthInteger>(_ shape: ConvShape, input: UnsafePointer<X>, inputZeroPoint: Int32,
                                            weights: PackedInt8ConvWeights, bias: [Int32]?, output: Int8Output,
@@ -24,92 +27,133 @@ public func int8Conv<X: FixedWidthInteger>(_ shape: ConvShape, input: UnsafePoin
                           bias: bias, output: output, threads: threads)
         return
     }
-    let g = shape.geometry.promotedTo3D
-    let cg = shape.inputChannelsPerGroup, mg = shape.outputChannelsPerGroup
-    let inPlane = g.inputSize, outPlane = g.outputSize
     let shift: Int32 = X.isSigned ? 128 : 0
     let stored = inputZeroPoint + shift
     precondition(stored >= 0 && stored <= 255, "conv input zero point \(inputZeroPoint) outside the input type")
-    // Images with small output planes are batched into one GEMM (rows = images × pixels) so it is tall enough.
-    let imagesPerTask = Swift.min(shape.batch, Swift.max(1, minimumGemmRows / Swift.max(1, outPlane)))
-    let blocks = (shape.batch + imagesPerTask - 1) / imagesPerTask
-    let tasks = blocks * shape.groups
-    let runTasks = { (range: Range<Int>, gemmThreads: Int) in
-        let width = imagesPerTask * outPlane
-        let mr = width == 1 ? 1 : weights.groupWeights[0].path.mr
-        let k = cg * g.kernelSize
-        let packed = PackedInt8Rows(m: width, k: k, mr: mr)
-        // 1×1 stride-1 unpadded u8 convolutions of single images read X itself as the column matrix.
-        let direct = isPointwise(g) && !X.isSigned && imagesPerTask == 1
-        let col = direct ? nil : UnsafeMutablePointer<UInt8>.allocate(capacity: k * width)
-        defer {
-            packed.deallocate()
-            col?.deallocate()
-        }
-        for task in range {
-            let block = task / shape.groups, group = task % shape.groups
-            let first = block * imagesPerTask, images = Swift.min(imagesPerTask, shape.batch - first)
-            let rows = packed.prefix(images * outPlane)
-            func source(_ image: Int) -> UnsafePointer<X> {
-                input + ((first + image) * shape.inputChannels + group * cg) * inPlane
+    let plan = ConvRowPlan(shape.geometry.promotedTo3D)
+    let groups = shape.groups, mg = shape.outputChannelsPerGroup, pixels = plan.pixelBase.count
+    let m = shape.batch * pixels, k = shape.inputChannelsPerGroup * plan.tapOffset.count
+    let mr = m == 1 ? 1 : weights.groupWeights[0].path.mr
+    let rows = (0..<groups).map { _ in PackedInt8Rows(m: m, k: k, mr: mr) }
+    defer { rows.forEach { $0.deallocate() } }
+    packConvRows(shape, input: input, plan: plan, padding: UInt8(stored), into: rows,
+                 threads: m * k * groups >= minimumParallelWork ? threads : 1)
+    let splitGroups = threads > 1 && groups >= threads
+    func gemms(into target: Int8Output, layout: Int8RowLayout, columnStride: Int, groupStride: Int) {
+        parallelChunks(groups, threads: splitGroups ? threads : 1) { range in
+            for group in range {
+                let channels = group * mg..<(group + 1) * mg
+                int8GemmPacked(rows[group], rowZeroPoints: [stored], weights: weights.groupWeights[group],
+                               bias: groups == 1 ? bias : bias.map { Array($0[channels]) },
+                               output: groups == 1 ? target : target.advanced(by: group * groupStride, channels: channels),
+                               layout: layout, columnStride: columnStride, threads: splitGroups ? 1 : threads)
             }
-            if let col {
-                for image in 0..<images {
-                    int8Im2col(source(image), channels: cg, geometry: g, padding: UInt8(stored),
-                               into: col + image * outPlane, ld: images * outPlane)
+        }
+    }
+    let channels = shape.outputChannels
+    guard pixels > 1, let bytes = output.byteScratch(count: m * channels) else {
+        // int32 (or one pixel per image): the GEMM stores each tile transposed, straight into the channel planes.
+        let layout = Int8RowLayout(rowStride: 1, rowsPerBlock: pixels, blockStride: channels * pixels)
+        gemms(into: output, layout: layout, columnStride: pixels, groupStride: mg * pixels)
+        return
+    }
+    // Bytes: the GEMM stores whole rows (pixel-major N·P × M), then each image's P × M block is transposed.
+    defer { bytes.scratch.deallocate() }
+    gemms(into: bytes.output, layout: Int8RowLayout(rowStride: channels), columnStride: 1, groupStride: mg)
+    let target = output.baseAddress.assumingMemoryBound(to: UInt8.self)
+    for image in 0..<shape.batch {
+        qk_i8conv_transpose(bytes.scratch + image * pixels * channels, pixels, channels,
+                            target + image * pixels * channels)
+    }
+}
+
+extension Int8Output {
+    /// For a requantized (byte) output: an uninitialized scratch of `count` bytes (the caller deallocates it) and the
+    /// same output aimed at it; nil for `.int32`.
+    func byteScratch(count: Int) -> (scratch: UnsafeMutablePointer<UInt8>, output: Int8Output)? {
+        switch self {
+        case .int32: return nil
+        case .uint8(_, let r):
+            let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: count)
+            return (scratch, .uint8(scratch, r))
+        case .int8(_, let r):
+            let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: count)
+            return (scratch, .int8(UnsafeMutableRawPointer(scratch).assumingMemoryBound(to: Int8.self), r))
+        }
+    }
+}
+
+/// Packs every group's GEMM rows (`rows[group]`, image n's pixels at rows n·P …) from X, image by image, through a
+/// padded channels-last copy and its per-group position sums.
+private func packConvRows<X: FixedWidthInteger>(_ shape: ConvShape, input: UnsafePointer<X>, plan: ConvRowPlan,
+                                                padding: UInt8, into rows: [PackedInt8Rows], threads: Int) {
+    let channels = shape.inputChannels, cg = shape.inputChannelsPerGroup, groups = shape.groups
+    let positions = plan.positions, inPlane = shape.geometry.inputSize, pixels = plan.pixelBase.count
+    let quads = rows[0].quads
+    plan.dims.withUnsafeBufferPointer { dims in
+        plan.pixelBase.withUnsafeBufferPointer { pixelBase in
+            plan.tapOffset.withUnsafeBufferPointer { tapOffset in
+                parallelChunks(shape.batch, threads: threads) { images in
+                    let padded = UnsafeMutablePointer<UInt8>.allocate(capacity: positions * channels)
+                    let sums = UnsafeMutablePointer<Int32>.allocate(capacity: positions)
+                    defer {
+                        padded.deallocate()
+                        sums.deallocate()
+                    }
+                    for image in images {
+                        let x = UnsafeRawPointer(input + image * channels * inPlane).assumingMemoryBound(to: UInt8.self)
+                        qk_i8conv_pad_nhwc(x, channels, dims.baseAddress, padding, X.isSigned ? 0x80 : 0, padded)
+                        for group in 0..<groups {
+                            let source = padded + group * cg
+                            qk_i8conv_position_sums(source, positions, channels, cg, sums)
+                            let target = rows[group]
+                            qk_i8conv_pack_rows(source, channels, cg, sums, pixelBase.baseAddress, pixels,
+                                                tapOffset.baseAddress, tapOffset.count, image * pixels, target.mr,
+                                                quads, target.values, target.rowSums)
+                        }
+                    }
                 }
-                rows.packTransposed(col, ld: images * outPlane, k: k)
-            } else {
-                rows.packTransposed(UnsafeRawPointer(source(0)).assumingMemoryBound(to: UInt8.self), ld: outPlane, k: k)
             }
-            let channels = group * mg..<(group + 1) * mg
-            let layout = Int8RowLayout(rowStride: 1, rowsPerBlock: outPlane, blockStride: shape.outputChannels * outPlane)
-            int8GemmPacked(rows, rowZeroPoints: [stored], weights: weights.groupWeights[group],
-                           bias: bias.map { Array($0[channels]) },
-                           output: output.advanced(by: (first * shape.outputChannels + group * mg) * outPlane,
-                                                   channels: channels),
-                           layout: layout, columnStride: outPlane, threads: gemmThreads)
         }
     }
-    if tasks >= threads {
-        parallelChunks(tasks, threads: threads) { runTasks($0, 1) }
-    } else {
-        runTasks(0..<tasks, threads)
-    }
 }
 
-/// Rows (output pixels) one Conv GEMM should have at least: images with smaller output planes are batched.
-private let minimumGemmRows = 256
+/// Where a convolution (3-D promoted geometry) reads its padded channels-last input: the padded extent holds every
+/// position o·s + t·d (input index + pads begin) an output pixel o and tap t read; output pixel o (row-major)
+/// starts at position `pixelBase[o]` and tap t (kernel order) adds `tapOffset[t]` positions.
+struct ConvRowPlan {
+    /// Input D, H, W; padded extent D, H, W; pads begin D, H, W (``qk_i8conv_pad_nhwc``'s dims).
+    let dims: [Int]
+    /// Positions in the padded extent.
+    let positions: Int
+    let pixelBase: [Int32]
+    let tapOffset: [Int32]
 
-/// True when im2col is the identity: 1×1×1 kernel, unit strides, no padding.
-private func isPointwise(_ g: WindowGeometry) -> Bool {
-    g.kernelSize == 1 && g.strides.allSatisfy { $0 == 1 } && g.padsBegin.allSatisfy { $0 == 0 }
-        && g.padsEnd.allSatisfy { $0 == 0 }
-}
-
-extension PackedInt8Rows {
-    /// The first `count` rows (same storage; the panel layout does not depend on m).
-    func prefix(_ count: Int) -> PackedInt8Rows {
-        precondition(count <= m, "prefix of \(count) rows from \(m)")
-        return PackedInt8Rows(m: count, mr: mr, quads: quads, values: values, rowSums: rowSums)
-    }
-
-    /// Packs the transpose of a k × m byte matrix (row stride `ld`: depth-major, one row per depth) and sets the
-    /// row sums; m and k must be this value's.
-    func packTransposed(_ source: UnsafePointer<UInt8>, ld: Int, k: Int) {
-        qk_i8_pack_row_panels(source, ld, k, m, mr, values)
-        qk_i8_column_sums(source, ld, k, m, rowSums)
-    }
-}
-
-/// Writes the im2col matrix of one image group, depth-major: row (c, t) of `col` (row stride `ld`), column o (an
-/// output pixel) holds X[c, o·s − p + t·d] (s8 shifted to u8 by +128), or `padding` (the stored input zero point)
-/// outside the input. `g` is the 3-D promoted geometry.
-func int8Im2col<X: FixedWidthInteger>(_ source: UnsafePointer<X>, channels: Int, geometry g: WindowGeometry,
-                                      padding: UInt8, into col: UnsafeMutablePointer<UInt8>, ld: Int) {
-    let sizes = g.input + g.kernel + g.output + g.strides + g.dilations + g.padsBegin
-    sizes.withUnsafeBufferPointer { sizes in
-        qk_i8_im2col(UnsafeRawPointer(source).assumingMemoryBound(to: UInt8.self), channels, sizes.baseAddress,
-                     padding, X.isSigned ? 0x80 : 0, col, ld)
+    init(_ g: WindowGeometry) {
+        let extent = (0..<3).map { (axis: Int) -> Int in
+            let last: Int = (g.output[axis] - 1) * g.strides[axis]
+            return last + (g.kernel[axis] - 1) * g.dilations[axis] + 1
+        }
+        dims = g.input + extent + g.padsBegin as [Int]
+        positions = extent.reduce(1, *)
+        func index(_ d: Int, _ h: Int, _ w: Int) -> Int32 { Int32((d * extent[1] + h) * extent[2] + w) }
+        var bases: [Int32] = []
+        bases.reserveCapacity(g.outputSize)
+        for od in 0..<g.output[0] {
+            for oh in 0..<g.output[1] {
+                for ow in 0..<g.output[2] { bases.append(index(od * g.strides[0], oh * g.strides[1], ow * g.strides[2])) }
+            }
+        }
+        var offsets: [Int32] = []
+        offsets.reserveCapacity(g.kernelSize)
+        for td in 0..<g.kernel[0] {
+            for th in 0..<g.kernel[1] {
+                for tw in 0..<g.kernel[2] {
+                    offsets.append(index(td * g.dilations[0], th * g.dilations[1], tw * g.dilations[2]))
+                }
+            }
+        }
+        pixelBase = bases
+        tapOffset = offsets
     }
 }

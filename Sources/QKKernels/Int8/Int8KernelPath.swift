@@ -54,7 +54,7 @@ public enum Int8KernelPath: String, Sendable, CaseIterable, CustomStringConverti
     /// The fastest path this CPU can run.
     public static let best: Int8KernelPath = available[0]
 
-    typealias MicroKernel = @convention(c) (Int, UnsafePointer<UInt8>?, UnsafePointer<Int8>?,
+    typealias MicroKernel = @convention(c) (Int, UnsafePointer<UInt8>?, Int, Int, UnsafePointer<Int8>?,
                                             UnsafeMutablePointer<Int32>?) -> Void
     typealias Finish = @convention(c) (UnsafePointer<Int32>?, Int, Int, Int, Int, UnsafePointer<Int32>?,
                                        UnsafePointer<Int32>?, Int, UnsafePointer<qk_i8_epilogue>?,

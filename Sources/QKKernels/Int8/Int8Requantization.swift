@@ -7,8 +7,8 @@ import CQKKernels
 /// with ``requantize(acc:multiplier:shift:zeroPoint:qmin:qmax:)``'s fixed-point rounding (the SIMD epilogues are
 /// bit-identical to it). A fused Relu/Clip narrows [qmin, qmax] (``clamped(lower:upper:)``).
 ///
-/// Example: realMultipliers [0.5], zeroPoint 10, u8: v = 7 → 10 + round(3.5) = 14 (ties toward +∞ in the Q31
-/// multiply, then exact).
+/// Example: realMultipliers [0.5], zeroPoint 10, u8: v = 7 → 10 + round(3.5) = 14 and v = 5 → 10 + round(2.5) = 12
+/// (one rounding, ties to even).
 public struct Int8Requantization: Sendable, Equatable {
     /// Q31 multipliers: 1 (per tensor) or one per output channel.
     public let multipliers: [Int32]
@@ -50,16 +50,17 @@ public struct Int8Requantization: Sendable, Equatable {
     /// Output channels it is for (1 = per tensor).
     public var channels: Int { multipliers.count }
 
-    /// Multipliers and shifts expanded to `count` entries (per-tensor values repeated), shifts clamped to ≤ 31
-    /// (requantize clamps the exponent there too); `padded` more zeros for whole tiles.
-    func expanded(_ count: Int, padded: Int) -> (multipliers: [Int32], shifts: [Int32]) {
-        var m = [Int32](repeating: 0, count: padded), s = [Int32](repeating: 0, count: padded)
-        for j in 0..<count {
-            let c = channels == 1 ? 0 : j
-            m[j] = multipliers[c]
-            s[j] = Swift.min(shifts[c], 31)
+    /// The per-column constants of the SIMD epilogue (see `qk_i8_epilogue`) written into `arena` (3 · `padded`
+    /// values: multipliers, right shifts r = 31 + shift in 1…62, roundings 2^(r−1) − 1) for `count` columns
+    /// (per-tensor values repeated); the padding columns get multiplier 0 and r = 1.
+    func writeColumns(_ count: Int, padded: Int, into arena: UnsafeMutablePointer<Int64>) {
+        for j in 0..<padded {
+            let c = channels == 1 ? 0 : Swift.min(j, count - 1)
+            let r = requantizeRightShift(Int(shifts[c]))
+            arena[j] = j < count ? Int64(multipliers[c]) : 0
+            arena[padded + j] = Int64(r)
+            arena[2 * padded + j] = (1 << Int64(r - 1)) - 1
         }
-        return (m, s)
     }
 }
 

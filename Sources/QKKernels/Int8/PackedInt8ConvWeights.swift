@@ -1,5 +1,6 @@
 /// Int8 Conv weights W ([M, C/groups, kernel…], u8 or s8) packed once: one ``PackedInt8Weights`` per group for the
-/// im2col GEMM (Wᵀ of the group, K = C/groups · kernel size, N = M/groups), or, for a depthwise convolution
+/// pixel-row GEMM of ``int8Conv`` (Wᵀ of the group with its depth reordered to (tap, channel): K = C/groups · kernel
+/// size, N = M/groups), or, for a depthwise convolution
 /// (groups = C = M), the taps w − zw[m] as int32 for the direct kernel.
 public struct PackedInt8ConvWeights: Sendable {
     public let outputChannels: Int
@@ -41,9 +42,16 @@ public struct PackedInt8ConvWeights: Sendable {
             return
         }
         groupWeights = (0..<shape.groups).map { group in
-            let slice = UnsafeBufferPointer(rebasing: weights[group * mg * k..<(group + 1) * mg * k])
+            // The group's rows reordered from (channel, tap) to (tap, channel) depth.
+            var tapMajor = [W](repeating: 0, count: mg * k)
+            for j in 0..<mg {
+                let source = (group * mg + j) * k
+                for c in 0..<cg {
+                    for t in 0..<taps { tapMajor[j * k + t * cg + c] = weights[source + c * taps + t] }
+                }
+            }
             let zero = zeroPoints.count == 1 ? zeroPoints : Array(zeroPoints[group * mg..<(group + 1) * mg])
-            return PackedInt8Weights(slice, k: k, n: mg, transposed: true, zeroPoints: zero, path: path)
+            return PackedInt8Weights(tapMajor, k: k, n: mg, transposed: true, zeroPoints: zero, path: path)
         }
         depthwiseTaps = []
     }

@@ -38,30 +38,26 @@ struct PackedInt8Rows {
         rowSums.deallocate()
     }
 
-    /// The packed byte offset of element (i, p).
-    @inline(__always) func offset(row i: Int, depth p: Int) -> Int {
-        (i / mr) * panelBytes + (p >> 2) * mr * 4 + (i % mr) * 4 + (p & 3)
+    /// The kernels' view of these panels.
+    var operand: Int8RowOperand {
+        Int8RowOperand(m: m, mr: mr, values: values, rowStep: 4, quadStep: mr * 4, panelStride: panelBytes,
+                       rowSums: rowSums, inPlace: false)
     }
+}
 
-    /// Packs rows `rows` of a row-major A (row stride `lda`, k columns; UInt8 or Int8, the latter shifted by +128).
-    func pack<A: FixedWidthInteger>(rows: Range<Int>, of a: UnsafePointer<A>, lda: Int, k: Int) {
-        let flip: UInt8 = A.isSigned ? 0x80 : 0
-        for i in rows {
-            let source = UnsafeRawPointer(a + i * lda).assumingMemoryBound(to: UInt8.self)
-            let panel = values + (i / mr) * panelBytes + (i % mr) * 4
-            var sum: Int32 = 0
-            var p = 0
-            while p + 4 <= k {
-                let word = UnsafeRawPointer(source + p).loadUnaligned(as: UInt32.self) ^ (UInt32(flip) &* 0x0101_0101)
-                UnsafeMutableRawPointer(panel + (p >> 2) * mr * 4).storeBytes(of: word, as: UInt32.self)
-                p += 4
-            }
-            while p < k {
-                panel[(p >> 2) * mr * 4 + (p & 3)] = source[p] ^ flip
-                p += 1
-            }
-            for q in 0..<k { sum &+= Int32(source[q] ^ flip) }
-            rowSums[i] = sum
-        }
-    }
+/// The A operand as the micro-kernels read it: row i's quad q (four bytes, u8) starts at
+/// values + (i / mr) · panelStride + (i % mr) · rowStep + q · quadStep. Packed panels (``PackedInt8Rows``) have
+/// rowStep 4, quadStep 4·mr; a u8 matrix read in place has rowStep = its row stride, quadStep 4, and no rows past m
+/// (`inPlace`). `rowSums[i]` = Σ_k A[i, k] of the stored bytes, nil when the weights are symmetric (not needed).
+struct Int8RowOperand {
+    let m: Int
+    let mr: Int
+    let values: UnsafePointer<UInt8>
+    let rowStep: Int
+    let quadStep: Int
+    let panelStride: Int
+    let rowSums: UnsafePointer<Int32>?
+    let inPlace: Bool
+
+    var panels: Int { (m + mr - 1) / mr }
 }

@@ -1,3 +1,5 @@
+import CQKKernels
+
 /// The weight operand B (K×N, u8 or s8) of the int8 GEMM, packed once for one ``Int8KernelPath`` (a runtime packs
 /// each node's weights when the model is loaded and keeps this value).
 ///
@@ -43,31 +45,26 @@ public struct PackedInt8Weights: Sendable {
         precondition(zeroPoints.count == 1 || zeroPoints.count == n, "weight zero points: 1 or \(n), got \(zeroPoints.count)")
         let shift: Int32 = W.isSigned ? 0 : 128
         let nr = path.nr, quads = (k + 3) / 4
-        let panels = (n + nr - 1) / nr
-        var values = [Int8](repeating: 0, count: panels * quads * nr * 4)
-        var zero = [Int32](repeating: 0, count: panels * nr)
-        var adjust = [Int32](repeating: 0, count: panels * nr)
-        for j in 0..<n {
-            let zb = (zeroPoints.count == 1 ? zeroPoints[0] : zeroPoints[j]) - shift
-            let base = (j / nr) * quads * nr * 4 + (j % nr) * 4
-            var sum: Int32 = 0
-            for p in 0..<k {
-                let raw = Int32(truncatingIfNeeded: transposed ? weights[j * k + p] : weights[p * n + j])
-                let v = Int8(truncatingIfNeeded: raw - shift)
-                values[base + (p / 4) * nr * 4 + p % 4] = v
-                sum = sum &+ Int32(v)
+        let padded = (n + nr - 1) / nr * nr
+        var sums = [Int32](repeating: 0, count: padded)
+        let values = [Int8](unsafeUninitializedCapacity: Swift.max(1, padded * quads * 4)) { buffer, count in
+            UnsafeRawPointer(weights.baseAddress).map { source in
+                sums.withUnsafeMutableBufferPointer {
+                    qk_i8_pack_columns(source.assumingMemoryBound(to: UInt8.self), transposed ? 1 : n, transposed ? k : 1,
+                                       k, n, nr, W.isSigned ? 0 : 0x80, buffer.baseAddress!, $0.baseAddress!)
+                }
             }
-            zero[j] = zb
-            adjust[j] = sum &- Int32(truncatingIfNeeded: k) &* zb
+            count = padded * quads * 4
         }
+        let zero = (0..<padded).map { j in j < n ? (zeroPoints.count == 1 ? zeroPoints[0] : zeroPoints[j]) - shift : 0 }
         self.k = k
         self.n = n
         self.quads = quads
         self.values = values
         self.zeroPoints = zero
-        self.columnAdjust = adjust
+        self.columnAdjust = (0..<padded).map { j in sums[j] &- Int32(truncatingIfNeeded: k) &* zero[j] }
         self.hasZeroPoints = zero.contains { $0 != 0 }
-        self.path = path == .avx2 && !PackedInt8Weights.pairsFitInt16(values) ? .avx2Widening : path
+        self.path = path == .avx2 && qk_i8_pairs_fit_int16(values, values.count) == 0 ? .avx2Widening : path
     }
 
     /// Packs B from an array (see the pointer initializer).
@@ -78,14 +75,31 @@ public struct PackedInt8Weights: Sendable {
         }
     }
 
-    /// True when every adjacent pair (b₀, b₁) of the packed quads has |b₀| + |b₁| ≤ 128, so that
-    /// 255 · (|b₀| + |b₁|) ≤ 32640 and vpmaddubsw's int16 sums never saturate.
-    static func pairsFitInt16(_ values: [Int8]) -> Bool {
-        var index = 0
-        while index + 1 < values.count {
-            if abs(Int(values[index])) + abs(Int(values[index + 1])) > 128 { return false }
-            index += 2
+    /// Calls `body` with the kernels' view of this storage.
+    func withColumns<R>(_ body: (Int8PackedColumns) -> R) -> R {
+        values.withUnsafeBufferPointer { v in
+            zeroPoints.withUnsafeBufferPointer { z in
+                columnAdjust.withUnsafeBufferPointer { c in
+                    body(Int8PackedColumns(k: k, n: n, path: path, values: v.baseAddress!, zeroPoints: z.baseAddress!,
+                                           columnAdjust: c.baseAddress!, hasZeroPoints: hasZeroPoints))
+                }
+            }
         }
-        return true
     }
+}
+
+/// The B operand as the micro-kernels read it (``PackedInt8Weights``' layout, in its arrays or in a scratch
+/// buffer): `values` panel after panel, `zeroPoints` and `columnAdjust` padded to whole panels.
+struct Int8PackedColumns {
+    let k: Int
+    let n: Int
+    let path: Int8KernelPath
+    let values: UnsafePointer<Int8>
+    let zeroPoints: UnsafePointer<Int32>
+    let columnAdjust: UnsafePointer<Int32>
+    let hasZeroPoints: Bool
+
+    var quads: Int { (k + 3) / 4 }
+    var panels: Int { (n + path.nr - 1) / path.nr }
+    var panelBytes: Int { quads * path.nr * 4 }
 }

@@ -85,6 +85,11 @@ struct QDQWriter {
             (axis, blockSize) = (try chosen ?? reductionAxis(node, rank: value.rank), size)
         }
         if let a = axis, a < 0 { axis = a + value.rank }
+        if config.clipWeights {
+            return try QuantParameters.fittingMinimizingError(
+                value, type: config.weightType, symmetric: config.weightSymmetric, reduceRange: config.reduceRange,
+                axis: axis, blockSize: blockSize)
+        }
         return try QuantParameters.fitting(value, type: config.weightType, symmetric: config.weightSymmetric,
                                            reduceRange: config.reduceRange, axis: axis, blockSize: blockSize)
     }

@@ -4,6 +4,8 @@ public enum StaticQuantizationError: Error, CustomStringConvertible, Equatable {
     case nonFiniteWeight(initializer: String, index: Int, value: String)
     case unsupportedType(String)
     case noCalibrationData
+    /// Ranges calibrated with other settings than the config asks for (both described).
+    case calibrationMismatch(calibrated: String, requested: String)
 
     public var description: String {
         switch self {
@@ -15,6 +17,8 @@ public enum StaticQuantizationError: Error, CustomStringConvertible, Equatable {
             "static quantization: \(reason)"
         case .noCalibrationData:
             "static quantization needs calibration data (--calibration FILE.npz)"
+        case .calibrationMismatch(let calibrated, let requested):
+            "the ranges were calibrated for \(calibrated) but the config asks for \(requested); calibrate again"
         }
     }
 }

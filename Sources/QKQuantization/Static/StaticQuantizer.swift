@@ -23,6 +23,18 @@ public enum StaticQuantizer {
                                 batchSize: Int = 64, threads: Int = 2,
                                 progress: (Int, Int) -> Void = { _, _ in }) throws
         -> (model: Model, decisions: [QuantizationDecision]) {
+        let calibration = try calibrate(model, config: config, feeds: feeds, batchSize: batchSize, threads: threads,
+                                        progress: progress)
+        return try quantize(calibration, config: config)
+    }
+
+    /// Validates `model` for `config`, folds BatchNormalization into Conv, drops dead nodes and calibrates every
+    /// float tensor of the result on `feeds` with `config`'s method. The ranges depend only on the model, the
+    /// feeds, the method and the activation type and symmetry, so one calibration serves every config that
+    /// differs in other fields (e.g. per-layer sensitivity, which quantizes one node at a time).
+    public static func calibrate(_ model: Model, config: QuantizationConfig, feeds: [String: Tensor],
+                                 batchSize: Int = 64, threads: Int = 2,
+                                 progress: (Int, Int) -> Void = { _, _ in }) throws -> StaticCalibration {
         try validate(model, config: config)
         let prepared = DeadNodeElimination.apply(to: ConvBatchNormFolding.apply(to: model).model).model
         let graph = prepared.graph
@@ -32,7 +44,26 @@ public enum StaticQuantizer {
             method.makeObserver(type: config.activationType, symmetric: config.activationSymmetric)
         }
         let ranges = try calibrator.calibrate(feeds: feeds, progress: progress)
-        let plan = try StaticPlan(graph: graph, config: config, ranges: ranges)
+        return StaticCalibration(prepared: prepared, ranges: ranges, method: method, activationType: config.activationType,
+                                 activationSymmetric: config.activationSymmetric)
+    }
+
+    /// Quantizes the model `calibration` was made from with its ranges. Throws when `config` asks for another
+    /// calibration method, activation type or symmetry than the calibration used.
+    public static func quantize(_ calibration: StaticCalibration, config: QuantizationConfig) throws
+        -> (model: Model, decisions: [QuantizationDecision]) {
+        guard calibration.method == config.calibration, calibration.activationType == config.activationType,
+              calibration.activationSymmetric == config.activationSymmetric else {
+            func settings(_ method: QuantizationConfig.CalibrationMethod, _ type: QuantType, _ symmetric: Bool) -> String {
+                "\(method) \(type) activations\(symmetric ? " (symmetric)" : "")"
+            }
+            throw StaticQuantizationError.calibrationMismatch(
+                calibrated: settings(calibration.method, calibration.activationType, calibration.activationSymmetric),
+                requested: settings(config.calibration, config.activationType, config.activationSymmetric))
+        }
+        try validate(calibration.prepared, config: config)
+        let prepared = calibration.prepared
+        let plan = try StaticPlan(graph: prepared.graph, config: config, ranges: calibration.ranges)
         var writer = QDQWriter(plan: plan, config: config)
         var result = prepared
         result.graph = try writer.write()
@@ -79,4 +110,15 @@ public enum StaticQuantizer {
             }
         }
     }
+}
+
+/// The ranges of every float tensor of a prepared (BatchNormalization-folded, dead-node-free) model, from
+/// ``StaticQuantizer/calibrate(_:config:feeds:batchSize:threads:progress:)``, with the settings they depend on.
+public struct StaticCalibration: Sendable {
+    /// The model the ranges belong to.
+    public let prepared: Model
+    public let ranges: [String: CalibratedRange]
+    public let method: QuantizationConfig.CalibrationMethod
+    public let activationType: QuantType
+    public let activationSymmetric: Bool
 }

@@ -1,7 +1,7 @@
 import QKKernels
 import QKTensor
 
-/// IntegerConv (``int8Conv`` on weights packed at load time) and IntegerMatMul (``int8Gemm`` per batch).
+/// IntegerConv (``int8Conv`` on weights packed at load time).
 extension OpTable {
     /// IntegerConv: QLinearConv's inputs and Conv's attributes (see ``integerKernels``).
     static let prepareIntegerConv: KernelPreparer = { prep in
@@ -27,8 +27,6 @@ extension OpTable {
         case .uint8(let v): packed = PackedInt8ConvWeights(v, shape: packShape, zeroPoints: wZero)
         default: packed = PackedInt8ConvWeights(w.values(as: Int8.self) ?? [], shape: packShape, zeroPoints: wZero)
         }
-        let flatWeights = group == 1 ? EightBit.packed(w, k: packShape.inputChannelsPerGroup * window.kernelSize,
-                                                       n: outChannels, transposed: true, zeroPoints: wZero) : nil
         return { ctx in
             let x = try quantizedInput(ctx, parameters)
             guard x.rank == w.rank, x.shape[1] == channelsPerGroup * group else {
@@ -38,14 +36,8 @@ extension OpTable {
             let shape = ConvShape(batch: x.shape[0], inputChannels: x.shape[1], outputChannels: outChannels,
                                   groups: group, geometry: geometry)
             let plane = geometry.outputSize
-            let batched = flatWeights.flatMap { weights in
-                x.shape[0] > 1 && plane < BatchedIntegerConv.pixelLimit
-                    ? BatchedIntegerConv(shape: shape, weights: weights, bias: parameters.bias, zeroPoint: parameters.xZeroPoint)
-                    : nil
-            }
             return [parameters.stage.output(shape: [x.shape[0], outChannels] + geometry.output,
                                             channel: { ($0 / max(plane, 1)) % outChannels }) { out in
-                if let batched { return batched.run(x, output: out, threads: ctx.threads) }
                 EightBit.withBytes(x) { bytes, signed in
                     if signed {
                         int8Conv(shape, input: bytes.assumingMemoryBound(to: Int8.self), inputZeroPoint: parameters.xZeroPoint,
@@ -56,45 +48,6 @@ extension OpTable {
                     }
                 }
             }]
-        }
-    }
-
-    /// IntegerMatMul: A (…×M×K) times B (…×K×N), both 8-bit at run time with per-tensor parameters
-    /// (QLinearMatMul's inputs), batch axes broadcast; B is packed per batch matrix and the result requantized
-    /// with a fixed-point multiplier.
-    static let integerMatMulKernel: OpKernel = { ctx in
-        let a = try quantizedOperand(ctx, 0, "a"), b = try quantizedOperand(ctx, 3, "b")
-        let (aShape, bShape) = (a.tensor.shape, b.tensor.shape)
-        guard aShape.count >= 2, bShape.count >= 2, aShape[aShape.count - 1] == bShape[bShape.count - 2] else {
-            throw ctx.invalid("a \(aShape) and b \(bShape) do not multiply")
-        }
-        let y = try outputQuantization(ctx, 6, "y", fallback: a.tensor.dtype)
-        guard y.dtype == .uint8 || y.dtype == .int8 else { throw ctx.invalid("y_zero_point must be uint8 or int8, got \(y.dtype)") }
-        let stage = OutputStage(accScales: [Double(a.scale) * Double(b.scale)], output: y, clipMin: nil, clipMax: nil)
-        let (m, k, n) = (aShape[aShape.count - 2], aShape[aShape.count - 1], bShape[bShape.count - 1])
-        let batches = try MatMulBatches(ctx, aBatch: Array(aShape.dropLast(2)), bBatch: Array(bShape.dropLast(2)))
-        let outer = batches.count >= ctx.threads
-        return [stage.output(shape: batches.shape + [m, n], channel: { _ in 0 }) { out in
-            parallelChunks(batches.count, threads: outer ? ctx.threads : 1) { range in
-                for batch in range {
-                    let (ia, ib) = batches.operands(batch)
-                    guard let packed = EightBit.packed(b.tensor, offset: ib * k * n, k: k, n: n, transposed: false,
-                                                       zeroPoints: [b.zeroPoint]) else { continue }
-                    EightBit.gemm(a.tensor, offset: ia * m * k, m: m, zeroPoint: a.zeroPoint, weights: packed, bias: nil,
-                                  output: out.advanced(by: batch * m * n), ldc: n, threads: outer ? 1 : ctx.threads)
-                }
-            }
-        }]
-    }
-}
-
-extension Int8Output {
-    /// The same output starting `offset` elements further on.
-    func advanced(by offset: Int) -> Int8Output {
-        switch self {
-        case .int32(let p): .int32(p + offset)
-        case .uint8(let p, let r): .uint8(p + offset, r)
-        case .int8(let p, let r): .int8(p + offset, r)
         }
     }
 }

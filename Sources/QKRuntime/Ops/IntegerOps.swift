@@ -31,17 +31,6 @@ extension OpTable {
         "IntegerMatMul": integerMatMulKernel,
     ]
 
-    /// The kernel for `node` built once from its constant inputs (`constant(name)`), or the table's kernel
-    /// when the op has no preparer; nil when the runtime lacks the op.
-    public static func preparedKernel(for node: Node, opset: Int, constant: (String) -> Tensor?) throws -> OpKernel? {
-        let isInteger = node.normalizedDomain == IntegerFusion.domain
-        guard let preparer = isInteger ? integerPreparers[node.opType] : floatPreparer(for: node) else {
-            return kernel(opType: node.opType, domain: node.normalizedDomain)
-        }
-        let inputs = node.inputs.map { $0.isEmpty ? nil : constant($0) }
-        return try preparer(KernelContext(node: node, inputs: inputs, opset: opset, threads: 1))
-    }
-
     /// The shared parameters of IntegerConv/IntegerGemm: x's zero point and dtype, the output stage for `n`
     /// output channels and the bias.
     struct IntegerLinearParameters {

@@ -96,4 +96,25 @@ enum EightBit {
             }
         }
     }
+
+    /// ``int8BatchedGemm`` on the 8-bit tensors `a` and `b` (uint8/int8, any combination): batch t multiplies
+    /// matrix `operands(t)`.0 of a (m×k) by matrix `operands(t)`.1 of b (k×n) into element t·m·n of `output`.
+    static func batchedGemm(count: Int, m: Int, n: Int, k: Int, a: Tensor, aZeroPoints: [Int32], b: Tensor,
+                            bZeroPoints: [Int32], operands: (Int) -> (Int, Int), output: Int8Output, threads: Int) {
+        withBytes(a) { aBytes, aSigned in
+            withBytes(b) { bBytes, bSigned in
+                func run<X: FixedWidthInteger, W: FixedWidthInteger>(_: X.Type, _: W.Type) {
+                    int8BatchedGemm(count: count, m: m, n: n, k: k, a: aBytes.assumingMemoryBound(to: X.self),
+                                    aZeroPoints: aZeroPoints, b: bBytes.assumingMemoryBound(to: W.self),
+                                    bZeroPoints: bZeroPoints, operands: operands, output: output, threads: threads)
+                }
+                switch (aSigned, bSigned) {
+                case (false, false): run(UInt8.self, UInt8.self)
+                case (false, true): run(UInt8.self, Int8.self)
+                case (true, false): run(Int8.self, UInt8.self)
+                case (true, true): run(Int8.self, Int8.self)
+                }
+            }
+        }
+    }
 }

@@ -8,8 +8,8 @@ import QKTensor
 /// that do not parse) gets the table's kernel, which reports problems when the node runs.
 extension OpTable {
     /// The load-time preparer for a float node of the standard or com.microsoft domain, nil when it has none.
-    static func floatPreparer(for node: Node) -> KernelPreparer? {
-        switch (node.normalizedDomain, node.opType) {
+    static func floatPreparer(domain: String, opType: String) -> KernelPreparer? {
+        switch (domain, opType) {
         case ("", "MatMul"): { try prepareMatMul($0) }
         case ("", "Gemm"): { ctx in try prepareGemm(ctx) { _ in .identity } }
         case ("com.microsoft", "FusedGemm"): { ctx in try prepareGemm(ctx) { try fusedGemmActivation($0) } }

@@ -59,6 +59,8 @@ extension OpTable {
             let output = Tensor(shape: shape, values: y)
             return indices.map { [output, Tensor(shape: shape, values: $0)] } ?? [output]
         }
+        // Windows inside the input and no indices: the C loops.
+        if !wantsIndices, let y = insideMax(x, planes: planes, geometry: geometry, threads: ctx.threads) { return [y] }
         switch x.storage {
         case .float32(let v): return run(v)
         case .float64(let v): return run(v)
@@ -70,6 +72,19 @@ extension OpTable {
             outputs[0] = outputs[0].converted(to: .bfloat16)
             return outputs
         default: throw ctx.invalid("MaxPool supports float and 8-bit integer tensors, got \(x.dtype)")
+        }
+    }
+
+    /// ``Pooling/maxInside(_:planes:geometry:threads:)`` for u8, s8 and fp32 X; nil for other types or when a
+    /// window reaches into the padding or is dilated.
+    private static func insideMax(_ x: Tensor, planes: Int, geometry: WindowGeometry, threads: Int) -> Tensor? {
+        let shape = Array(x.shape[..<2]) + geometry.output
+        func wrap<T: TensorScalar>(_ y: [T]?) -> Tensor? { y.map { Tensor(shape: shape, values: $0) } }
+        switch x.storage {
+        case .float32(let v): return wrap(Pooling.maxInside(v, planes: planes, geometry: geometry, threads: threads))
+        case .uint8(let v): return wrap(Pooling.maxInside(v, planes: planes, geometry: geometry, threads: threads))
+        case .int8(let v): return wrap(Pooling.maxInside(v, planes: planes, geometry: geometry, threads: threads))
+        default: return nil
         }
     }
 

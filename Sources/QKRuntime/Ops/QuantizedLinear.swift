@@ -6,8 +6,15 @@ extension OpTable {
     /// float32/float16/bfloat16 x; per-tensor, per-axis (`axis`, default 1) or blocked (`block_size`).
     /// The output dtype is `output_dtype` when set, else y_zero_point's dtype, else uint8: int8, uint8, int16,
     /// uint16, int4 (−8 … 7) or uint4 (0 … 15). float8 outputs (and `saturate`, which only concerns float8) are
-    /// not supported.
+    /// not supported. float32 x with float32 per-tensor/per-axis scales into 8/16-bit integers runs the SIMD
+    /// kernels (QuantizedLinear+Fast.swift, bit-identical to ``generalQuantizeLinear(_:)``).
     static let quantizeLinearKernel: OpKernel = { ctx in
+        if let y = fastQuantizeLinear(ctx) { return [y] }
+        return try generalQuantizeLinear(ctx)
+    }
+
+    /// QuantizeLinear one element at a time, for every dtype and layout; validates the inputs.
+    static func generalQuantizeLinear(_ ctx: KernelContext) throws -> [Tensor] {
         let (x, xValues) = try ctx.floatInput(0)
         let (scaleTensor, scales) = try ctx.scaleInput(1, "y_scale")
         let zero = try ctx.zeroPointInput(2, "y_zero_point", matching: nil)
@@ -37,8 +44,15 @@ extension OpTable {
 
     /// DequantizeLinear: y = (x − x_zero_point) · x_scale, computed in fp32 and stored in the scale's dtype
     /// (or `output_dtype`); per-tensor, per-axis or blocked like QuantizeLinear. x may be int8, uint8, int16,
-    /// uint16, int4, uint4 or int32 (int32 with a zero point of 0).
+    /// uint16, int4, uint4 or int32 (int32 with a zero point of 0). 8/16/32-bit x with float32 per-tensor/per-axis
+    /// scales runs the SIMD kernels (bit-identical to ``generalDequantizeLinear(_:)``).
     static let dequantizeLinearKernel: OpKernel = { ctx in
+        if let y = fastDequantizeLinear(ctx) { return [y] }
+        return try generalDequantizeLinear(ctx)
+    }
+
+    /// DequantizeLinear one element at a time, for every dtype and layout; validates the inputs.
+    static func generalDequantizeLinear(_ ctx: KernelContext) throws -> [Tensor] {
         let (x, xValues) = try ctx.quantizedInput(0, "x", allowed: [.int8, .uint8, .int16, .uint16, .int4, .uint4, .int32])
         let (scaleTensor, scales) = try ctx.scaleInput(1, "x_scale")
         let zero = try ctx.zeroPointInput(2, "x_zero_point", matching: x.dtype)
@@ -64,8 +78,14 @@ extension OpTable {
     /// DynamicQuantizeLinear (uint8): with lo = min(0, min x) and hi = max(0, max x),
     /// y_scale = (hi − lo) / 255, y_zero_point = saturate(round_half_to_even(−lo / y_scale)),
     /// y = saturate(round_half_to_even(x / y_scale) + y_zero_point). An all-zero (or empty) x gives
-    /// y_scale 0, y_zero_point 0 and y 0.
+    /// y_scale 0, y_zero_point 0 and y 0. Finite x with a positive range runs the SIMD kernels.
     static let dynamicQuantizeLinearKernel: OpKernel = { ctx in
+        if let outputs = fastDynamicQuantizeLinear(ctx) { return outputs }
+        return try generalDynamicQuantizeLinear(ctx)
+    }
+
+    /// DynamicQuantizeLinear one element at a time; validates the input.
+    static func generalDynamicQuantizeLinear(_ ctx: KernelContext) throws -> [Tensor] {
         let x = try ctx.input(0)
         guard x.dtype == .float32 else { throw ctx.invalid("x must be float32, got \(x.dtype)") }
         let values = x.floatValues

@@ -1,7 +1,7 @@
 import QKKernels
 import QKTensor
 
-/// MatMulInteger and QLinearMatMul on the reference integer GEMM (``int8GemmReference``).
+/// MatMulInteger and QLinearMatMul on the fast integer GEMM (``int8BatchedGemm``, int32 output).
 extension OpTable {
     /// MatMulInteger: Y = (A − a_zero_point) · (B − b_zero_point) in int32, numpy-style batch broadcasting.
     /// a_zero_point is a scalar or one value per row of A (M); b_zero_point a scalar or one per column of B (N).
@@ -81,34 +81,10 @@ extension OpTable {
         if a.rank == 1 { shape.remove(at: shape.count - 2) }
         if b.rank == 1 { shape.removeLast() }
         var c = [Int32](repeating: 0, count: batches.count * m * n)
-        func run<A: FixedWidthInteger, B: FixedWidthInteger>(_ av: [A], _ bv: [B]) {
-            av.withUnsafeBufferPointer { pa in
-                bv.withUnsafeBufferPointer { pb in
-                    aZp.withUnsafeBufferPointer { za in
-                        bZp.withUnsafeBufferPointer { zb in
-                            c.withUnsafeMutableBufferPointer { pc in
-                                for batch in 0..<batches.count {
-                                    let (ia, ib) = batches.operands(batch)
-                                    int8GemmReference(m: m, n: n, k: k,
-                                                      a: pa.baseAddress! + ia * m * k, lda: k,
-                                                      aZeroPoints: za.baseAddress!, aZeroStride: za.count == 1 ? 0 : 1,
-                                                      b: pb.baseAddress! + ib * k * n, ldb: n,
-                                                      bZeroPoints: zb.baseAddress!, bZeroStride: zb.count == 1 ? 0 : 1,
-                                                      c: pc.baseAddress! + batch * m * n, ldc: n)
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
         guard !c.isEmpty, k > 0 else { return (shape, c) }
-        switch (a.storage, b.storage) {
-        case (.uint8(let x), .uint8(let y)): run(x, y)
-        case (.uint8(let x), .int8(let y)): run(x, y)
-        case (.int8(let x), .uint8(let y)): run(x, y)
-        case (.int8(let x), .int8(let y)): run(x, y)
-        default: break
+        c.withUnsafeMutableBufferPointer { out in
+            EightBit.batchedGemm(count: batches.count, m: m, n: n, k: k, a: a, aZeroPoints: aZp, b: b, bZeroPoints: bZp,
+                                 operands: batches.operands, output: .int32(out.baseAddress!), threads: ctx.threads)
         }
         return (shape, c)
     }

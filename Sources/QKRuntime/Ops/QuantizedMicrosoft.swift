@@ -45,31 +45,37 @@ extension OpTable {
                                shape: shape, dtype: output.dtype)
     }
 
-    /// QLinearAdd / QLinearMul: inputs A, A_scale, A_zp, B, B_scale, B_zp, C_scale, C_zp; numpy broadcasting;
-    /// C = requantize(f(dequantize(A), dequantize(B))). The dequantized values come from 256-entry tables and
-    /// each element is requantized directly (no intermediate fp32 tensors); when one operand repeats over the
-    /// other's trailing axes (same shape, scalar, bias-like) the loop reads the 8-bit storage directly.
-    private static func quantizedBinary(multiply: Bool) -> OpKernel {
-        { ctx in
-            let a = try quantizedOperand(ctx, 0, "A"), b = try quantizedOperand(ctx, 3, "B")
-            guard a.tensor.dtype == b.tensor.dtype else { throw ctx.invalid("A is \(a.tensor.dtype) but B is \(b.tensor.dtype)") }
-            let output = try outputQuantization(ctx, 6, "C", fallback: a.tensor.dtype)
-            let op = TableBinaryOp(a: a, b: b, multiply: multiply, output: output)
-            if let fast = op.trailingBroadcast(a.tensor, b.tensor, outputType: output.dtype, threads: ctx.threads) {
-                return [fast]
-            }
-            let (shape, values) = try broadcastMap(a.values, a.tensor.shape, b.values, b.tensor.shape, threads: ctx.threads, op)
-            return [quantizedTensor(values, shape: shape, dtype: output.dtype)]
-        }
-    }
-
     /// QLinearLeakyRelu / QLinearSigmoid: inputs X, X_scale, X_zp, Y_scale, Y_zp; Y = requantize(f(dequantize(X))).
     private static func quantizedUnary(_ f: @escaping @Sendable (KernelContext) throws -> (Float) -> Float) -> OpKernel {
         { ctx in
             let x = try quantizedOperand(ctx, 0, "X")
             let output = try outputQuantization(ctx, 3, "Y", fallback: x.tensor.dtype)
-            let g = try f(ctx)
-            return [requantized(x.real.map(g), shape: x.tensor.shape, output)]
+            return [requantizedByTable(x, output, try f(ctx))]
+        }
+    }
+
+    /// requantize(f((q − zp) · scale)) for every element q of an 8-bit operand, with f evaluated once per possible
+    /// input value (a 256-entry table of results) and each element looked up: the same values as mapping every
+    /// element through f and ``quantizeValue(_:scale:zeroPoint:range:)``.
+    static func requantizedByTable(_ x: QuantizedOperand, _ output: (scale: Float, zeroPoint: Int32, dtype: DType),
+                                   _ f: (Float) -> Float) -> Tensor {
+        let inputRange = quantizedRanges[x.tensor.dtype] ?? 0...255, outputRange = quantizedRanges[output.dtype] ?? 0...255
+        let table = inputRange.map {
+            quantizeValue(f(Float($0 - x.zeroPoint) * x.scale), scale: output.scale, zeroPoint: output.zeroPoint,
+                          range: outputRange)
+        }
+        let low = Int(inputRange.lowerBound)
+        func mapped<X: FixedWidthInteger, Y: FixedWidthInteger & TensorScalar>(_ values: [X], _: Y.Type) -> Tensor {
+            let narrow = table.map { Y(truncatingIfNeeded: $0) }
+            let out = narrow.withUnsafeBufferPointer { t in values.map { t[Int($0) - low] } }
+            return Tensor(shape: x.tensor.shape, values: out)
+        }
+        switch (x.tensor.storage, output.dtype) {
+        case (.uint8(let v), .uint8): return mapped(v, UInt8.self)
+        case (.uint8(let v), .int8): return mapped(v, Int8.self)
+        case (.int8(let v), .uint8): return mapped(v, UInt8.self)
+        case (.int8(let v), .int8): return mapped(v, Int8.self)
+        default: return quantizedTensor(x.values.map { table[Int($0) - low] }, shape: x.tensor.shape, dtype: output.dtype)
         }
     }
 
@@ -95,13 +101,19 @@ extension OpTable {
         let outer = first.shape[..<a].reduce(1, *)
         var shape = first.shape
         shape[a] = operands.reduce(0) { $0 + $1.tensor.shape[a] }
-        var real = [Float]()
-        real.reserveCapacity(shape.reduce(1, *))
-        let parts = operands.map { ($0.real, $0.tensor.shape[a...].reduce(1, *)) }
-        for o in 0..<outer {
-            for (values, chunk) in parts { real.append(contentsOf: values[(o * chunk)..<((o + 1) * chunk)]) }
+        let parts = operands.map { requantizedByTable($0, output) { $0 } }
+        let blocks = operands.map { $0.tensor.shape[a...].reduce(1, *) }
+        func joined<Y: TensorScalar>(_: Y.Type) -> Tensor {
+            var values = [Y]()
+            values.reserveCapacity(shape.reduce(1, *))
+            let arrays = parts.map { $0.values(as: Y.self) ?? [] }
+            for o in 0..<outer {
+                for (part, block) in zip(arrays, blocks) { values.append(contentsOf: part[(o * block)..<((o + 1) * block)]) }
+            }
+            return Tensor(shape: shape, values: values)
         }
-        return [requantized(real, shape: shape, output)]
+        // The output's dtype is the inputs' (outputQuantization checks Y_zero_point against it): uint8 or int8.
+        return [output.dtype == .int8 ? joined(Int8.self) : joined(UInt8.self)]
     }
 
     /// QLinearAveragePool: X, x_scale, x_zp, y_scale, y_zp with AveragePool's attributes (channels_last 0 only).
@@ -147,89 +159,4 @@ extension OpTable {
         },
         "QLinearSigmoid": quantizedUnary { _ in { Activation.sigmoid($0) } },
     ]
-}
-
-/// QLinearAdd/QLinearMul per element: q = quantize(f(tableA[a], tableB[b])) with table[v] = (v − zp) · scale in
-/// fp32, the same values the dequantize → fp32 → quantize definition computes.
-private struct TableBinaryOp: ElementBinaryOp {
-    let tableA: [Float], tableB: [Float]
-    let lowA: Int32, lowB: Int32
-    let multiply: Bool
-    let scale: Float, zeroPoint: Int32, range: ClosedRange<Int32>
-
-    init(a: OpTable.QuantizedOperand, b: OpTable.QuantizedOperand, multiply: Bool,
-         output: (scale: Float, zeroPoint: Int32, dtype: DType)) {
-        func table(_ operand: OpTable.QuantizedOperand) -> (Int32, [Float]) {
-            let range = quantizedRanges[operand.tensor.dtype] ?? 0...255
-            return (range.lowerBound, range.map { Float($0 - operand.zeroPoint) * operand.scale })
-        }
-        (lowA, tableA) = table(a)
-        (lowB, tableB) = table(b)
-        self.multiply = multiply
-        (scale, zeroPoint, range) = (output.scale, output.zeroPoint, quantizedRanges[output.dtype] ?? 0...255)
-    }
-
-    @inline(__always)
-    func callAsFunction(_ a: Int32, _ b: Int32) -> Int32 {
-        let x = tableA[Int(a - lowA)], y = tableB[Int(b - lowB)]
-        return quantizeValue(multiply ? x * y : x + y, scale: scale, zeroPoint: zeroPoint, range: range)
-    }
-}
-
-extension TableBinaryOp {
-    /// ``quantizeValue(_:scale:zeroPoint:range:)`` without a libm call: v / scale is clamped to ±2²² (every 8- or
-    /// 16-bit result saturates long before) and rounded half to even by adding and subtracting 1.5 · 2²³, which is
-    /// exact there; the sum with the zero point is an exact float integer. Same result for every v, NaN included.
-    @inline(__always)
-    func quantizeRounded(_ v: Float) -> Int32 {
-        let x = v / scale
-        guard !x.isNaN else { return min(max(zeroPoint, range.lowerBound), range.upperBound) }
-        let clamped = min(max(x, -0x1p22), 0x1p22)
-        let q = (clamped + 0x1.8p23) - 0x1.8p23 + Float(zeroPoint)
-        return Int32(min(max(q, Float(range.lowerBound)), Float(range.upperBound)))
-    }
-
-    /// op over 8-bit `a` and `b` when one of them repeats over the other's trailing elements (same shape, a
-    /// scalar, or a suffix of the shape such as a bias), written straight to `outputType` (uint8/int8); nil
-    /// otherwise. Add and Mul commute bit for bit in IEEE arithmetic, so the operands may swap roles.
-    func trailingBroadcast(_ a: Tensor, _ b: Tensor, outputType: DType, threads: Int) -> Tensor? {
-        guard let shape = try? broadcastShape(a.shape, b.shape), outputType == .uint8 || outputType == .int8 else { return nil }
-        let count = shape.reduce(1, *)
-        func repeatsOver(_ s: [Int]) -> Bool {
-            let core = Array(s.drop { $0 == 1 })
-            return core.isEmpty || Array(shape.suffix(core.count)) == core
-        }
-        let swapped = a.count != count
-        let (full, part) = swapped ? (b, a) : (a, b)
-        guard full.count == count, count > 0, repeatsOver(part.shape) else { return nil }
-        let (fullTable, partTable) = swapped ? (tableB, tableA) : (tableA, tableB)
-        func run<X: FixedWidthInteger, Y: FixedWidthInteger & TensorScalar>(_ x: [X], _ y: [X], _: Y.Type) -> Tensor {
-            let low = Int(X.min), period = y.count
-            var out = [Y](repeating: 0, count: count)
-            x.withUnsafeBufferPointer { px in
-                y.withUnsafeBufferPointer { py in
-                    fullTable.withUnsafeBufferPointer { tx in
-                        partTable.withUnsafeBufferPointer { ty in
-                            out.withUnsafeMutableBufferPointer { po in
-                                parallelChunks(count, threads: count < parallelThreshold ? 1 : threads) { chunk in
-                                    var j = chunk.lowerBound % period
-                                    for i in chunk {
-                                        let u = tx[Int(px[i]) - low], v = ty[Int(py[j]) - low]
-                                        po[i] = Y(truncatingIfNeeded: quantizeRounded(multiply ? u * v : u + v))
-                                        j = j + 1 == period ? 0 : j + 1
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            return Tensor(shape: shape, values: out)
-        }
-        switch (full.storage, part.storage) {
-        case (.uint8(let x), .uint8(let y)): return outputType == .int8 ? run(x, y, Int8.self) : run(x, y, UInt8.self)
-        case (.int8(let x), .int8(let y)): return outputType == .int8 ? run(x, y, Int8.self) : run(x, y, UInt8.self)
-        default: return nil
-        }
-    }
 }

@@ -24,11 +24,16 @@ enum ShapeKernels {
     /// Shape: the input's dims `shape[start..<end]` as int64; start/end (opset 15) count from the back
     /// when negative and are clamped to `0...rank`.
     static func shape(_ ctx: KernelContext) throws -> [Tensor] {
-        let dims = try ctx.input(0).shape
+        try shape(ctx.input(0), start: ctx.node.int("start"), end: ctx.node.int("end"))
+    }
+
+    /// Shape with the attributes read: start defaults to 0, end to the rank.
+    static func shape(_ data: Tensor, start startValue: Int?, end endValue: Int?) -> [Tensor] {
+        let dims = data.shape
         let rank = dims.count
         func clamp(_ v: Int) -> Int { min(max(v < 0 ? v + rank : v, 0), rank) }
-        let start = clamp(try ctx.node.int("start", default: 0))
-        let end = clamp(try ctx.node.int("end", default: rank))
+        let start = clamp(startValue ?? 0)
+        let end = clamp(endValue ?? rank)
         let slice = start < end ? dims[start..<end].map { Int64($0) } : []
         return [Tensor(shape: [slice.count], values: slice)]
     }
@@ -48,8 +53,12 @@ enum ShapeKernels {
         } else {
             requested = try ctx.input(1, as: Int64.self).map { Int($0) }
         }
-        let allowZero = try ctx.node.int("allowzero", default: 0) == 1
-        return [try data.reshaped(resolveShape(requested, of: data, allowZero: allowZero, ctx))]
+        return try reshape(data, to: requested, allowZero: ctx.node.int("allowzero", default: 0) == 1, ctx)
+    }
+
+    /// Reshape with the target dims and `allowzero` read.
+    static func reshape(_ data: Tensor, to requested: [Int], allowZero: Bool, _ ctx: KernelContext) throws -> [Tensor] {
+        [try data.reshaped(resolveShape(requested, of: data, allowZero: allowZero, ctx))]
     }
 
     /// The concrete shape `requested` means for `data` under the Reshape rules.
@@ -90,8 +99,11 @@ enum ShapeKernels {
 
     /// Flatten: `[d0 … d(a-1), da … dn-1] → [d0·…·d(a-1), da·…·dn-1]`, axis in `-rank...rank`.
     static func flatten(_ ctx: KernelContext) throws -> [Tensor] {
-        let data = try ctx.input(0)
-        let axisValue = try ctx.node.int("axis", default: 1)
+        try flatten(ctx.input(0), axis: ctx.node.int("axis", default: 1), ctx)
+    }
+
+    /// Flatten with the axis attribute read.
+    static func flatten(_ data: Tensor, axis axisValue: Int, _ ctx: KernelContext) throws -> [Tensor] {
         let axis = axisValue < 0 ? axisValue + data.rank : axisValue
         guard (0...data.rank).contains(axis) else {
             throw ctx.invalid("axis \(axisValue) is out of range for rank \(data.rank)")
@@ -101,7 +113,7 @@ enum ShapeKernels {
     }
 
     /// Squeeze/Unsqueeze axes: attribute before opset 13, optional int64 input from 13.
-    private static func axes(_ ctx: KernelContext) throws -> [Int]? {
+    static func axes(_ ctx: KernelContext) throws -> [Int]? {
         if ctx.opset < 13 { return try ctx.node.ints("axes") }
         return try ctx.optionalInput(1).map { t in
             guard let v = t.values(as: Int64.self) else { throw ctx.invalid("axes must be int64, got \(t.dtype)") }
@@ -112,8 +124,12 @@ enum ShapeKernels {
     /// Squeeze: removes the listed size-1 axes (all size-1 axes when none, or an empty list, are given, as ONNX
     /// Runtime does).
     static func squeeze(_ ctx: KernelContext) throws -> [Tensor] {
-        let data = try ctx.input(0)
-        guard let listed = try axes(ctx), !listed.isEmpty else { return [try data.reshaped(data.shape.filter { $0 != 1 })] }
+        try squeeze(ctx.input(0), axes: axes(ctx), ctx)
+    }
+
+    /// Squeeze with the axes read (nil when none are given).
+    static func squeeze(_ data: Tensor, axes listed: [Int]?, _ ctx: KernelContext) throws -> [Tensor] {
+        guard let listed, !listed.isEmpty else { return [try data.reshaped(data.shape.filter { $0 != 1 })] }
         let drop = Set(try listed.map { try DataMovement.axis($0, rank: data.rank, ctx, "axes entry") })
         for axis in drop where data.shape[axis] != 1 {
             throw ctx.invalid("cannot squeeze axis \(axis) of shape \(data.shape): its size is not 1")
@@ -123,8 +139,12 @@ enum ShapeKernels {
 
     /// Unsqueeze: inserts size-1 axes at the listed output positions (negative counts from the output's back).
     static func unsqueeze(_ ctx: KernelContext) throws -> [Tensor] {
-        let data = try ctx.input(0)
-        guard let listed = try axes(ctx) else { throw ctx.invalid("axes are required") }
+        try unsqueeze(ctx.input(0), axes: axes(ctx), ctx)
+    }
+
+    /// Unsqueeze with the axes read (nil when none are given, an error).
+    static func unsqueeze(_ data: Tensor, axes listed: [Int]?, _ ctx: KernelContext) throws -> [Tensor] {
+        guard let listed else { throw ctx.invalid("axes are required") }
         let rank = data.rank + listed.count
         let insert = Set(try listed.map { try DataMovement.axis($0, rank: rank, ctx, "axes entry") })
         guard insert.count == listed.count else { throw ctx.invalid("axes \(listed) repeat an axis") }

@@ -23,6 +23,8 @@ import QKQuantization
 /// | minmax     | fitted to x's own range every step (weights), as ``QuantParameters/fitting(_:shape:type:symmetric:reduceRange:axis:blockSize:)`` |
 /// | ema        | fitted to a moving average of the batch min/max: m ← momentum · m + (1 − momentum) · batch (activations); with `keep_min` the lower bound stays (a range starting at 0 applies a fused Relu) |
 /// | lsq        | s learned by gradient descent, z fixed                                                      |
+///
+/// Once quantization is frozen (``TrainingConfig/freezeQuantizationEpoch``) every mode acts as `fixed`.
 public enum FakeQuantize {
     /// The node domain of QuantKit's training-only ops.
     public static let domain = "ai.quantkit.training"
@@ -75,7 +77,8 @@ extension TrainingOps {
         let x = try ctx.input(inputs, 0)
         var scale = try ctx.input(inputs, 1), zero = try ctx.input(inputs, 2)
         let node = ctx.node
-        let type = try FakeQuantize.type(of: node), mode = try FakeQuantize.mode(of: node)
+        let type = try FakeQuantize.type(of: node)
+        let mode = ctx.freezeQuantization ? .fixed : try FakeQuantize.mode(of: node)
         let symmetric = try node.int("symmetric", default: 0) != 0
         var axis = try node.int("axis")
         if let a = axis, a < 0 { axis = a + x.rank }
@@ -132,7 +135,7 @@ extension TrainingOps {
                 for i in 0..<dx.count where region[i] != 0 { dx[i] = 0 }
                 grads[0] = TrainTensor(shape: x.shape, values: dx)
             }
-            if needs.count > 1, needs[1] {
+            if needs.count > 1, needs[1], mode == .lsq {
                 var ds = [Double](repeating: 0, count: channels)
                 layout.forEach { i, c in
                     let s = scale.values[c], z = zero.values[c]

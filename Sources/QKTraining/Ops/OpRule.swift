@@ -33,6 +33,8 @@ struct OpContext {
     let threads: Int
     /// Non-float initializers (Reshape shapes and the like).
     let constants: [String: Tensor]
+    /// Quantization scales and zero points held where they are (see ``TrainingConfig/freezeQuantizationEpoch``).
+    var freezeQuantization = false
 
     func invalid(_ reason: String) -> TrainingError { .invalidNode(node: node.displayName, reason: reason) }
 
@@ -71,7 +73,8 @@ struct OpRule {
 enum TrainingOps {
     static let table: [String: OpRule] = {
         var rows: [String: OpRule] = [:]
-        for part in [linearOps, convolutionOps, poolingOps, elementwiseOps, shapeOps, normalizationOps, quantizationOps] {
+        for part in [linearOps, convolutionOps, poolingOps, elementwiseOps, shapeOps, layoutOps, normalizationOps,
+                     layerNormalizationOps, quantizationOps] {
             rows.merge(part) { first, _ in first }
         }
         return rows

@@ -7,11 +7,14 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure a model's inference latency (median and p90 after warm-up) and peak memory.",
         discussion: """
-            Inputs come from --data (the first --batch samples, repeated when the file has fewer). Quantized models
-            run on integer kernels unless --no-integer-execution. --compare-ort times onnxruntime on the same model,
-            feeds and threads in the same run (through scripts/ort_bench.py and --python) and prints the ratio;
+            Inputs come from --data (the first --batch samples, repeated when the file has fewer). Quantized models \
+            run on integer kernels unless --no-integer-execution. --compare-ort times onnxruntime on the same model, \
+            feeds and threads in the same run (through scripts/ort_bench.py and --python) and prints the ratio; \
             --profile adds the time per node and op type and, for quantized models, the nodes left in fp32.
-            Example: qkit bench Fixtures/digits/model.onnx --data Fixtures/digits/test.npz --batch 32 --threads 1 --compare-ort
+
+            Example:
+              qkit bench Fixtures/digits/model.onnx --data Fixtures/digits/test.npz \\
+                  --batch 32 --threads 1 --compare-ort
             """)
 
     @Argument(help: "The .onnx model.")

@@ -7,11 +7,14 @@ struct CompareCommand: ParsableCommand {
         commandName: "compare",
         abstract: "Compare a quantized model with its float reference, tensor by tensor.",
         discussion: """
-            Runs both models on --data and pairs each reference tensor with its quantized counterpart (QDQ
-            DequantizeLinear outputs, QOperator 8-bit tensors read through their scale and zero point, or the
-            same name). Prints SQNR (dB), cosine similarity and max/mean absolute error per layer, worst first,
+            Runs both models on --data and pairs each reference tensor with its quantized counterpart (QDQ \
+            DequantizeLinear outputs, QOperator 8-bit tensors read through their scale and zero point, or the \
+            same name). Prints SQNR (dB), cosine similarity and max/mean absolute error per layer, worst first, \
             the same for the outputs, and how often the top-1 predictions agree.
-            Example: qkit compare Fixtures/digits/model.onnx digits-int8.onnx --data Fixtures/digits/test.npz
+
+            Example:
+              qkit compare Fixtures/digits/model.onnx digits-int8.onnx \\
+                  --data Fixtures/digits/test.npz
             """)
 
     @Argument(help: "The float reference .onnx model.")

@@ -6,10 +6,12 @@ struct ConformanceCommand: ParsableCommand {
         commandName: "conformance",
         abstract: "Run ONNX backend node tests and report 'N passed, M failed, K skipped'.",
         discussion: """
-            DIR holds one folder per test (model.onnx, test_data_set_N/input_K.pb, output_K.pb), as written by
-            scripts/generate_node_tests.py. Tests whose ops the runtime lacks are skipped; tests named in the
+            DIR holds one folder per test (model.onnx, test_data_set_N/input_K.pb, output_K.pb), as written by \
+            scripts/generate_node_tests.py. Tests whose ops the runtime lacks are skipped; tests named in the \
             exclusion file are skipped with its reason. Exits 1 when any test fails.
-            Example: qkit conformance .build/nodetests --exclusions Tests/conformance/exclusions.txt
+
+            Example:
+              qkit conformance .build/nodetests --exclusions Tests/conformance/exclusions.txt
             """)
 
     @Argument(help: "Directory of node test folders.")

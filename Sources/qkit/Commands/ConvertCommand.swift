@@ -6,9 +6,12 @@ struct ConvertCommand: ParsableCommand {
         commandName: "convert",
         abstract: "Read a model and write it back, optionally optimized or with weights in an external data file.",
         discussion: """
-            --optimize folds constants, removes dead nodes, folds BatchNormalization into Conv and fuses
+            --optimize folds constants, removes dead nodes, folds BatchNormalization into Conv and fuses \
             Conv/Gemm + activation into com.microsoft FusedConv/FusedGemm (which ONNX Runtime also runs).
-            Example: qkit convert Fixtures/digits/model.onnx -o digits-opt.onnx --optimize --infer-shapes
+
+            Example:
+              qkit convert Fixtures/digits/model.onnx -o digits-opt.onnx --optimize \\
+                  --infer-shapes
             """)
 
     @Argument(help: "The .onnx model to read (never modified).")

@@ -7,9 +7,11 @@ struct EvalCommand: ParsableCommand {
         commandName: "eval",
         abstract: "Evaluate a model on a data set: top-1 accuracy, latency, size on disk and peak memory.",
         discussion: """
-            Accuracy is the argmax of the first output against the labels array (default key 'labels'; skipped
+            Accuracy is the argmax of the first output against the labels array (default key 'labels'; skipped \
             when the data has none). Latency: median and p90 of --runs timed runs on --latency-batch rows.
-            Example: qkit eval Fixtures/digits/model.onnx --data Fixtures/digits/test.npz
+
+            Example:
+              qkit eval Fixtures/digits/model.onnx --data Fixtures/digits/test.npz
             """)
 
     @Argument(help: "The .onnx model.")

@@ -10,6 +10,8 @@ struct QATCommand: ParsableCommand {
             Fake-quant nodes go where static PTQ puts Q/DQ pairs (BatchNormalization folded into Conv), starting
             from the calibrated ranges. Weights are re-fitted each step (minmax) or learned (lsq); activation scales
             are learned (lsq, the default), follow a moving average of batch ranges (ema), or stay fixed.
+            With 4-bit per-channel weights the defaults become 10 epochs, lr 0.001, learned (lsq) weight scales
+            and distillation 0.5 at T = 4 (chosen on a validation split; flags and --training-config override).
             Example: qkit qat Fixtures/digits/model.onnx --train Fixtures/digits/train.npz \\
                      --calibration Fixtures/digits/calibration.npz \\
                      --weight-type int4 --epochs 5 --lr 0.0003 -o digits-int4-qat.onnx
@@ -35,23 +37,34 @@ struct QATCommand: ParsableCommand {
     @Option(help: "minmax | percentile | entropy | mse | moving-average (starting activation ranges).")
     var method = "minmax"
 
-    @Option(help: "Weight ranges while training: minmax | fixed | lsq.")
-    var weightRanges = "minmax"
+    @Option(help: "Weight ranges in training: minmax | fixed | lsq (default lsq for 4-bit per-channel, else minmax).")
+    var weightRanges: String?
 
     @Option(help: "Activation ranges while training: lsq | ema | fixed.")
     var activationRanges = "lsq"
+
+    @Flag(help: "Start from weight ranges clipped to the least squared quantization error instead of min/max.")
+    var clipWeights = false
 
     func run() throws {
         var quantization = QuantizationConfig()
         quantization.weightType = try options.choice(weightType, "--weight-type", QuantType.init(rawValue:))
         quantization.activationType = try options.choice(activationType, "--activation-type", QuantType.init(rawValue:))
         quantization.perChannel = perChannel
+        quantization.clipWeights = clipWeights
         quantization.calibration = try options.choice(method, "--method", QuantizeCommand.methods)
+        // 4-bit per-channel weights: the recipe chosen on a validation split (scripts/bench_qat.py).
+        let lowBit = quantization.weightType.bits == 4 && perChannel
+        var defaults = TrainingConfig()
+        if lowBit {
+            (defaults.epochs, defaults.learningRate, defaults.distillation, defaults.temperature) = (10, 1e-3, 0.5, 4)
+        }
         let fakeQuant = FakeQuantOptions(
-            weightMode: try options.choice(weightRanges, "--weight-ranges", FakeQuantize.Mode.init(rawValue:)),
+            weightMode: try options.choice(weightRanges ?? (lowBit ? "lsq" : "minmax"), "--weight-ranges",
+                                           FakeQuantize.Mode.init(rawValue:)),
             activationMode: try options.choice(activationRanges, "--activation-ranges", FakeQuantize.Mode.init(rawValue:)))
         let calibrationData = try calibration.map { try DataSet.load(path: $0) }
-        try options.run(model: model) { _ in
+        try options.run(model: model, defaults: defaults) { _ in
             .quantizationAware(quantization: quantization, calibration: calibrationData, options: fakeQuant)
         }
     }

@@ -7,12 +7,15 @@ struct QuantizeCommand: ParsableCommand {
         commandName: "quantize",
         abstract: "Quantize a float ONNX model: static int8 with calibration (QDQ or QOperator), dynamic int8, fp16 or bf16.",
         discussion: """
-            Prints every node kept in float with the reason, and the weight size before → after.
-            --config reads a QuantizationConfig from JSON, or YAML for .yaml/.yml files; flags given on the command
+            Prints every node kept in float with the reason, and the weight size before → after. \
+            --config reads a QuantizationConfig from JSON, or YAML for .yaml/.yml files; flags given on the command \
             line override it.
-            Example: qkit quantize Fixtures/digits/model.onnx -o digits-int8.onnx --mode static \\
-                     --calibration Fixtures/digits/calibration.npz --per-channel
-            4-bit weights (QDQ, opset 21): --weight-type int4 --per-channel, or --block-size 32 for blocks along
+
+            Example:
+              qkit quantize Fixtures/digits/model.onnx -o digits-int8.onnx --mode static \\
+                  --calibration Fixtures/digits/calibration.npz --per-channel
+
+            4-bit weights (QDQ, opset 21): --weight-type int4 --per-channel, or --block-size 32 for blocks along \
             the reduction axis.
             """)
 
@@ -36,6 +39,9 @@ struct QuantizeCommand: ParsableCommand {
 
     @Flag(help: "Per-channel weight scales.")
     var perChannel = false
+
+    @Flag(help: "Static weight ranges clipped to the least squared quantization error (helps 4-bit weights).")
+    var clipWeights = false
 
     @Flag(help: "Symmetric activations (weights are symmetric by default).")
     var symmetric = false
@@ -98,6 +104,7 @@ struct QuantizeCommand: ParsableCommand {
         if let format { settings.format = try parse(format, "--format", QuantizationConfig.Format.init(rawValue:)) }
         if let method { settings.calibration = try parse(method, "--method", Self.methods) }
         if perChannel { settings.perChannel = true }
+        if clipWeights { settings.clipWeights = true }
         if let blockSize {
             guard blockSize >= 1 else { throw QuantKitError.invalidArgument("--block-size: must be ≥ 1, got \(blockSize)") }
             guard !perChannel else { throw QuantKitError.invalidArgument("--block-size and --per-channel exclude each other") }

@@ -7,12 +7,15 @@ struct QuickstartCommand: ParsableCommand {
         commandName: "quickstart",
         abstract: "Quantize a model to fp16, dynamic int8 and static int8, measure each, and write a report.",
         discussion: """
-            With no arguments uses the shipped digits CNN (Fixtures/digits) and its calibration and test data.
-            The static variant uses per-channel weights and the calibration method (minmax, percentile, entropy,
-            mse) whose model output is closest to fp32 on the calibration data. Writes the variant models and
-            report.json, report.md and report.html into --output (which may hold only an earlier quickstart's
+            With no arguments uses the shipped digits CNN (Fixtures/digits) and its calibration and test data. \
+            The static variant uses per-channel weights and the calibration method (minmax, percentile, entropy, \
+            mse) whose model output is closest to fp32 on the calibration data. Writes the variant models and \
+            report.json, report.md and report.html into --output (which may hold only an earlier quickstart's \
             files).
-            Example: qkit quickstart --model my.onnx --calibration cal.npz --data test.npz --output my-report
+
+            Example:
+              qkit quickstart --model my.onnx --calibration cal.npz --data test.npz \\
+                  --output my-report
             """)
 
     @Option(help: "The float .onnx model.")

@@ -8,8 +8,10 @@ struct RunCommand: ParsableCommand {
         abstract: "Run a model on inputs from .npy/.npz files and write one <output>.npy per output.",
         discussion: """
             Examples:
-              qkit run Fixtures/digits/model.onnx --inputs Fixtures/digits/test.npz --output-dir out/
-              qkit run model.onnx --input input_ids=ids.npy --input attention_mask=mask.npy --output-dir out/
+              qkit run Fixtures/digits/model.onnx --inputs Fixtures/digits/test.npz \\
+                  --output-dir out/
+              qkit run model.onnx --input input_ids=ids.npy \\
+                  --input attention_mask=mask.npy --output-dir out/
             """)
 
     @Argument(help: "The .onnx model.")

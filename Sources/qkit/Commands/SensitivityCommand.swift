@@ -7,12 +7,14 @@ struct SensitivityCommand: ParsableCommand {
         commandName: "sensitivity",
         abstract: "Rank layers by the error each causes when it alone is quantized.",
         discussion: """
-            Quantizes one layer at a time (all others stay float) with the given config, runs each variant on
-            --data and ranks the layers worst first by output SQNR (or by accuracy drop with --rank-by accuracy).
-            Prints a ready-to-paste --exclude-nodes list of the --top worst layers; --write-exclude FILE writes
+            Quantizes one layer at a time (all others stay float) with the given config, runs each variant on \
+            --data and ranks the layers worst first by output SQNR (or by accuracy drop with --rank-by accuracy). \
+            Prints a ready-to-paste --exclude-nodes list of the --top worst layers; --write-exclude FILE writes \
             it one name per line for `qkit quantize --exclude-nodes @FILE`.
-            Example: qkit sensitivity Fixtures/digits/model.onnx --data Fixtures/digits/test.npz \\
-                     --calibration Fixtures/digits/calibration.npz --per-channel --top 2
+
+            Example:
+              qkit sensitivity Fixtures/digits/model.onnx --data Fixtures/digits/test.npz \\
+                  --calibration Fixtures/digits/calibration.npz --per-channel --top 2
             """)
 
     @Argument(help: "The float .onnx model.")

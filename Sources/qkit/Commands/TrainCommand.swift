@@ -13,6 +13,9 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "Validation data, same layout; its accuracy is reported per epoch.")
     var val: String?
 
+    @Option(help: "Without --val: hold out this fraction of --train (seeded by --seed) for validation.")
+    var valSplit: Float?
+
     @Option(help: "Name of the labels array.")
     var labels = "labels"
 
@@ -49,6 +52,15 @@ struct TrainingOptions: ParsableArguments {
     @Flag(help: "Keep BatchNormalization statistics frozen (running mean/variance).")
     var freezeBn = false
 
+    @Option(help: "Epochs of linear learning-rate warm-up before the schedule.")
+    var warmup: Int?
+
+    @Option(help: "Average the parameters of the last N epochs into the result.")
+    var averageLast: Int?
+
+    @Option(help: "Freeze quantization scales from this epoch (0-based) on.")
+    var freezeQuantization: Int?
+
     @Option(help: "Threads for the matrix products.")
     var threads: Int?
 
@@ -62,11 +74,16 @@ struct TrainingOptions: ParsableArguments {
         if let epochs, epochs < 0 { throw ValidationError("--epochs must be ≥ 0") }
         if let lr, !(lr.isFinite && lr > 0) { throw ValidationError("--lr must be a positive number") }
         if let batch, batch < 1 { throw ValidationError("--batch must be ≥ 1") }
+        if let warmup, warmup < 0 { throw ValidationError("--warmup must be ≥ 0") }
+        if let averageLast, averageLast < 0 { throw ValidationError("--average-last must be ≥ 0") }
+        if let freezeQuantization, freezeQuantization < 0 {
+            throw ValidationError("--freeze-quantization must be ≥ 0")
+        }
     }
 
-    /// The config file (if any) with the flags applied on top.
-    func makeConfig() throws -> TrainingConfig {
-        var config = TrainingConfig()
+    /// The config file (if any; else `defaults`) with the flags applied on top.
+    func makeConfig(defaults: TrainingConfig = TrainingConfig()) throws -> TrainingConfig {
+        var config = defaults
         if let path = trainingConfig {
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw QuantKitError.unreadableFile(path: path, reason: "cannot read the training config")
@@ -85,6 +102,17 @@ struct TrainingOptions: ParsableArguments {
         if let threads { config.threads = threads }
         if let distill { config.distillation = distill }
         if let temperature { config.temperature = temperature }
+        if let valSplit {
+            guard valSplit > 0, valSplit < 1 else {
+                throw QuantKitError.invalidArgument("--val-split must be in (0, 1), got \(valSplit)")
+            }
+            guard val == nil else { throw QuantKitError.invalidArgument("give --val or --val-split, not both") }
+            config.validationSplit = valSplit
+        }
+        if val != nil { config.validationSplit = 0 }
+        if let warmup { config.warmupEpochs = warmup }
+        if let averageLast { config.averageEpochs = averageLast }
+        if let freezeQuantization { config.freezeQuantizationEpoch = freezeQuantization }
         return config
     }
 
@@ -95,9 +123,10 @@ struct TrainingOptions: ParsableArguments {
 
     /// Loads the model and data, trains as `mode` says, prints per-epoch lines (a bar on a terminal) and the
     /// summary, and writes the output.
-    func run(model path: String, mode: (Model) throws -> TrainingMode) throws {
+    func run(model path: String, defaults: TrainingConfig = TrainingConfig(),
+             mode: (Model) throws -> TrainingMode) throws {
         try ModelFile.requireDistinct(input: path, output: output)
-        let config = try makeConfig()
+        let config = try makeConfig(defaults: defaults)
         try config.validate()
         let model = try ModelFile.load(path)
         let trainData = try DataSet.load(path: train)
