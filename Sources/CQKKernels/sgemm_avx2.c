@@ -8,6 +8,29 @@
 __attribute__((target("avx2,fma")))
 void qk_sgemm_micro_avx2_6x16(long kc, const float *a, long row_stride, long depth_stride, const float *b,
                               float *c, long ldc, long mr, long nr, float alpha, int accumulate) {
+    if (mr == 1) {
+        // A single row (a matrix-vector product): two independent sums per column vector instead of a full tile
+        // of repeated rows.
+        __m256 even0 = _mm256_setzero_ps(), even1 = _mm256_setzero_ps(), odd0 = _mm256_setzero_ps(), odd1 = _mm256_setzero_ps();
+        long p = 0;
+        for (; p + 2 <= kc; p += 2) {
+            __m256 a0 = _mm256_set1_ps(a[p * depth_stride]), a1 = _mm256_set1_ps(a[(p + 1) * depth_stride]);
+            even0 = _mm256_fmadd_ps(a0, _mm256_loadu_ps(b + p * QK_NR), even0);
+            even1 = _mm256_fmadd_ps(a0, _mm256_loadu_ps(b + p * QK_NR + 8), even1);
+            odd0 = _mm256_fmadd_ps(a1, _mm256_loadu_ps(b + (p + 1) * QK_NR), odd0);
+            odd1 = _mm256_fmadd_ps(a1, _mm256_loadu_ps(b + (p + 1) * QK_NR + 8), odd1);
+        }
+        if (p < kc) {
+            __m256 a0 = _mm256_set1_ps(a[p * depth_stride]);
+            even0 = _mm256_fmadd_ps(a0, _mm256_loadu_ps(b + p * QK_NR), even0);
+            even1 = _mm256_fmadd_ps(a0, _mm256_loadu_ps(b + p * QK_NR + 8), even1);
+        }
+        float tile[QK_NR];
+        _mm256_storeu_ps(tile, even0 + odd0);
+        _mm256_storeu_ps(tile + 8, even1 + odd1);
+        qk_sgemm_store_partial(tile, QK_NR, c, ldc, 1, nr, alpha, accumulate);
+        return;
+    }
     QK_SGEMM_ROWS(rows, QK_MR, a, row_stride, mr);
     __m256 acc[QK_MR][2];
 #pragma clang loop unroll(full)

@@ -8,6 +8,29 @@
 __attribute__((target("avx512f")))
 void qk_sgemm_micro_avx512_12x32(long kc, const float *a, long row_stride, long depth_stride, const float *b,
                                  float *c, long ldc, long mr, long nr, float alpha, int accumulate) {
+    if (mr == 1) {
+        // A single row (a matrix-vector product): two independent sums per column vector instead of a full tile
+        // of repeated rows.
+        __m512 even0 = _mm512_setzero_ps(), even1 = _mm512_setzero_ps(), odd0 = _mm512_setzero_ps(), odd1 = _mm512_setzero_ps();
+        long p = 0;
+        for (; p + 2 <= kc; p += 2) {
+            __m512 a0 = _mm512_set1_ps(a[p * depth_stride]), a1 = _mm512_set1_ps(a[(p + 1) * depth_stride]);
+            even0 = _mm512_fmadd_ps(a0, _mm512_loadu_ps(b + p * QK_NR), even0);
+            even1 = _mm512_fmadd_ps(a0, _mm512_loadu_ps(b + p * QK_NR + 16), even1);
+            odd0 = _mm512_fmadd_ps(a1, _mm512_loadu_ps(b + (p + 1) * QK_NR), odd0);
+            odd1 = _mm512_fmadd_ps(a1, _mm512_loadu_ps(b + (p + 1) * QK_NR + 16), odd1);
+        }
+        if (p < kc) {
+            __m512 a0 = _mm512_set1_ps(a[p * depth_stride]);
+            even0 = _mm512_fmadd_ps(a0, _mm512_loadu_ps(b + p * QK_NR), even0);
+            even1 = _mm512_fmadd_ps(a0, _mm512_loadu_ps(b + p * QK_NR + 16), even1);
+        }
+        float tile[QK_NR];
+        _mm512_storeu_ps(tile, even0 + odd0);
+        _mm512_storeu_ps(tile + 16, even1 + odd1);
+        qk_sgemm_store_partial(tile, QK_NR, c, ldc, 1, nr, alpha, accumulate);
+        return;
+    }
     QK_SGEMM_ROWS(rows, QK_MR, a, row_stride, mr);
     __m512 acc[QK_MR][2];
 #pragma clang loop unroll(full)

@@ -127,3 +127,27 @@ void QK_NAME(qk_vscale_f32)(long n, float *y, float scale) {
     for (; i + QK_W <= n; i += QK_W) vstore(y + i, vmul(vload(y + i), s));
     if (i < n) vstore_partial(y + i, n - i, vmul(vload_partial(y + i, n - i, 0.0f), s));
 }
+
+/// One binary-op loop: `x` and `z` are a's and b's lanes (a loaded vector, or the broadcast scalar when the
+/// stride is 0); the stride tests are loop-invariant, so the compiler unswitches them.
+#define QK_BINARY_LOOP(EXPR)                                                                         \
+    for (; i + QK_W <= n; i += QK_W) {                                                               \
+        V x = sa ? vload(a + i) : va, z = sb ? vload(b + i) : vb;                                    \
+        vstore(y + i, EXPR);                                                                         \
+    }                                                                                                \
+    if (i < n) {                                                                                     \
+        V x = sa ? vload_partial(a + i, n - i, 1.0f) : va, z = sb ? vload_partial(b + i, n - i, 1.0f) : vb; \
+        vstore_partial(y + i, n - i, EXPR);                                                          \
+    }
+
+void QK_NAME(qk_vbinary_f32)(long op, long n, const float *a, long sa, const float *b, long sb, float *y) {
+    V va = vset1(a[0]), vb = vset1(b[0]);
+    long i = 0;
+    switch (op) {
+    case 0: QK_BINARY_LOOP(vadd(x, z)); break;
+    case 1: QK_BINARY_LOOP(vsub(x, z)); break;
+    case 2: QK_BINARY_LOOP(vmul(x, z)); break;
+    default: QK_BINARY_LOOP(vdiv(x, z)); break;
+    }
+}
+#undef QK_BINARY_LOOP

@@ -12,12 +12,18 @@ public struct VectorMath: Sendable, CustomStringConvertible {
     typealias Reduce = @convention(c) (Int, UnsafePointer<Float>?) -> Float
     typealias ShiftedSum = @convention(c) (Int, UnsafePointer<Float>?, Float, UnsafeMutablePointer<Float>?) -> Float
     typealias Scale = @convention(c) (Int, UnsafeMutablePointer<Float>?, Float) -> Void
+    typealias Binary = @convention(c) (Int, Int, UnsafePointer<Float>?, Int, UnsafePointer<Float>?, Int,
+                                       UnsafeMutablePointer<Float>?) -> Void
+
+    /// The four IEEE arithmetic operations of ``binary(_:_:strideA:_:strideB:_:count:)``.
+    public enum Arithmetic: Int, Sendable { case add, subtract, multiply, divide }
 
     public let name: String
     let expMap: Map, erfMap: Map, tanhMap: Map, sigmoidMap: Map, geluMap: Map
     let maxReduce: Reduce
     let shiftedSum: ShiftedSum
     let scaleMap: Scale
+    let binaryMap: Binary
 
     public var description: String { name }
 
@@ -25,17 +31,20 @@ public struct VectorMath: Sendable, CustomStringConvertible {
     public static let avx512 = VectorMath(
         name: "avx512", expMap: qk_vexp_f32_avx512, erfMap: qk_verf_f32_avx512, tanhMap: qk_vtanh_f32_avx512,
         sigmoidMap: qk_vsigmoid_f32_avx512, geluMap: qk_vgelu_f32_avx512, maxReduce: qk_vmax_f32_avx512,
-        shiftedSum: qk_vexp_shifted_sum_f32_avx512, scaleMap: qk_vscale_f32_avx512)
+        shiftedSum: qk_vexp_shifted_sum_f32_avx512, scaleMap: qk_vscale_f32_avx512,
+        binaryMap: qk_vbinary_f32_avx512)
     /// AVX2 + FMA, 8 lanes.
     public static let avx2 = VectorMath(
         name: "avx2", expMap: qk_vexp_f32_avx2, erfMap: qk_verf_f32_avx2, tanhMap: qk_vtanh_f32_avx2,
         sigmoidMap: qk_vsigmoid_f32_avx2, geluMap: qk_vgelu_f32_avx2, maxReduce: qk_vmax_f32_avx2,
-        shiftedSum: qk_vexp_shifted_sum_f32_avx2, scaleMap: qk_vscale_f32_avx2)
+        shiftedSum: qk_vexp_shifted_sum_f32_avx2, scaleMap: qk_vscale_f32_avx2,
+        binaryMap: qk_vbinary_f32_avx2)
     /// Portable C, one element at a time.
     public static let generic = VectorMath(
         name: "generic", expMap: qk_vexp_f32_generic, erfMap: qk_verf_f32_generic, tanhMap: qk_vtanh_f32_generic,
         sigmoidMap: qk_vsigmoid_f32_generic, geluMap: qk_vgelu_f32_generic, maxReduce: qk_vmax_f32_generic,
-        shiftedSum: qk_vexp_shifted_sum_f32_generic, scaleMap: qk_vscale_f32_generic)
+        shiftedSum: qk_vexp_shifted_sum_f32_generic, scaleMap: qk_vscale_f32_generic,
+        binaryMap: qk_vbinary_f32_generic)
 
     /// Every variant this CPU can run, fastest first.
     public static let available: [VectorMath] = {
@@ -71,4 +80,12 @@ public struct VectorMath: Sendable, CustomStringConvertible {
     }
     /// `y[i] *= factor`.
     public func scale(_ y: UnsafeMutablePointer<Float>, by factor: Float, count: Int) { scaleMap(count, y, factor) }
+    /// `y[i] = a[i·strideA] ∘ b[i·strideB]` for i < count, strides 0 (repeat element 0) or 1; each result is the
+    /// correctly rounded IEEE operation, identical in every variant and to scalar Swift arithmetic.
+    public func binary(_ op: Arithmetic, _ a: UnsafePointer<Float>, strideA: Int, _ b: UnsafePointer<Float>,
+                       strideB: Int, _ y: UnsafeMutablePointer<Float>, count: Int) {
+        precondition((0...1).contains(strideA) && (0...1).contains(strideB), "binary strides must be 0 or 1")
+        guard count > 0 else { return }
+        binaryMap(op.rawValue, count, a, strideA, b, strideB, y)
+    }
 }

@@ -8,20 +8,9 @@ import Testing
     /// case, padded leading dimensions, 1 and 2 threads, every kernel this CPU supports.
     @Test(arguments: 0..<20)
     func packedBMatchesReference(seed: Int) {
-        var rng = SeededGenerator(seed: UInt64(seed) &+ 7000)
-        let big = seed % 5 == 0
-        let m = big ? Int.random(in: 100...160, using: &rng) : Int.random(in: 1...37, using: &rng)
-        let n = big ? Int.random(in: 40...90, using: &rng) : Int.random(in: 1...70, using: &rng)
-        let k = big ? Int.random(in: 257...290, using: &rng) : Int.random(in: 1...45, using: &rng)
-        let transA = seed & 1 == 1, transB = seed & 2 == 2
-        let (aRows, aCols) = transA ? (k, m) : (m, k)
-        let (bRows, bCols) = transB ? (n, k) : (k, n)
-        let lda = aCols + seed % 3, ldb = bCols + seed % 2, ldc = n + seed % 4
-        let a = rng.floats(aRows * lda), b = rng.floats(bRows * ldb), c = rng.floats(m * ldc)
-        let alpha: Float = [1, 0.5, -2][seed % 3], beta: Float = [0, 1, 0.25, -1][seed % 4]
-        var expected = c
-        gemmReference(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-                      beta: beta, c: &expected, ldc: ldc)
+        let t = GemmTests.RandomCase(seed: seed, salt: 7000)
+        let (m, n, k, transA, transB, lda, ldb, ldc) = (t.m, t.n, t.k, t.transA, t.transB, t.lda, t.ldb, t.ldc)
+        let (a, b, c, alpha, beta, expected) = (t.a, t.b, t.c, t.alpha, t.beta, t.expected)
         for kernel in GemmMicroKernel.available {
             let packed = b.withUnsafeBufferPointer {
                 PackedGemmB(transposed: transB, k: k, n: n, b: $0.baseAddress!, ldb: ldb, kernel: kernel)

@@ -51,24 +51,41 @@ import Testing
         }
     }
 
+    /// A random GEMM problem for `seed`: shapes around and across the register tiles and cache blocks (every
+    /// sixth seed has k > kc and m > mc), the transposes and beta from the seed's bits, padded leading
+    /// dimensions, and the reference result.
+    struct RandomCase {
+        let m: Int, n: Int, k: Int, transA: Bool, transB: Bool, lda: Int, ldb: Int, ldc: Int
+        let a: [Float], b: [Float], c: [Float], alpha: Float, beta: Float, expected: [Float]
+
+        init(seed: Int, salt: UInt64) {
+            var rng = SeededGenerator(seed: UInt64(seed) &+ salt)
+            let big = seed % 6 == 0
+            m = big ? Int.random(in: 130...200, using: &rng) : Int.random(in: 1...40, using: &rng)
+            n = big ? Int.random(in: 60...140, using: &rng) : Int.random(in: 1...70, using: &rng)
+            k = big ? Int.random(in: 257...300, using: &rng) : Int.random(in: 1...50, using: &rng)
+            transA = seed & 1 == 1
+            transB = seed & 2 == 2
+            let (aRows, aCols) = transA ? (k, m) : (m, k)
+            let (bRows, bCols) = transB ? (n, k) : (k, n)
+            (lda, ldb, ldc) = (aCols + seed % 3, bCols + seed % 2, n + seed % 4)
+            (a, b, c) = (rng.floats(aRows * lda), rng.floats(bRows * ldb), rng.floats(m * ldc))
+            alpha = [1, 0.5, -2][seed % 3]
+            beta = [0, 1, 0.25, -1][seed % 4]
+            var expected = c
+            gemmReference(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b,
+                          ldb: ldb, beta: beta, c: &expected, ldc: ldc)
+            self.expected = expected
+        }
+    }
+
     /// Random shapes around and across the register tiles and cache blocks (k > kc, m > mc), all transposes,
     /// padded leading dimensions, 1 and 2 threads: every kernel this CPU supports against the reference.
     @Test(arguments: 0..<24)
     func randomShapesMatchReference(seed: Int) {
-        var rng = SeededGenerator(seed: UInt64(seed) &+ 1000)
-        let big = seed % 6 == 0
-        let m = big ? Int.random(in: 130...200, using: &rng) : Int.random(in: 1...40, using: &rng)
-        let n = big ? Int.random(in: 60...140, using: &rng) : Int.random(in: 1...70, using: &rng)
-        let k = big ? Int.random(in: 257...300, using: &rng) : Int.random(in: 1...50, using: &rng)
-        let transA = seed & 1 == 1, transB = seed & 2 == 2
-        let (aRows, aCols) = transA ? (k, m) : (m, k)
-        let (bRows, bCols) = transB ? (n, k) : (k, n)
-        let lda = aCols + seed % 3, ldb = bCols + seed % 2, ldc = n + seed % 4
-        let a = rng.floats(aRows * lda), b = rng.floats(bRows * ldb), c = rng.floats(m * ldc)
-        let alpha: Float = [1, 0.5, -2][seed % 3], beta: Float = [0, 1, 0.25, -1][seed % 4]
-        var expected = c
-        gemmReference(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-                      beta: beta, c: &expected, ldc: ldc)
+        let t = RandomCase(seed: seed, salt: 1000)
+        let (m, n, k, transA, transB, lda, ldb, ldc) = (t.m, t.n, t.k, t.transA, t.transB, t.lda, t.ldb, t.ldc)
+        let (a, b, c, alpha, beta, expected) = (t.a, t.b, t.c, t.alpha, t.beta, t.expected)
         for kernel in GemmMicroKernel.available {
             for threads in [1, 2] {
                 let got = Self.run(kernel, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a,

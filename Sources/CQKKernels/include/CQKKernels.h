@@ -55,7 +55,10 @@ float qk_sdot(long n, const float *x, long incx, const float *y, long incy);
     /* y[i] = exp(x[i] − shift); returns Σ y[i] (summed in an unspecified order). */                 \
     float qk_vexp_shifted_sum_f32_##isa(long n, const float *x, float shift, float *y);             \
     /* y[i] *= scale. */                                                                             \
-    void qk_vscale_f32_##isa(long n, float *y, float scale);
+    void qk_vscale_f32_##isa(long n, float *y, float scale);                                        \
+    /* y[i] = a[i·sa] ∘ b[i·sb], sa, sb ∈ {0, 1} (0 repeats element 0; n ≥ 1), ∘ = +, −, ·, / for op 0…3; */ \
+    /* each result is the IEEE-rounded operation, the same in every variant. */                       \
+    void qk_vbinary_f32_##isa(long op, long n, const float *a, long sa, const float *b, long sb, float *y);
 QK_VMATH_DECLARE(avx512)
 QK_VMATH_DECLARE(avx2)
 QK_VMATH_DECLARE(generic)

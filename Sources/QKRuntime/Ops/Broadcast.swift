@@ -206,6 +206,46 @@ func broadcastMap<Op: ElementBinaryOp>(_ a: [Op.A], _ aShape: [Int], _ b: [Op.B]
     return (shape, values)
 }
 
+/// ``broadcastMap(_:_:_:_:threads:_:)`` for float32 `+ − · /` through ``VectorMath/binary``: flat loops for
+/// equal shapes and scalars, one vector call per output row otherwise; nil when a row would read an operand
+/// with a stride other than 0 or 1 (the generic map handles those).
+func vectorBroadcast(_ a: [Float], _ aShape: [Int], _ b: [Float], _ bShape: [Int], _ op: VectorMath.Arithmetic,
+                     threads: Int) throws -> (shape: [Int], values: [Float])? {
+    let shape = try broadcastShape(aShape, bShape)
+    let n = shape.reduce(1, *)
+    guard n > 0 else { return nil }
+    let flat = (a.count == n || a.count == 1) && (b.count == n || b.count == 1)
+    let layout = flat ? nil : BroadcastLayout(output: shape, operands: [aShape, bShape])
+    let (sa, sb) = layout.map { ($0.strides[0].last!, $0.strides[1].last!) } ?? (a.count == n ? 1 : 0, b.count == n ? 1 : 0)
+    guard (0...1).contains(sa), (0...1).contains(sb) else { return nil }
+    let workers = n < parallelThreshold ? 1 : threads
+    let math = VectorMath.best
+    let values = [Float](unsafeUninitializedCapacity: n) { out, initialized in
+        let po = out.baseAddress!
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                let (xa, xb) = (pa.baseAddress!, pb.baseAddress!)
+                if let layout {
+                    let length = layout.rowLength
+                    parallelChunks(layout.rowCount, threads: workers) { rows in
+                        layout.forEachRow(rows) { row, oa, ob in
+                            math.binary(op, xa + oa, strideA: sa, xb + ob, strideB: sb, po + row * length, count: length)
+                        }
+                    }
+                } else {
+                    parallelChunks(n, threads: workers) { r in
+                        let first = r.lowerBound
+                        math.binary(op, xa + first * sa, strideA: sa, xb + first * sb, strideB: sb, po + first,
+                                    count: r.count)
+                    }
+                }
+            }
+        }
+        initialized = n
+    }
+    return (shape, values)
+}
+
 /// `values` (shape `from`) repeated to the broadcast-compatible shape `to`. Elements are moved as bytes, so
 /// the loop costs the same whether or not the caller's generic `T` is specialised.
 func broadcastValues<T>(_ values: [T], from: [Int], to shape: [Int]) -> [T] {

@@ -1,4 +1,16 @@
+import QKKernels
 import QKTensor
+
+/// A binary function that is one IEEE arithmetic operation, so float32 tensors can take the vectorised loops
+/// of ``VectorMath/binary(_:_:strideA:_:strideB:_:count:)`` (same results as the scalar form).
+protocol ArithmeticFunction: BinaryFunction {
+    var arithmetic: VectorMath.Arithmetic { get }
+}
+
+extension AddFunction: ArithmeticFunction { var arithmetic: VectorMath.Arithmetic { .add } }
+extension SubFunction: ArithmeticFunction { var arithmetic: VectorMath.Arithmetic { .subtract } }
+extension MulFunction: ArithmeticFunction { var arithmetic: VectorMath.Arithmetic { .multiply } }
+extension DivFunction: ArithmeticFunction { var arithmetic: VectorMath.Arithmetic { .divide } }
 
 /// `a + b`; integers wrap (two's complement), as numpy and C.
 struct AddFunction: BinaryFunction {

@@ -177,6 +177,10 @@ extension KernelContext {
         }
         switch (a.storage, b.storage) {
         case (.float32(let x), .float32(let y)):
+            if let op = (f as? any ArithmeticFunction)?.arithmetic,
+               let r = try broadcasting({ try vectorBroadcast(x, a.shape, y, b.shape, op, threads: threads) }) {
+                return Tensor(shape: r.shape, values: r.values)
+            }
             return try mapBroadcasting(x, a.shape, y, b.shape, FloatingBinaryOp<F, Float>(f: f))
         case (.float64(let x), .float64(let y)):
             return try mapBroadcasting(x, a.shape, y, b.shape, FloatingBinaryOp<F, Double>(f: f))

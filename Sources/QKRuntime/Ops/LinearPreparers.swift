@@ -10,7 +10,7 @@ extension OpTable {
     /// The load-time preparer for a float node of the standard or com.microsoft domain, nil when it has none.
     static func floatPreparer(domain: String, opType: String) -> KernelPreparer? {
         switch (domain, opType) {
-        case ("", "MatMul"): prepareMatMul
+        case ("", "MatMul"): { try prepareMatMul($0) }
         case ("", "Gemm"): { ctx in try prepareGemm(ctx) { _ in .identity } }
         case ("com.microsoft", "FusedGemm"): { ctx in try prepareGemm(ctx) { try fusedGemmActivation($0) } }
         default: nil
