@@ -75,7 +75,10 @@ static void await_post(qk_worker *w) {
     for (unsigned spins = 1;; spins++) {
         if (atomic_load_explicit(&w->state, memory_order_relaxed) == SLOT_POSTED) return;
         QK_PAUSE();
-        if (spins % 128 == 0 && monotonic_nanoseconds() > deadline) break;
+        if (spins % 128 == 0) {
+            if (monotonic_nanoseconds() > deadline) break;
+            sched_yield();  // on a busy machine, let a runnable thread (the caller, say) have this CPU
+        }
     }
     pthread_mutex_lock(&w->mutex);
     atomic_store(&w->sleeping, 1);  // sequentially consistent with the caller's POSTED store and sleeping load
