@@ -34,15 +34,16 @@ extension Pooling {
                                               general: General<T>) -> [T]? {
         precondition(x.count == planes * geometry.inputSize, "maxPool input size")
         let (ad, ah, aw) = geometry.axes3D
-        let axes = [ad, ah, aw]
-        guard axes.allSatisfy({ $0.dilation == 1 && $0.padBegin == 0 && ($0.output - 1) * $0.stride + $0.kernel <= $0.input })
-        else { return nil }
+        func inside(_ a: AxisWindow) -> Bool { a.dilation == 1 && a.padBegin == 0 && (a.output - 1) * a.stride + a.kernel <= a.input }
+        guard inside(ad), inside(ah), inside(aw) else { return nil }
         let inPlane = geometry.inputSize, outPlane = geometry.outputSize
         // 2×2 stride 2 within each depth slice (kernel 1, stride 1 along depth).
         let twoByTwo = ad.kernel == 1 && ad.stride == 1 && ah.kernel == 2 && ah.stride == 2 && aw.kernel == 2
             && aw.stride == 2
         let exactPairs = twoByTwo && ah.input == 2 * ah.output && aw.input == 2 * aw.output
-        let sizes = axes.map(\.input) + axes.map(\.output) + axes.map(\.kernel) + axes.map(\.stride)
+        let runsGeneral = !(exactPairs && pairs != nil) && !(twoByTwo && ordered != nil)
+        let sizes = runsGeneral ? [ad.input, ah.input, aw.input, ad.output, ah.output, aw.output,
+                               ad.kernel, ah.kernel, aw.kernel, ad.stride, ah.stride, aw.stride] : []
         var y = [T](repeating: .zero, count: planes * outPlane)
         x.withUnsafeBufferPointer { xb in
             y.withUnsafeMutableBufferPointer { yb in

@@ -30,7 +30,7 @@ public func int8Conv<X: FixedWidthInteger>(_ shape: ConvShape, input: UnsafePoin
     let shift: Int32 = X.isSigned ? 128 : 0
     let stored = inputZeroPoint + shift
     precondition(stored >= 0 && stored <= 255, "conv input zero point \(inputZeroPoint) outside the input type")
-    let plan = ConvRowPlan(shape.geometry.promotedTo3D)
+    let plan = weights.plans.value(for: shape.geometry) { ConvRowPlan(shape.geometry.promotedTo3D) }
     let groups = shape.groups, mg = shape.outputChannelsPerGroup, pixels = plan.pixelBase.count
     let m = shape.batch * pixels, k = shape.inputChannelsPerGroup * plan.tapOffset.count
     let mr = m == 1 ? 1 : weights.groupWeights[0].path.mr

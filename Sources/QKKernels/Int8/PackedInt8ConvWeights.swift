@@ -13,6 +13,8 @@ public struct PackedInt8ConvWeights: Sendable {
     let groupWeights: [PackedInt8Weights]
     /// Depthwise only: (w − zw[m]) for channel m's taps, M × kernelSize.
     let depthwiseTaps: [Int32]
+    /// The row plan of the last geometry these weights ran on.
+    let plans: LastValueCache<WindowGeometry, ConvRowPlan>
 
     /// True when each group has one input and one output channel (the direct depthwise kernel runs).
     public var isDepthwise: Bool { !depthwiseTaps.isEmpty }
@@ -31,6 +33,7 @@ public struct PackedInt8ConvWeights: Sendable {
         kernelSize = taps
         groups = shape.groups
         self.path = path
+        plans = LastValueCache()
         if cg == 1 && mg == 1 {
             var shifted = [Int32](repeating: 0, count: m * taps)
             for channel in 0..<m {

@@ -27,12 +27,15 @@ extension OpTable {
         case .uint8(let v): packed = PackedInt8ConvWeights(v, shape: packShape, zeroPoints: wZero)
         default: packed = PackedInt8ConvWeights(w.values(as: Int8.self) ?? [], shape: packShape, zeroPoints: wZero)
         }
+        // The window of the last input size (the attributes are fixed, so it depends on the spatial sizes only).
+        let geometries = LastValueCache<[Int], WindowGeometry>()
         return { ctx in
             let x = try quantizedInput(ctx, parameters)
             guard x.rank == w.rank, x.shape[1] == channelsPerGroup * group else {
                 throw ctx.invalid("x \(x.shape) does not fit w \(w.shape) with group \(group)")
             }
-            let geometry = try ctx.windowGeometry(spatial: Array(x.shape[2...]), kernel: kernel)
+            let spatial = Array(x.shape[2...])
+            let geometry = try geometries.value(for: spatial) { try ctx.windowGeometry(spatial: spatial, kernel: kernel) }
             let shape = ConvShape(batch: x.shape[0], inputChannels: x.shape[1], outputChannels: outChannels,
                                   groups: group, geometry: geometry)
             let plane = geometry.outputSize
