@@ -30,12 +30,13 @@ public enum FakeQuantExporter {
             let parameters = try parameters(of: node, initializers)
             let storage = parameters.type.storageDType
             let x = node.inputs[0], (scaleName, zeroName) = (node.inputs[1], node.inputs[2])
-            initializers[scaleName] = Tensor(shape: parameters.axis == nil ? [] : [parameters.scales.count],
-                                             values: parameters.scales)
-            initializers[zeroName] = Tensor(shape: parameters.axis == nil ? [] : [parameters.scales.count],
-                                            values: parameters.zeroPoints).converted(to: storage)
+            let shape = parameters.blockSize == nil ? (parameters.axis == nil ? [] : [parameters.scales.count])
+                : initializers[scaleName]!.shape
+            initializers[scaleName] = Tensor(shape: shape, values: parameters.scales)
+            initializers[zeroName] = Tensor(shape: shape, values: parameters.zeroPoints).converted(to: storage)
             var attributes: [String: Attribute] = [:]
             if let axis = parameters.axis { attributes["axis"] = .int(Int64(axis)) }
+            if let size = parameters.blockSize { attributes["block_size"] = .int(Int64(size)) }
             if let weight = initializers[x], producer[x] == nil {
                 initializers[x + "_quantized"] = try quantize(weight.floatValues, shape: weight.shape, parameters)
                 nodes.append(Node(name: node.name, opType: "DequantizeLinear",
@@ -51,7 +52,9 @@ public enum FakeQuantExporter {
         }
         var result = model.replacingNodes(nodes, initializers: initializers)
         // QuantizeLinear/DequantizeLinear take 4- and 16-bit types from opset 21 on.
+        // Blocked QuantizeLinear/DequantizeLinear (block_size) too.
         let wide = result.graph.initializers.values.contains { [.int4, .uint4, .int16, .uint16].contains($0.dtype) }
+            || result.graph.nodes.contains { $0.attributes["block_size"] != nil }
         if wide, (result.opsetVersion(for: "") ?? 0) < 21 {
             result.opsetImports = result.opsetImports.filter { $0.domain != "" && $0.domain != "ai.onnx" }
                 + [OpsetImport(domain: "", version: 21)]
@@ -66,7 +69,9 @@ public enum FakeQuantExporter {
         }
         let type = try FakeQuantize.type(of: node)
         let zeros = zero.floatValues.map { Int32($0.rounded(.toNearestOrEven)) }
-        return QuantParameters(type: type, scales: scale.floatValues, zeroPoints: zeros, axis: try node.int("axis"))
+        let blockSize = try node.int("block_size", default: 0)
+        return QuantParameters(type: type, scales: scale.floatValues, zeroPoints: zeros, axis: try node.int("axis"),
+                               blockSize: blockSize > 0 ? blockSize : nil)
     }
 
 
@@ -80,8 +85,9 @@ public enum FakeQuantExporter {
               let input = producer[node.inputs[0]], isFakeQuantize(input), initializers[input.inputs[0]] == nil,
               let weight = producer[node.inputs[1]], isFakeQuantize(weight) else { return nil }
         let inputScale = try parameters(of: input, initializers).scales[0]
-        let weightScales = try parameters(of: weight, initializers).scales
-        guard weightScales.count == 1 || weightScales.count == bias.count else { return nil }
+        let weightParameters = try parameters(of: weight, initializers)
+        let weightScales = weightParameters.scales
+        guard weightParameters.blockSize == nil, weightScales.count == 1 || weightScales.count == bias.count else { return nil }
         let scales = weightScales.map { inputScale * $0 }
         let values = bias.floatValues.enumerated().map { c, b -> Int32 in
             let q = (Double(b) / Double(scales[scales.count == 1 ? 0 : c])).rounded(.toNearestOrEven)

@@ -46,17 +46,21 @@ extension FakeQuantRewriter {
         }
         if let type = options.weightType, type != parameters.type {
             parameters = try QuantParameters.fitting(start, type: type, symmetric: options.weightSymmetric,
-                                                     axis: parameters.axis)
+                                                     axis: parameters.axis, blockSize: parameters.blockSize)
         }
         initializers[name] = start
         let scaleName = d.inputs[1]
         let zeroName = d.inputs.count > 2 && !d.inputs[2].isEmpty ? d.inputs[2] : freshName(name + "_zero_point", initializers)
-        let shape = parameters.axis == nil ? [] : [parameters.scales.count]
+        var shape = parameters.axis == nil ? [] : [parameters.scales.count]
+        if let axis = parameters.axis, let size = parameters.blockSize {
+            shape = ChannelLayout.blockedShape(stored.shape, axis: axis, blockSize: size)
+        }
         initializers[scaleName] = Tensor(shape: shape, values: parameters.scales)
         initializers[zeroName] = Tensor(shape: shape, values: parameters.zeroPoints.map(Float.init))
         return Node(name: d.name.isEmpty ? name + "_fake_quant" : d.name, opType: FakeQuantize.opType,
                     domain: FakeQuantize.domain, inputs: [name, scaleName, zeroName], outputs: [d.outputs[0]],
                     attributes: FakeQuantize.attributes(type: parameters.type, axis: parameters.axis,
-                                                        mode: options.weightMode, symmetric: options.weightSymmetric))
+                                                        mode: options.weightMode, symmetric: options.weightSymmetric,
+                                                        blockSize: parameters.blockSize))
     }
 }

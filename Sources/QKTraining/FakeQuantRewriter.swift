@@ -89,14 +89,14 @@ public enum FakeQuantRewriter {
     /// (q − z) · s of a constant quantized tensor, per the DequantizeLinear's parameters.
     static func dequantized(_ stored: Tensor, _ node: Node, _ initializers: [String: Tensor]) throws -> Tensor {
         let parameters = try parametersOf(node, dataShape: stored.shape, initializers)
-        let layout = ChannelLayout(shape: stored.shape, axis: parameters.axis)
+        let layout = ChannelLayout(shape: stored.shape, axis: parameters.axis, blockSize: parameters.blockSize)
         let q = stored.int64Values
         var values = [Float](repeating: 0, count: q.count)
         layout.forEach { i, c in values[i] = Float(Int32(q[i]) - parameters.zeroPoints[c]) * parameters.scales[c] }
         return Tensor(shape: stored.shape, values: values)
     }
 
-    /// The scale/zero point of a Q or DQ node (inputs 1 and 2, axis default 1 for 1-D parameters).
+    /// The scale/zero point of a Q or DQ node (inputs 1 and 2, axis default 1 for 1-D parameters, `block_size`).
     static func parametersOf(_ node: Node, dataShape: [Int], _ initializers: [String: Tensor],
                              type: QuantType? = nil) throws -> QuantParameters {
         guard node.inputs.count > 1, let scale = initializers[node.inputs[1]] else {
@@ -106,21 +106,22 @@ public enum FakeQuantRewriter {
         if node.inputs.count > 2, !node.inputs[2].isEmpty, zeroTensor == nil {
             throw TrainingError.unsupportedQuantization("'\(node.displayName)' needs a constant zero point")
         }
-        if try node.int("block_size", default: 0) != 0 {
-            throw TrainingError.unsupportedQuantization("'\(node.displayName)' is blocked; per-block QAT is not supported")
-        }
+        let blockSize = try node.int("block_size", default: 0)
         let scales = scale.floatValues
         let zeros = zeroTensor.map { $0.int64Values.map { Int32($0) } } ?? Array(repeating: 0, count: scales.count)
         let resolved = type ?? zeroTensor.flatMap { quantType(of: $0.dtype) } ?? .uint8
-        guard scales.count > 1 else {
+        guard scales.count > 1 || blockSize > 0 else {
             return QuantParameters(type: resolved, scales: [scales[0]], zeroPoints: [zeros[0]], axis: nil)
         }
         let axis = axisOf(node, dataShape)
-        guard dataShape.indices.contains(axis), dataShape[axis] == scales.count, zeros.count == scales.count else {
+        let expected = dataShape.indices.contains(axis)
+            ? ChannelLayout(shape: dataShape, axis: axis, blockSize: blockSize > 0 ? blockSize : nil).parameterCount : -1
+        guard expected == scales.count, zeros.count == scales.count else {
             throw TrainingError.unsupportedQuantization("'\(node.displayName)' has \(scales.count) scales for shape "
                 + "\(dataShape) on axis \(axis)")
         }
-        return QuantParameters(type: resolved, scales: scales, zeroPoints: zeros, axis: axis)
+        return QuantParameters(type: resolved, scales: scales, zeroPoints: zeros, axis: axis,
+                               blockSize: blockSize > 0 ? blockSize : nil)
     }
 
     static func axisOf(_ node: Node, _ shape: [Int]) -> Int {

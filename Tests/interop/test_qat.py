@@ -136,6 +136,42 @@ def test_clipped_4bit_weight_ranges_bring_ptq_closer_to_fp32(run_qkit, tmp_path)
     assert_runs_alike(run_qkit, clipped, tmp_path / "out")
 
 
+def test_blocked_4bit_qat_exports_blocked_qdq_that_onnxruntime_runs(run_qkit, tmp_path):
+    """--block-size: fake quantization per block of 16 input channels, exported as DequantizeLinear with block_size
+    (opset 21); onnxruntime and qkit run it alike, and two epochs keep it within 1 pt of blocked PTQ (353/360;
+    short runs move digits by ±2 images)."""
+    ptq, qat = tmp_path / "ptq_b.onnx", tmp_path / "qat_b.onnx"
+    flags = ["--weight-type", "int4", "--block-size", "16", *QAT_FLAGS]
+    run_qkit("qat", DIGITS / "model.onnx", "-o", ptq, *flags, "--epochs", "0")
+    run_qkit("qat", DIGITS / "model.onnx", "-o", qat, *flags, "--epochs", "2")
+    model = onnx.load(qat)
+    blocked = [n for n in model.graph.node if n.op_type == "DequantizeLinear"
+               and any(a.name == "block_size" and a.i == 16 for a in n.attribute)]
+    assert len(blocked) == 4, [n.name for n in model.graph.node]
+    inits = {i.name: onnx.numpy_helper.to_array(i) for i in model.graph.initializer}
+    for node in blocked:
+        weight, scale = inits[node.input[0]], inits[node.input[1]]
+        axis = next(a.i for a in node.attribute if a.name == "axis")
+        expected = list(weight.shape)
+        expected[axis] = -(-expected[axis] // 16)
+        assert list(scale.shape) == expected, node.name
+    assert ort_accuracy(qat) >= ort_accuracy(ptq) - 0.01
+    # The bound of assert_runs_alike, |Δlogit_j| ≤ s_h · Σ_k |W[k, j]|, with W dequantized block by block.
+    producers = {o: n for n in model.graph.node for o in n.output}
+    head = producers[model.graph.output[0].name]
+    dq_h, dq_w = producers[head.input[0]], producers[head.input[1]]
+    axis = next(a.i for a in dq_w.attribute if a.name == "axis")
+    w_q = inits[dq_w.input[0]].astype(np.float64)
+    def expand(a):
+        return np.repeat(a.astype(np.float64), 16, axis=axis).take(range(w_q.shape[axis]), axis=axis)
+    w = (w_q - expand(inits[dq_w.input[2]])) * expand(inits[dq_w.input[1]])
+    trans_b = next((a.i for a in head.attribute if a.name == "transB"), 0)
+    bound = float(inits[dq_h.input[1]]) * np.abs(w.T if trans_b else w).sum(axis=0)
+    ours, theirs = qkit_logits(run_qkit, qat, tmp_path / "out"), ort_logits(qat)
+    assert (np.abs(ours - theirs) <= bound[None, :] + 1e-4).all()
+    assert (ours.argmax(1) == theirs.argmax(1)).mean() >= 0.99
+
+
 def test_distillation_settings_out_of_range_are_refused(run_qkit, tmp_path):
     message = failing(run_qkit, "qat", DIGITS / "model.onnx", "-o", tmp_path / "x.onnx",
                       "--train", DIGITS / "calibration.npz", "--distill", "1.5")

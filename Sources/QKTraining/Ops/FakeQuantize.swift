@@ -2,10 +2,12 @@ import QKGraph
 import QKQuantization
 
 /// QuantKit's fake-quantization node, inputs [x, scale, zero_point] (plus [range_min, range_max] in the
-/// moving-average mode), attributes `type` (a ``QuantType`` name), optional `axis` (per-channel), `mode`,
-/// `symmetric` and `momentum`.
+/// moving-average mode), attributes `type` (a ``QuantType`` name), optional `axis` (per-channel) and `block_size`
+/// (per block of that many elements along the axis, scales in ONNX's blocked layout, see ``ChannelLayout``),
+/// `mode`, `symmetric` and `momentum`.
 ///
-/// Forward, per channel c (the whole tensor when there is no axis), exactly as QuantizeLinear → DequantizeLinear:
+/// Forward, per scale c (channel, block, or the whole tensor when there is no axis), exactly as
+/// QuantizeLinear → DequantizeLinear:
 ///
 ///     r = round_half_even(x / s_c) + z_c,   q = clamp(r, qmin, qmax),   y = (q − z_c) · s_c
 ///
@@ -40,12 +42,13 @@ public enum FakeQuantize {
 
     /// The attributes of a fake-quantization node.
     public static func attributes(type: QuantType, axis: Int?, mode: Mode, symmetric: Bool,
-                                  momentum: Float = 0.9) -> [String: Attribute] {
+                                  momentum: Float = 0.9, blockSize: Int? = nil) -> [String: Attribute] {
         var attributes: [String: Attribute] = [
             "type": .string(type.rawValue), "mode": .string(mode.rawValue),
             "symmetric": .int(symmetric ? 1 : 0), "momentum": .float(momentum),
         ]
         if let axis { attributes["axis"] = .int(Int64(axis)) }
+        if let blockSize { attributes["block_size"] = .int(Int64(blockSize)) }
         return attributes
     }
 
@@ -83,10 +86,16 @@ extension TrainingOps {
         var axis = try node.int("axis")
         if let a = axis, a < 0 { axis = a + x.rank }
         if let a = axis, !x.shape.indices.contains(a) { throw ctx.invalid("axis \(a) is out of range for \(x.shape)") }
+        let blockSize = try node.int("block_size", default: 0)
+        guard blockSize >= 0, blockSize == 0 || axis != nil else {
+            throw ctx.invalid("block_size \(blockSize) needs an axis and must be ≥ 0")
+        }
+        let layout = ChannelLayout(shape: x.shape, axis: axis, blockSize: blockSize > 0 ? blockSize : nil)
         var updates: [String: TrainTensor] = [:]
         switch mode {
         case .minmax:
-            let fitted = try QuantParameters.fitting(x.values, shape: x.shape, type: type, symmetric: symmetric, axis: axis)
+            let fitted = try QuantParameters.fitting(x.values, shape: x.shape, type: type, symmetric: symmetric, axis: axis,
+                                                     blockSize: layout.blockSize)
             scale = TrainTensor(shape: scale.shape, values: fitted.scales)
             zero = TrainTensor(shape: zero.shape, values: fitted.zeroPoints.map(Float.init))
             updates[node.inputs[1]] = scale
@@ -109,14 +118,13 @@ extension TrainingOps {
         default:
             break
         }
-        let channels = axis.map { x.shape[$0] } ?? 1
+        let channels = layout.parameterCount
         guard scale.count == channels, zero.count == channels else {
             throw ctx.invalid("scale/zero point have \(scale.count)/\(zero.count) values, expected \(channels)")
         }
         guard scale.values.allSatisfy({ $0.isFinite && $0 > 0 }) else {
             throw ctx.invalid("quantization scale must be finite and > 0, got \(scale.values.first { !($0.isFinite && $0 > 0) }!)")
         }
-        let layout = ChannelLayout(shape: x.shape, axis: axis)
         let (qmin, qmax) = (Float(type.qmin), Float(type.qmax))
         var y = [Float](repeating: 0, count: x.count)
         /// −1 below the range, 0 inside, +1 above (for the backward pass).
@@ -149,10 +157,11 @@ extension TrainingOps {
                     }
                     ds[c] += Double(dy.values[i] * step)
                 }
-                let perScale = Float(x.count / channels)
+                var perScale = [Float](repeating: 0, count: channels)
+                layout.forEach { _, c in perScale[c] += 1 }
                 grads[1] = TrainTensor(shape: scale.shape, values: (0..<channels).map { c in
                     let positive = Swift.max(qmax - zero.values[c], 1)
-                    return Float(ds[c]) / (perScale * positive).squareRoot()
+                    return Float(ds[c]) / (Swift.max(perScale[c], 1) * positive).squareRoot()
                 })
             }
             return grads
@@ -162,11 +171,15 @@ extension TrainingOps {
     }
 }
 
-/// Visits the elements of a tensor with the index of their channel along `axis` (0 for all when per tensor).
+/// Visits the elements of a tensor with the index of their scale: 0 for all when per tensor, the index along
+/// `axis` per channel, and with a block size B the row-major index into the reduced shape (shape[axis] replaced by
+/// ⌈shape[axis] / B⌉), as ONNX's blocked QuantizeLinear/DequantizeLinear lay out their scales.
 struct ChannelLayout {
     let outer: Int, dim: Int, inner: Int
+    let blockSize: Int?
 
-    init(shape: [Int], axis: Int?) {
+    init(shape: [Int], axis: Int?, blockSize: Int? = nil) {
+        self.blockSize = blockSize
         guard let axis else {
             (outer, dim, inner) = (1, 1, shape.reduce(1, *))
             return
@@ -174,13 +187,26 @@ struct ChannelLayout {
         (outer, dim, inner) = (shape[..<axis].reduce(1, *), shape[axis], shape[(axis + 1)...].reduce(1, *))
     }
 
+    /// Blocks along the axis (the axis length without blocks).
+    var blocks: Int { blockSize.map { (dim + $0 - 1) / $0 } ?? dim }
+
+    /// Number of scales.
+    var parameterCount: Int { blockSize == nil ? dim : outer * blocks * inner }
+
+    /// The reduced shape of blocked scales.
+    static func blockedShape(_ shape: [Int], axis: Int, blockSize: Int) -> [Int] {
+        var reduced = shape
+        reduced[axis] = (shape[axis] + blockSize - 1) / blockSize
+        return reduced
+    }
+
     @inline(__always)
     func forEach(_ body: (Int, Int) -> Void) {
         var i = 0
-        for _ in 0..<outer {
+        for o in 0..<outer {
             for c in 0..<dim {
-                for _ in 0..<inner {
-                    body(i, c)
+                for k in 0..<inner {
+                    if let size = blockSize { body(i, (o * blocks + c / size) * inner + k) } else { body(i, c) }
                     i += 1
                 }
             }

@@ -34,6 +34,9 @@ struct QATCommand: ParsableCommand {
     @Flag(help: "Per-channel weight scales.")
     var perChannel = false
 
+    @Option(help: "Per-block weight scales: blocks of this many elements along the input-channel axis.")
+    var blockSize: Int?
+
     @Option(help: "minmax | percentile | entropy | mse | moving-average (starting activation ranges).")
     var method = "minmax"
 
@@ -51,6 +54,11 @@ struct QATCommand: ParsableCommand {
         quantization.weightType = try options.choice(weightType, "--weight-type", QuantType.init(rawValue:))
         quantization.activationType = try options.choice(activationType, "--activation-type", QuantType.init(rawValue:))
         quantization.perChannel = perChannel
+        if let blockSize {
+            guard blockSize >= 1 else { throw QuantKitError.invalidArgument("--block-size: must be ≥ 1, got \(blockSize)") }
+            guard !perChannel else { throw QuantKitError.invalidArgument("--block-size and --per-channel exclude each other") }
+            quantization.weightGranularity = .perBlock(size: blockSize, axis: nil)
+        }
         quantization.clipWeights = clipWeights
         quantization.calibration = try options.choice(method, "--method", QuantizeCommand.methods)
         // 4-bit per-channel weights: the recipe chosen on a validation split (scripts/bench_qat.py).
