@@ -139,9 +139,6 @@ void qk_i8_requantize_avx2(long n, const int32_t *acc, int32_t multiplier, int32
 void qk_i8_requantize_generic(long n, const int32_t *acc, int32_t multiplier, int32_t shift, int32_t zero_point,
                               int32_t qmin, int32_t qmax, uint8_t *out);
 
-/// Packs the transpose of a k × m byte matrix (row stride ld) into GEMM row panels: panel r holds, for each quad
-/// q of k, rows i = r·mr … r·mr + mr − 1 of the transpose as [src[4q][i], src[4q+1][i], src[4q+2][i],
-/// src[4q+3][i]] (zero padded past k and m). mr is 1, 4 or 8.
 /// Packs rows [0, m) of a row-major byte matrix (row stride lda, k columns; each byte XORed with `flip`, 0x80 turns
 /// s8 into u8 + 128) into MR-row panels of quads (the micro-kernels' A layout, zero padded past m and k), and, when
 /// row_sums is not NULL, row_sums[i] = Σ_k of the stored bytes.
@@ -159,15 +156,6 @@ int qk_i8_pairs_fit_int16(const int8_t *v, long count);
 
 /// sums[i] = Σ_{p<k} src[i·lda + p] for i < m (u8; the row sums of a matrix the kernels read in place).
 void qk_i8_row_sums(const uint8_t *src, long lda, long k, long m, int32_t *sums);
-
-void qk_i8_pack_row_panels(const uint8_t *src, long ld, long k, long m, long mr, uint8_t *dst);
-/// im2col of one image group (3-D convolution geometry g = input d,h,w; kernel d,h,w; output d,h,w; strides;
-/// dilations; pads begin, 18 values): row (c, td, th, tw) of col (row stride ld) holds, for output pixel o,
-/// x[c, o·s − p + t·d] ^ flip, or `padding` where that lies outside the input.
-void qk_i8_im2col(const uint8_t *x, long channels, const long *g, uint8_t padding, uint8_t flip, uint8_t *col,
-                  long ld);
-/// sums[p] = Σ_r src[r·ld + p] for p < m (column sums of a k × m byte matrix).
-void qk_i8_column_sums(const uint8_t *src, long ld, long k, long m, int32_t *sums);
 
 /// Depthwise helper: acc[o] += w · (x[o·stride] − x_zero) for o < n (wrapping), x u8. Auto-vectorized C.
 void qk_i8_axpy_u8(long n, int32_t w, const uint8_t *x, long stride, int32_t x_zero, int32_t *acc);
@@ -225,7 +213,7 @@ void qk_i8conv_pad_nhwc(const uint8_t *x, long channels, const long *dims, uint8
 /// sums[p] = Σ_{c < channels} nhwc[p·stride + c] for p < positions.
 void qk_i8conv_position_sums(const uint8_t *nhwc, long positions, long stride, long channels, int32_t *sums);
 /// Packs rows first_row … first_row + pixels − 1 of the convolution's pixel × (tap, channel) matrix into GEMM row
-/// panels (the layout of qk_i8_pack_row_panels): row first_row + p, depth t·channels + c holds
+/// panels (the layout of qk_i8_pack_rows): row first_row + p, depth t·channels + c holds
 /// image[(pixel_base[p] + tap_offset[t])·stride + c]; row_sums[first_row + p] = Σ_t position_sums[pixel_base[p] +
 /// tap_offset[t]]. Depth past taps·channels is zero up to whole quads (quads = ⌈taps·channels / 4⌉).
 void qk_i8conv_pack_rows(const uint8_t *image, long stride, long channels, const int32_t *position_sums,

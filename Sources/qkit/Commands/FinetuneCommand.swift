@@ -8,8 +8,10 @@ struct FinetuneCommand: ParsableCommand {
         abstract: "Fine-tune an already quantized QDQ model: its Q/DQ pairs become fake quantization; writes QDQ.",
         discussion: """
             The model's own scales and zero points are the starting point (kept fixed by default).
-            Example: qkit finetune digits-int8.onnx --train Fixtures/digits/train.npz \\
-                     --epochs 3 --lr 0.0002 -o digits-int8-tuned.onnx
+
+            Example:
+              qkit finetune digits-int8.onnx --train Fixtures/digits/train.npz \\
+                  --epochs 3 --lr 0.0002 -o digits-int8-tuned.onnx
             """)
 
     @Argument(help: "The quantized QDQ .onnx model (never modified).")

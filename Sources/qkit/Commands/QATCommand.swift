@@ -7,14 +7,17 @@ struct QATCommand: ParsableCommand {
         commandName: "qat",
         abstract: "Quantization-aware training: static PTQ, then training through fake quantization; writes QDQ.",
         discussion: """
-            Fake-quant nodes go where static PTQ puts Q/DQ pairs (BatchNormalization folded into Conv), starting
-            from the calibrated ranges. Weights are re-fitted each step (minmax) or learned (lsq); activation scales
+            Fake-quant nodes go where static PTQ puts Q/DQ pairs (BatchNormalization folded into Conv), starting \
+            from the calibrated ranges. Weights are re-fitted each step (minmax) or learned (lsq); activation scales \
             are learned (lsq, the default), follow a moving average of batch ranges (ema), or stay fixed.
-            With 4-bit per-channel weights the defaults become 10 epochs, lr 0.001, learned (lsq) weight scales
+
+            With 4-bit per-channel weights the defaults become 10 epochs, lr 0.001, learned (lsq) weight scales \
             and distillation 0.5 at T = 4 (chosen on a validation split; flags and --training-config override).
-            Example: qkit qat Fixtures/digits/model.onnx --train Fixtures/digits/train.npz \\
-                     --calibration Fixtures/digits/calibration.npz \\
-                     --weight-type int4 --epochs 5 --lr 0.0003 -o digits-int4-qat.onnx
+
+            Example:
+              qkit qat Fixtures/digits/model.onnx --train Fixtures/digits/train.npz \\
+                  --calibration Fixtures/digits/calibration.npz \\
+                  --weight-type int4 --epochs 5 --lr 0.0003 -o digits-int4-qat.onnx
             """)
 
     @Argument(help: "The float .onnx model (never modified).")

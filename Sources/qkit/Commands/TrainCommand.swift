@@ -156,11 +156,14 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train or fine-tune a float ONNX classifier on labelled data (softmax cross-entropy).",
         discussion: """
-            Supported ops: Conv, Gemm, MatMul, Add, Mul, Relu, Clip, MaxPool, AveragePool, GlobalAveragePool,
-            Flatten, Reshape, Identity, BatchNormalization, Softmax. The output is rewritten after every epoch, so
-            a diverging run (NaN loss) keeps the last good epoch.
-            Example: qkit train Fixtures/digits/model.onnx --train Fixtures/digits/train.npz \\
-                     --epochs 5 --lr 0.001 -o digits-tuned.onnx
+            Supported ops: Conv, Gemm, MatMul, Add, Mul, Relu, Clip, MaxPool, AveragePool, GlobalAveragePool, \
+            Flatten, Reshape, Identity, Concat, Transpose, Dropout (as identity), BatchNormalization, \
+            LayerNormalization, Softmax. The output is rewritten after every epoch, so a diverging run (NaN loss) \
+            keeps the last good epoch.
+
+            Example:
+              qkit train Fixtures/digits/model.onnx --train Fixtures/digits/train.npz \\
+                  --epochs 5 --lr 0.001 -o digits-tuned.onnx
             """)
 
     @Argument(help: "The float .onnx model to start from (never modified).")
