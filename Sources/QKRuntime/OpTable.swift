@@ -29,14 +29,14 @@ public enum OpTable {
     /// kernel that only does the per-run work. A preparer must return a kernel whose results and errors equal
     /// the table kernel's for every input; when it cannot tell (an attribute it fails to read), it returns the
     /// table kernel so the error appears when the node runs, as without a preparer.
-    static let standardPreparers: [String: KernelPreparer] = shapePreparers
+    static let standardPreparers: [String: KernelPreparer] = shapePreparers.merging(windowPreparers) { first, _ in first }
 
     /// The preparer for `opType` in `domain`, nil when the op has none (its table kernel runs as is).
     /// Float MatMul/Gemm/FusedGemm preparers depend on the node's domain and op only (``floatPreparer(domain:opType:)``).
     static func preparer(opType: String, domain: String) -> KernelPreparer? {
         switch domain {
         case "", "ai.onnx": standardPreparers[opType] ?? floatPreparer(domain: "", opType: opType)
-        case "com.microsoft": floatPreparer(domain: domain, opType: opType)
+        case "com.microsoft": microsoftWindowPreparers[opType] ?? floatPreparer(domain: domain, opType: opType)
         case IntegerFusion.domain: integerPreparers[opType]
         default: nil
         }

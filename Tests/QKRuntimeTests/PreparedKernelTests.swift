@@ -18,21 +18,23 @@ import QKTensor
 
     /// Runs `op` through its table kernel and through its prepared kernel, where the inputs at `constant`
     /// positions are known at load, and returns both outcomes.
-    func bothWays(_ op: String, _ inputs: [Tensor?], constant: Set<Int>, attributes: [String: Attribute] = [:],
-                  opset: Int = 19) throws -> (table: Outcome, prepared: Outcome) {
+    func bothWays(_ op: String, domain: String = "", _ inputs: [Tensor?], constant: Set<Int>,
+                  attributes: [String: Attribute] = [:], opset: Int = 19) throws -> (table: Outcome, prepared: Outcome) {
         let names = inputs.indices.map { inputs[$0] == nil ? "" : "in\($0)" }
-        let node = Node(name: "n", opType: op, inputs: names, outputs: ["y"], attributes: attributes)
+        let node = Node(name: "n", opType: op, domain: domain, inputs: names, outputs: ["y"], attributes: attributes)
         let context = KernelContext(node: node, inputs: inputs, opset: opset, threads: 1)
-        let table = try #require(OpTable.kernel(opType: op, domain: ""))
+        let table = try #require(OpTable.kernel(opType: op, domain: domain))
         let prepared = try #require(try OpTable.preparedKernel(for: node, opset: opset) { name in
             names.firstIndex(of: name).flatMap { constant.contains($0) ? inputs[$0] : nil }
         })
         return (outcome { try table(context) }, outcome { try prepared(context) })
     }
 
-    func expectSame(_ op: String, _ inputs: [Tensor?], constant: Set<Int> = [1], attributes: [String: Attribute] = [:],
-                    opset: Int = 19, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let (table, prepared) = try bothWays(op, inputs, constant: constant, attributes: attributes, opset: opset)
+    func expectSame(_ op: String, domain: String = "", _ inputs: [Tensor?], constant: Set<Int> = [1],
+                    attributes: [String: Attribute] = [:], opset: Int = 19,
+                    sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let (table, prepared) = try bothWays(op, domain: domain, inputs, constant: constant, attributes: attributes,
+                                             opset: opset)
         #expect(table == prepared, "\(op) \(attributes) opset \(opset)", sourceLocation: sourceLocation)
     }
 

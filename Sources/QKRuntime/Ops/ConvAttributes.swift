@@ -28,15 +28,14 @@ extension KernelContext {
     }
 
     /// The sliding window over an N·C·spatial input from kernel_shape (or `kernel`), strides, dilations,
-    /// pads and auto_pad.
-    func windowGeometry(spatial: [Int], kernel: [Int], ceilMode: Bool = false) throws -> WindowGeometry {
+    /// pads and auto_pad, read from the node unless `prepared` holds them (then its ceil mode applies).
+    func windowGeometry(spatial: [Int], kernel: [Int], ceilMode: Bool = false,
+                        prepared: WindowAttributes? = nil) throws -> WindowGeometry {
         guard (1...3).contains(spatial.count) else {
             throw invalid("expected 1 to 3 spatial axes, got \(spatial.count)")
         }
         do {
-            return try WindowGeometry(input: spatial, kernel: kernel, strides: node.ints("strides"),
-                                      dilations: node.ints("dilations"), pads: node.ints("pads"),
-                                      autoPad: autoPad(), ceilMode: ceilMode)
+            return try (prepared ?? WindowAttributes(self, ceilMode: ceilMode)).geometry(spatial: spatial, kernel: kernel)
         } catch let error as WindowGeometryError {
             throw invalid(error.description)
         }

@@ -8,24 +8,28 @@ extension OpTable {
     ]
 
     /// Conv (and FusedConv with `activation`): Y = f(conv(X, W) + B + Z); Z (input #3) only for FusedConv.
-    static func convolution(_ ctx: KernelContext, activation: Activation) throws -> [Tensor] {
+    /// `prepared` holds the attributes when read at load (checked in the same order as when read here).
+    static func convolution(_ ctx: KernelContext, activation: Activation, prepared: PreparedConv? = nil) throws -> [Tensor] {
         let (x, xValues) = try ctx.floatInput(0)
         let (w, wValues) = try ctx.floatInput(1)
         guard x.rank >= 3, w.rank == x.rank else {
             throw ctx.invalid("X must be N×C×spatial and W M×C/group×kernel of the same rank, got X \(x.shape), W \(w.shape)")
         }
         guard w.dtype == x.dtype else { throw ctx.invalid("W must be \(x.dtype), got \(w.dtype)") }
-        let group = try ctx.node.int("group", default: 1)
+        let group = try prepared?.group ?? ctx.node.int("group", default: 1)
         let channels = x.shape[1], outChannels = w.shape[0]
         guard group > 0, channels % group == 0, outChannels % group == 0, w.shape[1] * group == channels else {
             throw ctx.invalid("group \(group) does not fit X channels \(channels) and W \(w.shape)")
         }
         let kernel = Array(w.shape[2...])
-        if let declared = try ctx.node.ints("kernel_shape"), declared != kernel {
+        // prepared.map gives .some(declaredKernel) when prepared, so the node is read only without it.
+        if let declared = try prepared.map(\.declaredKernel) ?? ctx.node.ints("kernel_shape"), declared != kernel {
             throw ctx.invalid("kernel_shape \(declared) does not match W \(w.shape)")
         }
         guard !xValues.isEmpty, !wValues.isEmpty else { throw ctx.invalid("X \(x.shape) and W \(w.shape) must not be empty") }
-        let geometry = try ctx.windowGeometry(spatial: Array(x.shape[2...]), kernel: kernel)
+        let spatial = Array(x.shape[2...])
+        let geometry = try prepared?.window.geometry(ctx, spatial: spatial, kernel: kernel)
+            ?? ctx.windowGeometry(spatial: spatial, kernel: kernel)
         let shape = ConvShape(batch: x.shape[0], inputChannels: channels, outputChannels: outChannels, groups: group,
                               geometry: geometry)
         let yShape = [x.shape[0], outChannels] + geometry.output

@@ -3,7 +3,7 @@ import QKKernels
 
 extension OpTable {
     static let microsoftKernels: [String: OpKernel] = [
-        "FusedConv": { ctx in try convolution(ctx, activation: fusedConvActivation(ctx)) },
+        "FusedConv": fusedConvKernel,
         "FusedGemm": { ctx in try gemmNode(ctx, activation: fusedGemmActivation(ctx)) },
     ]
 
@@ -29,9 +29,12 @@ extension OpTable {
         },
     ]
 
+    /// FusedConv: Conv followed by the node's activation (read on every run).
+    static let fusedConvKernel: OpKernel = { ctx in try convolution(ctx, activation: fusedConvActivation(ctx)) }
+
     /// FusedConv: `activation` with its parameters in `activation_params` (LeakyRelu [alpha],
     /// Clip [min, max], HardSigmoid [alpha, beta]).
-    private static func fusedConvActivation(_ ctx: KernelContext) throws -> Activation {
+    static func fusedConvActivation(_ ctx: KernelContext) throws -> Activation {
         let name = try ctx.node.required("activation", ctx.node.string)
         guard let spec = fusedActivations[name] else { throw ctx.unsupported("activation", name) }
         let parameters = try ctx.node.floats("activation_params") ?? []

@@ -4,12 +4,7 @@ import QKTensor
 extension OpTable {
     static let poolingKernels: [String: OpKernel] = [
         "MaxPool": maxPoolKernel,
-        "AveragePool": { ctx in
-            let countIncludePad = try ctx.node.int("count_include_pad", default: 0) != 0
-            return try floatPool(ctx) { x, planes, g in
-                Pooling.average(x, planes: planes, geometry: g, countIncludePad: countIncludePad, threads: ctx.threads)
-            }
-        },
+        "AveragePool": { try averagePool($0) },
         "LpPool": { ctx in
             let p = Float(try ctx.node.int("p", default: 2))
             return try floatPool(ctx) { x, planes, g in Pooling.lp(x, planes: planes, geometry: g, p: p, threads: ctx.threads) }
@@ -26,10 +21,24 @@ extension OpTable {
         },
     ]
 
-    /// The N·C planes and window of a pooling node's input (kernel_shape required).
-    private static func poolWindow(_ ctx: KernelContext, _ x: Tensor) throws -> (planes: Int, geometry: WindowGeometry) {
+    /// AveragePool, with `count_include_pad` and the window read at load when `prepared`.
+    static func averagePool(_ ctx: KernelContext, prepared: (pool: PreparedPool, countIncludePad: Bool)? = nil) throws -> [Tensor] {
+        let countIncludePad = try prepared?.countIncludePad ?? (ctx.node.int("count_include_pad", default: 0) != 0)
+        return try floatPool(ctx, prepared: prepared?.pool) { x, planes, g in
+            Pooling.average(x, planes: planes, geometry: g, countIncludePad: countIncludePad, threads: ctx.threads)
+        }
+    }
+
+    /// The N·C planes and window of a pooling node's input (kernel_shape required), the attributes read at
+    /// load when `prepared`.
+    private static func poolWindow(_ ctx: KernelContext, _ x: Tensor,
+                                   prepared: PreparedPool? = nil) throws -> (planes: Int, geometry: WindowGeometry) {
         guard x.rank >= 3 else { throw ctx.invalid("X must be N×C×spatial, got shape \(x.shape)") }
         guard x.count > 0 else { throw ctx.invalid("X \(x.shape) must not be empty") }
+        if let prepared {
+            let geometry = try prepared.window.geometry(ctx, spatial: Array(x.shape[2...]), kernel: prepared.kernel)
+            return (x.shape[0] * x.shape[1], geometry)
+        }
         let kernel = try ctx.node.required("kernel_shape", ctx.node.ints)
         let ceilMode = try ctx.node.int("ceil_mode", default: 0) != 0
         let geometry = try ctx.windowGeometry(spatial: Array(x.shape[2...]), kernel: kernel, ceilMode: ceilMode)
@@ -37,21 +46,25 @@ extension OpTable {
     }
 
     /// AveragePool / LpPool: fp32 compute for any floating-point dtype.
-    private static func floatPool(_ ctx: KernelContext,
+    private static func floatPool(_ ctx: KernelContext, prepared: PreparedPool? = nil,
                                   _ pool: ([Float], Int, WindowGeometry) -> [Float]) throws -> [Tensor] {
         let (x, values) = try ctx.floatInput(0)
-        let (planes, geometry) = try poolWindow(ctx, x)
+        let (planes, geometry) = try poolWindow(ctx, x, prepared: prepared)
         let y = pool(values, planes, geometry)
         return [ctx.floatOutput(y, shape: Array(x.shape[..<2]) + geometry.output, as: x.dtype)]
     }
 
+    /// MaxPool reading its attributes on every run.
+    static let maxPoolKernel: OpKernel = { try maxPool($0) }
+
     /// MaxPool over float and 8-bit integer tensors, with the optional Indices output
-    /// (flat indices into X; `storage_order` 1 numbers the spatial axes column-major).
-    static let maxPoolKernel: OpKernel = { ctx in
+    /// (flat indices into X; `storage_order` 1 numbers the spatial axes column-major); the attributes are read
+    /// at load when `prepared`.
+    static func maxPool(_ ctx: KernelContext, prepared: (pool: PreparedPool, columnMajor: Bool)? = nil) throws -> [Tensor] {
         let x = try ctx.input(0)
-        let (planes, geometry) = try poolWindow(ctx, x)
+        let (planes, geometry) = try poolWindow(ctx, x, prepared: prepared?.pool)
         let wantsIndices = ctx.node.outputs.count > 1 && !ctx.node.outputs[1].isEmpty
-        let columnMajor = try ctx.node.int("storage_order", default: 0) != 0
+        let columnMajor = try prepared?.columnMajor ?? (ctx.node.int("storage_order", default: 0) != 0)
         let shape = Array(x.shape[..<2]) + geometry.output
         func run<T: TensorScalar & Comparable & Numeric>(_ values: [T]) -> [Tensor] {
             let (y, indices) = Pooling.max(values, planes: planes, geometry: geometry, indices: wantsIndices,
