@@ -41,4 +41,19 @@ import QKTensor
             try runNode("AveragePool", inputs: [floats([4], [1, 2, 3, 4])], attributes: ["kernel_shape": .ints([2])])
         }
     }
+
+    /// Pads at least as large as the kernel used to crash MaxPool's loops; now an error naming the pads, as
+    /// onnxruntime's "Pad should be smaller than kernel".
+    @Test func rejectsPadsAsLargeAsTheKernel() throws {
+        for op in ["MaxPool", "AveragePool"] {
+            for pads: [Int64] in [[2, 0, 0, 0], [0, 0, 0, 3]] {
+                let error = #expect(throws: RuntimeError.self) {
+                    try runNode(op, inputs: [grid], attributes: ["kernel_shape": .ints([2, 2]), "pads": .ints(pads)])
+                }
+                #expect("\(error!)".contains("must be smaller than kernel_shape"), "\(op) \(pads)")
+            }
+            let y = try runNode(op, inputs: [grid], attributes: ["kernel_shape": .ints([2, 2]), "pads": .ints([1, 1, 1, 1])])
+            #expect(y[0].shape == [1, 1, 6, 6])
+        }
+    }
 }

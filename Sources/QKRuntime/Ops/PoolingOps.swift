@@ -35,13 +35,21 @@ extension OpTable {
                                    prepared: PreparedPool? = nil) throws -> (planes: Int, geometry: WindowGeometry) {
         guard x.rank >= 3 else { throw ctx.invalid("X must be N×C×spatial, got shape \(x.shape)") }
         guard x.count > 0 else { throw ctx.invalid("X \(x.shape) must not be empty") }
+        let geometry: WindowGeometry
         if let prepared {
-            let geometry = try prepared.window.geometry(ctx, spatial: Array(x.shape[2...]), kernel: prepared.kernel)
-            return (x.shape[0] * x.shape[1], geometry)
+            geometry = try prepared.window.geometry(ctx, spatial: Array(x.shape[2...]), kernel: prepared.kernel)
+        } else {
+            let kernel = try ctx.node.required("kernel_shape", ctx.node.ints)
+            let ceilMode = try ctx.node.int("ceil_mode", default: 0) != 0
+            geometry = try ctx.windowGeometry(spatial: Array(x.shape[2...]), kernel: kernel, ceilMode: ceilMode)
         }
-        let kernel = try ctx.node.required("kernel_shape", ctx.node.ints)
-        let ceilMode = try ctx.node.int("ceil_mode", default: 0) != 0
-        let geometry = try ctx.windowGeometry(spatial: Array(x.shape[2...]), kernel: kernel, ceilMode: ceilMode)
+        // A pad as large as the kernel makes windows that lie wholly in padding (onnxruntime refuses these too).
+        if let axis = geometry.kernel.indices.first(where: {
+            geometry.padsBegin[$0] >= geometry.kernel[$0] || geometry.padsEnd[$0] >= geometry.kernel[$0]
+        }) {
+            throw ctx.invalid("pads \(geometry.padsBegin + geometry.padsEnd) must be smaller than kernel_shape "
+                + "\(geometry.kernel) (spatial axis \(axis))")
+        }
         return (x.shape[0] * x.shape[1], geometry)
     }
 
