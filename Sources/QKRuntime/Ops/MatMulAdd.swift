@@ -19,7 +19,8 @@ extension OpTable {
         let (b, bValues) = try ctx.floatInput(1)
         let (bias, biasValues) = try ctx.floatInput(2)
         guard x.dtype == .float32, b.dtype == .float32, bias.dtype == .float32, x.rank >= 1, b.rank == 2 else {
-            throw ctx.invalid("needs float32 x of rank ≥ 1 and a float32 matrix B, got \(x.dtype) \(x.shape) and \(b.dtype) \(b.shape)")
+            throw ctx.invalid("needs float32 x of rank ≥ 1 and a float32 matrix B, "
+                              + "got \(x.dtype) \(x.shape) and \(b.dtype) \(b.shape)")
         }
         let k = b.shape[0], n = b.shape[1]
         guard x.shape.last == k else { throw ctx.invalid("inner dimensions differ: x \(x.shape), B \(b.shape)") }
