@@ -6,8 +6,9 @@ import QKTensor
 /// Runs a ``Model`` with the kernels of ``OpTable``.
 ///
 /// Preparation (once): rewrite quantized patterns into integer nodes (``IntegerFusion``, unless
-/// `integerExecution` is false), fold BatchNormalization into Conv and fuse activations into Conv/Gemm
-/// (``ConvBatchNormFolding``, ``ActivationFusion``, as onnxruntime's default graph optimizations), verify the
+/// `integerExecution` is false), fold BatchNormalization into Conv, fuse activations into Conv/Gemm and a
+/// constant bias Add into the MatMul before it (``ConvBatchNormFolding``, ``ActivationFusion``,
+/// ``MatMulAddFusion``, as onnxruntime's default graph optimizations), verify the
 /// graph, order nodes topologically, look every op up in the kernel table and build kernels that pack constant
 /// weights (an unknown op or inconsistent quantization parameters fail here, before any input is read) and count
 /// the readers of each value.
@@ -50,8 +51,10 @@ public final class Interpreter: @unchecked Sendable {
         unfusedModel.graph = graph
         let folded = ConvBatchNormFolding.apply(to: unfusedModel)
         let activations = ActivationFusion.apply(to: folded.model)
-        fused = try ExecutionPlan(activations.model)
-        unfused = folded.report.changed || activations.report.changed ? try ExecutionPlan(unfusedModel) : nil
+        let linear = MatMulAddFusion.apply(to: activations.model)
+        fused = try ExecutionPlan(linear.model)
+        let changed = folded.report.changed || activations.report.changed || linear.report.changed
+        unfused = changed ? try ExecutionPlan(unfusedModel) : nil
     }
 
     /// Runs the model on `feeds` (one tensor per runtime input, by name) and returns the graph outputs,

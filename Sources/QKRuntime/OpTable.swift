@@ -37,7 +37,7 @@ public enum OpTable {
         switch domain {
         case "", "ai.onnx": standardPreparers[opType] ?? floatPreparer(domain: "", opType: opType)
         case "com.microsoft": microsoftWindowPreparers[opType] ?? floatPreparer(domain: domain, opType: opType)
-        case IntegerFusion.domain: integerPreparers[opType]
+        case IntegerFusion.domain: integerPreparers[opType] ?? floatPreparer(domain: domain, opType: opType)
         default: nil
         }
     }
@@ -59,7 +59,7 @@ public enum OpTable {
         switch domain {
         case "", "ai.onnx": standard[opType]
         case "com.microsoft": microsoft[opType]
-        case IntegerFusion.domain: integerKernels[opType]
+        case IntegerFusion.domain: integerKernels[opType] ?? quantKitFloatKernels[opType]
         default: nil
         }
     }

@@ -2,7 +2,7 @@ import QKGraph
 import QKKernels
 import QKTensor
 
-/// Float kernels built once when a model is loaded: MatMul, Gemm and FusedGemm whose B is a constant 2-D
+/// Float kernels built once when a model is loaded: MatMul, Gemm, FusedGemm and MatMulAdd whose B is a constant 2-D
 /// float32 tensor pack op(B) into the GEMM micro-kernel's panels ahead of time (``PackedGemmB``), so a run
 /// multiplies without repacking the weights. Anything else (B computed at run time, other dtypes, attributes
 /// that do not parse) gets the table's kernel, which reports problems when the node runs.
@@ -13,6 +13,7 @@ extension OpTable {
         case ("", "MatMul"): { try prepareMatMul($0) }
         case ("", "Gemm"): { ctx in try prepareGemm(ctx) { _ in .identity } }
         case ("com.microsoft", "FusedGemm"): { ctx in try prepareGemm(ctx) { try fusedGemmActivation($0) } }
+        case (MatMulAddFusion.domain, MatMulAddFusion.opType): { try prepareMatMulAdd($0) }
         default: nil
         }
     }
@@ -30,6 +31,11 @@ extension OpTable {
     private static func prepareMatMul(_ ctx: KernelContext) throws -> OpKernel {
         guard let packed = packedConstant(ctx, 1, transposed: false) else { return matMulKernel }
         return { ctx in try matMul(ctx, packedB: packed) }
+    }
+
+    private static func prepareMatMulAdd(_ ctx: KernelContext) throws -> OpKernel {
+        let packed = packedConstant(ctx, 1, transposed: false)
+        return { ctx in try matMulAdd(ctx, packedB: packed) }
     }
 
     private static func prepareGemm(_ ctx: KernelContext,
