@@ -7,11 +7,14 @@ For each fixture it benchmarks the fp32 model and an int8 model written by `qkit
 --compare-ort --json` call, so qkit and onnxruntime (intra_op_num_threads = threads, sequential execution) run the
 same model on the same feeds, with the same warm-up, run count and statistics, back to back. The ratio is
 qkit / ORT median (below 1.0 means qkit is faster); the last column is qkit's int8 speed-up over qkit fp32.
+--repeat N runs every row N times, interleaved over the whole table, and reports the median of the N medians
+(on a shared machine one pass can land in a slow phase for either runtime).
 """
 
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -43,20 +46,33 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--precision", default="fp32,int8", help="comma-separated: fp32, int8")
+    parser.add_argument("--repeat", type=int, default=1, help="passes over the table; medians of the pass medians")
     parser.add_argument("--out")
     args = parser.parse_args()
     precisions = args.precision.split(",")
     rows = ["| model | precision | batch | threads | qkit median ms | ORT median ms | qkit/ORT | qkit int8 speed-up |",
             "|---|---|---|---|---|---|---|---|"]
+    cases = []
     with tempfile.TemporaryDirectory() as scratch:
         for label, model, calibration, data in CASES:
             models = {"fp32": model}
             if "int8" in precisions:
                 models["int8"] = os.path.join(scratch, os.path.basename(os.path.dirname(model)) + "-int8.onnx")
                 quantize(args.qkit, model, calibration, models["int8"])
+            cases.append((label, models, data))
+        samples = {}
+        for _ in range(max(1, args.repeat)):
+            for label, models, data in cases:
+                for batch in (1, 32):
+                    for threads in (1, 2):
+                        for precision in precisions:
+                            m = bench(args.qkit, models[precision], data, batch, threads, args)
+                            samples.setdefault((label, precision, batch, threads), []).append(m)
+        for label, _, _ in cases:
             for batch in (1, 32):
                 for threads in (1, 2):
-                    measured = {p: bench(args.qkit, models[p], data, batch, threads, args) for p in precisions}
+                    measured = {p: {side: statistics.median(m[side] for m in samples[(label, p, batch, threads)])
+                                    for side in ("qkit", "ort")} for p in precisions}
                     for precision in precisions:
                         m = measured[precision]
                         speedup = ""
