@@ -238,4 +238,13 @@ void qk_maxpool_inside_u8(const uint8_t *x, long planes, const long *g, uint8_t 
 void qk_maxpool_inside_s8(const int8_t *x, long planes, const long *g, int8_t *y);
 void qk_maxpool_inside_f32(const float *x, long planes, const long *g, float *y);
 
+/// binary16 <-> binary32 over arrays (half values as raw bits): exact widening; narrowing rounds to nearest
+/// even, overflow to infinity, NaN stays NaN (quiet). F16C when the CPU has it, else the `_portable` loops (same
+/// bits). `qk_has_f16c` tells which one runs.
+int qk_has_f16c(void);
+void qk_half_to_float(const uint16_t *src, float *dst, long count);
+void qk_float_to_half(const float *src, uint16_t *dst, long count);
+void qk_half_to_float_portable(const uint16_t *src, float *dst, long count);
+void qk_float_to_half_portable(const float *src, uint16_t *dst, long count);
+
 #endif
