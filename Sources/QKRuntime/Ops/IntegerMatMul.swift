@@ -16,7 +16,7 @@ extension OpTable {
         let stage = OutputStage(accScales: [Double(a.scale) * Double(b.scale)], output: y, clipMin: nil, clipMax: nil)
         let (m, k, n) = (aShape[aShape.count - 2], aShape[aShape.count - 1], bShape[bShape.count - 1])
         let batches = try MatMulBatches(ctx, aBatch: Array(aShape.dropLast(2)), bBatch: Array(bShape.dropLast(2)))
-        return [stage.output(shape: batches.shape + [m, n], channel: { _ in 0 }) { out in
+        return [stage.output(shape: batches.shape + [m, n], channel: { _ in 0 }, buffers: ctx.outputBuffers) { out in
             EightBit.batchedGemm(count: batches.count, m: m, n: n, k: k, a: a.tensor, aZeroPoints: [a.zeroPoint],
                                  b: b.tensor, bZeroPoints: [b.zeroPoint], operands: batches.operands, output: out,
                                  threads: ctx.threads)
