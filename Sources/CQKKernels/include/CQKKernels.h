@@ -247,4 +247,32 @@ void qk_float_to_half(const float *src, uint16_t *dst, long count);
 void qk_half_to_float_portable(const uint16_t *src, float *dst, long count);
 void qk_float_to_half_portable(const float *src, uint16_t *dst, long count);
 
+/// fp32 convolution GEMM (sconv_avx512.c) with the output stage in the store. Where each GEMM column goes:
+/// column j is pixel j % plane of image j / plane, so row i of column j lands at
+/// y[(j / plane)·image_stride + i·row_stride + j % plane]; the value stored is clamp(v + bias[i], lo, hi) with
+/// clamp(x) = min(max(x, lo), hi) as Swift's max/min give it (NaN passes through) and bias NULL (or 0) adding
+/// nothing; lo = −inf, hi = +inf for no activation, lo = 0 for ReLU.
+typedef struct {
+    float *y;
+    long plane;
+    long image_stride;
+    long row_stride;
+    const float *bias;
+    float lo;
+    float hi;
+} qk_sconv_output;
+
+/// v[i][j] = Σ_{p < k} w[i·ldw + p] · B(p, j) for i < m, n_begin ≤ j < n (n_begin a multiple of 32), one fused multiply-add per p in increasing p from
+/// 0 (the same order and rounding as qk_sgemm_micro_avx512_12x32 and _avx2_6x16), stored through `out`.
+/// B(p, j) = b[(j / 32)·b_panel_stride + p·b_row_stride + j % 32]: 32-column panels packed k × 32 (b_row_stride 32,
+/// b_panel_stride 32·k; columns past n are not read or may hold anything) or a row-major matrix (b_row_stride = its
+/// row stride, b_panel_stride 32). Needs avx512f.
+void qk_sconv_gemm_avx512(long m, long n_begin, long n, long k, const float *w, long ldw, const float *b,
+                          long b_row_stride, long b_panel_stride, const qk_sconv_output *out);
+/// im2col of planes of at most 16 values into rows of at most 16 (sconv_avx512.c; needs avx512f): for c < channels
+/// and t < taps, row c·taps + t of dst (rows row_stride floats apart) gets, at column o < out_plane,
+/// src[c·in_plane + indices[16·t + o]] where bit o of masks[t] is set, else 0. in_plane, out_plane ≤ 16.
+void qk_sconv_im2col16_avx512(const float *src, long channels, long in_plane, const int32_t *indices,
+                              const uint16_t *masks, long taps, long out_plane, float *dst, long row_stride);
+
 #endif
