@@ -5,37 +5,27 @@
 
 #define QK_MAX(best, x) ((x) >= (best) ? (x) : (best))
 
-// 2×2 stride-2 windows over lines of exactly twice the output width and an even number of input lines: the
-// vertical maxima of line pairs go to `vertical`, laid end to end, so that the horizontal step is one stride-2 run.
-#define QK_MAXPOOL_2X2(name, T)                                                                   \
-    void name(const T *x, long line_pairs, long out_w, T *vertical, T *y) {                      \
-        const long in_w = 2 * out_w;                                                             \
-        for (long r = 0; r < line_pairs; r++) {                                                  \
-            const T *top = x + 2 * r * in_w, *bottom = top + in_w;                               \
-            T *v = vertical + r * in_w;                                                          \
-            for (long w = 0; w < in_w; w++) v[w] = QK_MAX(top[w], bottom[w]);                    \
-        }                                                                                        \
-        const long n = line_pairs * out_w;                                                       \
-        for (long i = 0; i < n; i++) y[i] = QK_MAX(vertical[2 * i], vertical[2 * i + 1]);        \
+// 2×2 stride 2 (qk_maxpool2x2_*_generic; the AVX2 versions are in pool_max2x2_avx2.c): taps in the order
+// top-left, top-right, bottom-left, bottom-right.
+#define QK_MAXPOOL_2X2(name, T)                                                                       \
+    void name(const T *x, long planes, long in_h, long in_w, long out_h, long out_w, T *y) {         \
+        for (long plane = 0; plane < planes; plane++) {                                               \
+            for (long zh = 0; zh < out_h; zh++) {                                                     \
+                const T *top = x + (plane * in_h + 2 * zh) * in_w, *bottom = top + in_w;              \
+                T *out = y + (plane * out_h + zh) * out_w;                                            \
+                for (long zw = 0; zw < out_w; zw++) {                                                 \
+                    T best = top[2 * zw];                                                             \
+                    best = QK_MAX(best, top[2 * zw + 1]);                                             \
+                    best = QK_MAX(best, bottom[2 * zw]);                                              \
+                    best = QK_MAX(best, bottom[2 * zw + 1]);                                          \
+                    out[zw] = best;                                                                   \
+                }                                                                                     \
+            }                                                                                         \
+        }                                                                                             \
     }
-QK_MAXPOOL_2X2(qk_maxpool_2x2_u8, uint8_t)
-QK_MAXPOOL_2X2(qk_maxpool_2x2_s8, int8_t)
-
-void qk_maxpool_2x2_f32(const float *x, long planes, long in_h, long in_w, long out_h, long out_w, float *y) {
-    for (long plane = 0; plane < planes; plane++) {
-        for (long zh = 0; zh < out_h; zh++) {
-            const float *top = x + (plane * in_h + 2 * zh) * in_w, *bottom = top + in_w;
-            float *out = y + (plane * out_h + zh) * out_w;
-            for (long zw = 0; zw < out_w; zw++) {
-                float best = top[2 * zw];
-                best = QK_MAX(best, top[2 * zw + 1]);
-                best = QK_MAX(best, bottom[2 * zw]);
-                best = QK_MAX(best, bottom[2 * zw + 1]);
-                out[zw] = best;
-            }
-        }
-    }
-}
+QK_MAXPOOL_2X2(qk_maxpool2x2_u8_generic, uint8_t)
+QK_MAXPOOL_2X2(qk_maxpool2x2_s8_generic, int8_t)
+QK_MAXPOOL_2X2(qk_maxpool2x2_f32_generic, float)
 
 // Any kernel and stride (3-D promoted, g = input d,h,w; output d,h,w; kernel d,h,w; strides d,h,w): each output
 // line starts from its first tap and folds the others in window order.

@@ -37,6 +37,7 @@ let benchmarks: @Sendable () -> Void = {
     registerQDQBenchmarks()
     registerQuantizedElementwiseBenchmarks()
     registerFloat32ConvBenchmarks()
+    registerPoolingBenchmarks()
 }
 
 func registerGemmBenchmarks(peak: Double) {

@@ -223,16 +223,20 @@ void qk_i8conv_pack_rows(const uint8_t *image, long stride, long channels, const
 /// available).
 void qk_i8conv_transpose(const uint8_t *src, long rows, long cols, uint8_t *dst);
 
-/// Max pooling over windows inside the input (pool_max.c; no padding, no dilation). Every fold is
-/// best = x >= best ? x : best in window order from the first tap (for floats: a NaN after the first tap is skipped).
-/// 2×2 stride 2 on `line_pairs` pairs of input lines 2·out_w wide laid end to end (planes of even height and width
-/// exactly twice the output's): y[r·out_w + j] = max of lines 2r, 2r + 1 at columns 2j, 2j + 1; `vertical` is scratch
-/// of line_pairs · 2 · out_w elements.
-void qk_maxpool_2x2_u8(const uint8_t *x, long line_pairs, long out_w, uint8_t *vertical, uint8_t *y);
-void qk_maxpool_2x2_s8(const int8_t *x, long line_pairs, long out_w, int8_t *vertical, int8_t *y);
-/// 2×2 stride 2 on float planes in_h × in_w (2·out_h ≤ in_h, 2·out_w ≤ in_w), taps in the order top-left, top-right,
-/// bottom-left, bottom-right.
-void qk_maxpool_2x2_f32(const float *x, long planes, long in_h, long in_w, long out_h, long out_w, float *y);
+/// Max pooling over windows inside the input (pool_max.c, pool_max2x2_avx2.c; no padding, no dilation). Every
+/// fold is best = x >= best ? x : best in window order from the first tap (for floats: a NaN after the first tap is
+/// skipped, and of equal values (+0, −0) the later tap wins); integer max does not depend on the order.
+/// 2×2 stride 2 on `planes` planes in_h × in_w (2·out_h ≤ in_h, 2·out_w ≤ in_w): y[(p·out_h + i)·out_w + j] = max of
+/// x at rows 2i, 2i + 1 and columns 2j, 2j + 1 of plane p, taps in the order top-left, top-right, bottom-left,
+/// bottom-right. `_generic` runs anywhere, `_avx2` needs AVX2.
+#define QK_MAXPOOL2X2_DECLARE(suffix)                                                                               \
+    void qk_maxpool2x2_u8_##suffix(const uint8_t *x, long planes, long in_h, long in_w, long out_h, long out_w,       \
+                                   uint8_t *y);                                                                      \
+    void qk_maxpool2x2_s8_##suffix(const int8_t *x, long planes, long in_h, long in_w, long out_h, long out_w,        \
+                                   int8_t *y);                                                                       \
+    void qk_maxpool2x2_f32_##suffix(const float *x, long planes, long in_h, long in_w, long out_h, long out_w, float *y);
+QK_MAXPOOL2X2_DECLARE(generic)
+QK_MAXPOOL2X2_DECLARE(avx2)
 /// Any kernel and stride, 3-D promoted (g = input d,h,w; output d,h,w; kernel d,h,w; strides d,h,w, 12 values).
 void qk_maxpool_inside_u8(const uint8_t *x, long planes, const long *g, uint8_t *y);
 void qk_maxpool_inside_s8(const int8_t *x, long planes, const long *g, int8_t *y);

@@ -1,3 +1,4 @@
+import QKGraph
 import QKKernels
 import QKTensor
 
@@ -65,15 +66,52 @@ extension OpTable {
     /// MaxPool reading its attributes on every run.
     static let maxPoolKernel: OpKernel = { try maxPool($0) }
 
+    /// The MaxPool preparer: attributes read at load; without the Indices output, the window check and the
+    /// ``MaxPoolInside`` loops are resolved once per input shape, so a run on u8, s8 or fp32 X whose windows lie
+    /// inside it is one output allocation and one C loop. Other runs take ``maxPool(_:prepared:)``.
+    static let maxPoolPreparer: KernelPreparer = { prep in
+        guard let pool = PreparedPool(prep),
+              let columnMajor = try? prep.node.int("storage_order", default: 0) != 0 else { return maxPoolKernel }
+        let general: OpKernel = { ctx in try maxPool(ctx, prepared: (pool, columnMajor)) }
+        guard !wantsIndices(prep.node) else { return general }
+        let plans = LastValueCache<[Int], InsidePlan?>()
+        return { ctx in
+            let x = try ctx.input(0)
+            let plan = try plans.value(for: x.shape) {
+                let (planes, geometry) = try poolWindow(ctx, x, prepared: pool)
+                return MaxPoolInside(geometry).map { InsidePlan(pool: $0, planes: planes, shape: outputShape(x, geometry)) }
+            }
+            if let plan, let y = plan.run(x, threads: ctx.threads) { return [y] }
+            return try general(ctx)
+        }
+    }
+
+    /// A ``MaxPoolInside`` with the planes and output shape of one input shape.
+    struct InsidePlan: Sendable {
+        let pool: MaxPoolInside
+        let planes: Int
+        let shape: [Int]
+
+        /// Y for u8, s8 or fp32 X, nil for other types.
+        func run(_ x: Tensor, threads: Int) -> Tensor? {
+            switch x.storage {
+            case .float32(let v): Tensor(shape: shape, values: pool(v, planes: planes, threads: threads))
+            case .uint8(let v): Tensor(shape: shape, values: pool(v, planes: planes, threads: threads))
+            case .int8(let v): Tensor(shape: shape, values: pool(v, planes: planes, threads: threads))
+            default: nil
+            }
+        }
+    }
+
     /// MaxPool over float and 8-bit integer tensors, with the optional Indices output
     /// (flat indices into X; `storage_order` 1 numbers the spatial axes column-major); the attributes are read
     /// at load when `prepared`.
     static func maxPool(_ ctx: KernelContext, prepared: (pool: PreparedPool, columnMajor: Bool)? = nil) throws -> [Tensor] {
         let x = try ctx.input(0)
         let (planes, geometry) = try poolWindow(ctx, x, prepared: prepared?.pool)
-        let wantsIndices = ctx.node.outputs.count > 1 && !ctx.node.outputs[1].isEmpty
+        let wantsIndices = wantsIndices(ctx.node)
         let columnMajor = try prepared?.columnMajor ?? (ctx.node.int("storage_order", default: 0) != 0)
-        let shape = Array(x.shape[..<2]) + geometry.output
+        let shape = outputShape(x, geometry)
         func run<T: TensorScalar & Comparable & Numeric>(_ values: [T]) -> [Tensor] {
             let (y, indices) = Pooling.max(values, planes: planes, geometry: geometry, indices: wantsIndices,
                                            columnMajor: columnMajor, threads: ctx.threads)
@@ -96,17 +134,20 @@ extension OpTable {
         }
     }
 
-    /// ``Pooling/maxInside(_:planes:geometry:threads:)`` for u8, s8 and fp32 X; nil for other types or when a
-    /// window reaches into the padding or is dilated.
+    /// ``MaxPoolInside`` for u8, s8 and fp32 X; nil for other types or when a window reaches into the padding or
+    /// is dilated.
     private static func insideMax(_ x: Tensor, planes: Int, geometry: WindowGeometry, threads: Int) -> Tensor? {
-        let shape = Array(x.shape[..<2]) + geometry.output
-        func wrap<T: TensorScalar>(_ y: [T]?) -> Tensor? { y.map { Tensor(shape: shape, values: $0) } }
-        switch x.storage {
-        case .float32(let v): return wrap(Pooling.maxInside(v, planes: planes, geometry: geometry, threads: threads))
-        case .uint8(let v): return wrap(Pooling.maxInside(v, planes: planes, geometry: geometry, threads: threads))
-        case .int8(let v): return wrap(Pooling.maxInside(v, planes: planes, geometry: geometry, threads: threads))
-        default: return nil
+        MaxPoolInside(geometry).flatMap {
+            InsidePlan(pool: $0, planes: planes, shape: outputShape(x, geometry)).run(x, threads: threads)
         }
+    }
+
+    /// Whether the node asks for MaxPool's second output (Indices).
+    private static func wantsIndices(_ node: Node) -> Bool { node.outputs.count > 1 && !node.outputs[1].isEmpty }
+
+    /// N × C × the window's output sizes.
+    private static func outputShape(_ x: Tensor, _ geometry: WindowGeometry) -> [Int] {
+        Array(x.shape[..<2]) + geometry.output
     }
 
     /// GlobalAveragePool / GlobalMaxPool: one value per N·C plane, output N×C×1×…×1.

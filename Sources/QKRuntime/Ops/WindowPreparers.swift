@@ -82,11 +82,7 @@ extension OpTable {
             guard let conv = PreparedConv(prep) else { return { try convolution($0, activation: .identity) } }
             return { ctx in try convolution(ctx, activation: .identity, prepared: conv) }
         },
-        "MaxPool": { prep in
-            guard let pool = PreparedPool(prep),
-                  let columnMajor = try? prep.node.int("storage_order", default: 0) != 0 else { return maxPoolKernel }
-            return { ctx in try maxPool(ctx, prepared: (pool, columnMajor)) }
-        },
+        "MaxPool": maxPoolPreparer,
         "AveragePool": { prep in
             guard let pool = PreparedPool(prep),
                   let countIncludePad = try? prep.node.int("count_include_pad", default: 0) != 0 else {
