@@ -278,5 +278,15 @@ void qk_sconv_gemm_avx512(long m, long n_begin, long n, long k, const float *w, 
 /// src[c·in_plane + indices[16·t + o]] where bit o of masks[t] is set, else 0. in_plane, out_plane ≤ 16.
 void qk_sconv_im2col16_avx512(const float *src, long channels, long in_plane, const int32_t *indices,
                               const uint16_t *masks, long taps, long out_plane, float *dst, long row_stride);
+/// Small integer GEMM with both operands at run time (i8small_gemm.c), no packing. qk_i8_widen_columns:
+/// bw[p·n + j] = b[p·n + j] − zb[zb_per_column ? j : 0] (b read as int8 when b_signed, else uint8). qk_i8_small_gemm_*:
+/// acc[i·n + j] = Σ_p (a[i·k + p] − za[za_per_row ? i : 0]) · bw[p·n + j] in wrapping int32 arithmetic; `av` is
+/// scratch of k values. Identical results on both paths.
+void qk_i8_widen_columns(long k, long n, const uint8_t *b, int b_signed, const int32_t *zb, int zb_per_column,
+                         int32_t *bw);
+void qk_i8_small_gemm_generic(long m, long n, long k, const uint8_t *a, int a_signed, const int32_t *za,
+                              int za_per_row, const int32_t *bw, int32_t *av, int32_t *acc);
+void qk_i8_small_gemm_avx2(long m, long n, long k, const uint8_t *a, int a_signed, const int32_t *za,
+                           int za_per_row, const int32_t *bw, int32_t *av, int32_t *acc);
 
 #endif
