@@ -3,12 +3,13 @@ import QKGraph
 import QKRuntime
 import QKTensor
 
-/// Where inference time goes: total kernel time per node and per op type over repeated runs.
+/// Where inference time goes: kernel time per node (the median over repeated runs, so that a run preempted on a
+/// busy machine does not dominate) and per op type (the sum of its nodes' medians).
 public struct NodeProfile: Codable, Sendable {
     public struct Entry: Codable, Sendable {
         public var name: String
         public var opType: String
-        /// Mean milliseconds per run.
+        /// Median milliseconds per run (nodes); the sum of the nodes' medians (op types).
         public var milliseconds: Double
         /// Share of the summed kernel time, 0…1.
         public var share: Double
@@ -18,23 +19,23 @@ public struct NodeProfile: Codable, Sendable {
     public var opTypes: [Entry]
     public var runs: Int
 
-    /// Runs `interpreter` `runs` times (after one warm-up) and sums kernel time per node.
+    /// Runs `interpreter` `runs` times (after one warm-up) and takes each node's median kernel time.
     public init(_ interpreter: Interpreter, feeds: [String: Tensor], runs: Int = 10) throws {
         _ = try interpreter.run(feeds)
-        var perNode: [String: (opType: String, seconds: Double)] = [:]
+        var samples: [String: (opType: String, seconds: [Double])] = [:]
         var order: [String] = []
         for _ in 0..<max(1, runs) {
             _ = try interpreter.run(feeds, profile: { node, seconds in
                 let key = node.displayName
-                if perNode[key] == nil { order.append(key) }
-                perNode[key, default: (node.opType, 0)].seconds += seconds
+                if samples[key] == nil { order.append(key) }
+                samples[key, default: (node.opType, [])].seconds.append(seconds)
             })
         }
-        let total = max(1e-12, perNode.values.reduce(0) { $0 + $1.seconds })
-        let scale = 1000 / Double(max(1, runs))
+        let medians = samples.mapValues { entry in (entry.opType, entry.seconds.sorted()[entry.seconds.count / 2]) }
+        let total = max(1e-12, medians.values.reduce(0) { $0 + $1.1 })
         nodes = order.map { key in
-            let value = perNode[key]!
-            return Entry(name: key, opType: value.opType, milliseconds: value.seconds * scale, share: value.seconds / total)
+            let (opType, seconds) = medians[key]!
+            return Entry(name: key, opType: opType, milliseconds: seconds * 1000, share: seconds / total)
         }.sorted { $0.milliseconds > $1.milliseconds }
         let byOp = Dictionary(grouping: nodes, by: \.opType)
         opTypes = byOp.map { op, entries in
