@@ -149,3 +149,74 @@ QK_AVX512 void qk_i8_requantize_avx512(long n, const int32_t *acc, int32_t multi
     }
     for (; i < n; i++) out[i] = (uint8_t)qk_i8_requantize1(acc[i], multiplier, shift, zero_point, qmin, qmax);
 }
+
+/// Channel-major int8 Conv (qk_i8conv_channels_vnni): MB output channels × one 16-pixel panel, vpdpbusd of each
+/// pixel quad vector with channel i's broadcast weight quad (quad q of channel i at w + q·w_step + 4i).
+static inline __attribute__((always_inline)) QK_VNNI
+void qk_vnni_channel_block(long kq, const int8_t *w, long w_step, const uint8_t *panel, __m512i *acc, const int mb) {
+#pragma clang loop unroll(full)
+    for (int i = 0; i < mb; i++) acc[i] = _mm512_setzero_si512();
+    for (long q = 0; q < kq; q++) {
+        __m512i x = _mm512_loadu_si512(panel + q * 64);
+#pragma clang loop unroll(full)
+        for (int i = 0; i < mb; i++) {
+            acc[i] = _mm512_dpbusd_epi32(acc[i], x, QK_BROADCAST_QUAD((const uint8_t *)(w + q * w_step + 4 * i)));
+        }
+    }
+}
+
+/// The epilogue of channel c's 16 pixels: bias, zero-point correction by the pixel sums, requantization, store.
+static inline __attribute__((always_inline)) QK_VNNI
+void qk_vnni_channel_finish(__m512i v, long c, __m512i sums, long lanes, const long *lane_offset,
+                            const qk_i8_epilogue *e, void *out, long channel_stride) {
+    if (e->bias) v = _mm512_add_epi32(v, _mm512_set1_epi32(e->bias[c]));
+    if (e->col_zero) v = _mm512_sub_epi32(v, _mm512_mullo_epi32(sums, _mm512_set1_epi32(e->col_zero[c])));
+    const __mmask16 valid = (__mmask16)(lanes >= 16 ? 0xFFFF : (1u << lanes) - 1);
+    const long base = c * channel_stride;
+    if (!e->multiplier) {
+        if (!lane_offset) {
+            _mm512_mask_storeu_epi32((int32_t *)out + base, valid, v);
+            return;
+        }
+        int32_t values[16];
+        _mm512_storeu_si512(values, v);
+        for (long l = 0; l < lanes; l++) ((int32_t *)out)[base + lane_offset[l]] = values[l];
+        return;
+    }
+    const __m512i m[2] = {_mm512_set1_epi64(e->multiplier[c]), _mm512_set1_epi64(e->multiplier[c])};
+    const __m512i r[2] = {_mm512_set1_epi64(e->shift[c]), _mm512_set1_epi64(e->shift[c])};
+    const __m512i rounding[2] = {_mm512_set1_epi64(e->rounding[c]), _mm512_set1_epi64(e->rounding[c])};
+    __m512i q = qk_requantize16(v, m, r, rounding, e->zero_point, e->qmin, e->qmax);
+    if (!lane_offset && lanes >= 16) {
+        _mm_storeu_si128((__m128i *)((uint8_t *)out + base), _mm512_cvtepi32_epi8(q));
+        return;
+    }
+    if (!lane_offset) {
+        _mm512_mask_cvtepi32_storeu_epi8((uint8_t *)out + base, valid, q);
+        return;
+    }
+    uint8_t values[16];
+    _mm_storeu_si128((__m128i *)values, _mm512_cvtepi32_epi8(q));
+    for (long l = 0; l < lanes; l++) ((uint8_t *)out)[base + lane_offset[l]] = values[l];
+}
+
+static inline __attribute__((always_inline)) QK_VNNI
+void qk_vnni_channels(long kq, long first, long channels, const int8_t *w, const uint8_t *panel, __m512i sums, long lanes,
+                      const long *lane_offset, const qk_i8_epilogue *e, void *out, long channel_stride, const int mb) {
+    __m512i acc[16];
+    qk_vnni_channel_block(kq, w + first * 4, channels * 4, panel, acc, mb);
+#pragma clang loop unroll(full)
+    for (int i = 0; i < mb; i++) qk_vnni_channel_finish(acc[i], first + i, sums, lanes, lane_offset, e, out, channel_stride);
+}
+
+QK_VNNI void qk_i8conv_channels_vnni(long kq, long channels, const int8_t *w, const uint8_t *panel,
+                                     const int32_t *pixel_sums, long lanes, const long *lane_offset,
+                                     const qk_i8_epilogue *e, void *out, long channel_stride) {
+    const __mmask16 valid = (__mmask16)(lanes >= 16 ? 0xFFFF : (1u << lanes) - 1);
+    const __m512i sums = e->col_zero ? _mm512_maskz_loadu_epi32(valid, pixel_sums) : _mm512_setzero_si512();
+    long c = 0;
+    for (; c + 16 <= channels; c += 16) qk_vnni_channels(kq, c, channels, w, panel, sums, lanes, lane_offset, e, out, channel_stride, 16);
+    for (; c + 8 <= channels; c += 8) qk_vnni_channels(kq, c, channels, w, panel, sums, lanes, lane_offset, e, out, channel_stride, 8);
+    for (; c + 4 <= channels; c += 4) qk_vnni_channels(kq, c, channels, w, panel, sums, lanes, lane_offset, e, out, channel_stride, 4);
+    for (; c < channels; c++) qk_vnni_channels(kq, c, channels, w, panel, sums, lanes, lane_offset, e, out, channel_stride, 1);
+}
