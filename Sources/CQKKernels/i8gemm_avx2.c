@@ -175,3 +175,75 @@ QK_AVX2 void qk_i8_requantize_avx2(long n, const int32_t *acc, int32_t multiplie
     }
     for (; i < n; i++) out[i] = (uint8_t)qk_i8_requantize1(acc[i], multiplier, shift, zero_point, qmin, qmax);
 }
+
+/// Channel-major int8 Conv (qk_i8conv_channels_avx2): MB output channels × one 8-pixel panel. Each pixel quad is
+/// split into its even and odd bytes (u8 as int16) and multiplied by channel c's broadcast weight pairs
+/// (w0, w2) and (w1, w3) as int16 with vpmaddwd: exact, no int16 saturation.
+static inline __attribute__((always_inline)) QK_AVX2
+void qk_avx2_channel_block(long kq, const int16_t *w, long w_step, const uint8_t *panel, __m256i *acc, const int mb) {
+    const __m256i low = _mm256_set1_epi16(0x00FF);
+#pragma clang loop unroll(full)
+    for (int i = 0; i < mb; i++) acc[i] = _mm256_setzero_si256();
+    for (long q = 0; q < kq; q++) {
+        __m256i x = _mm256_loadu_si256((const __m256i *)(panel + q * 32));
+        __m256i even = _mm256_and_si256(x, low), odd = _mm256_srli_epi16(x, 8);
+#pragma clang loop unroll(full)
+        for (int i = 0; i < mb; i++) {
+            const int16_t *pair = w + q * w_step + 4 * i;
+            __m256i sum = _mm256_add_epi32(_mm256_madd_epi16(even, _mm256_set1_epi32(qk_i8_load_quad((const uint8_t *)pair))),
+                                           _mm256_madd_epi16(odd, _mm256_set1_epi32(qk_i8_load_quad((const uint8_t *)(pair + 2)))));
+            acc[i] = _mm256_add_epi32(acc[i], sum);
+        }
+    }
+}
+
+/// The epilogue of channel c's 8 pixels: bias, zero-point correction by the pixel sums, requantization, store.
+static inline __attribute__((always_inline)) QK_AVX2
+void qk_avx2_channel_finish(__m256i v, long c, __m256i sums, long lanes, const long *lane_offset,
+                            const qk_i8_epilogue *e, void *out, long channel_stride) {
+    if (e->bias) v = _mm256_add_epi32(v, _mm256_set1_epi32(e->bias[c]));
+    if (e->col_zero) v = _mm256_sub_epi32(v, _mm256_mullo_epi32(sums, _mm256_set1_epi32(e->col_zero[c])));
+    const long base = c * channel_stride;
+    if (!e->multiplier) {
+        int32_t values[8];
+        if (!lane_offset && lanes == 8) {
+            _mm256_storeu_si256((__m256i *)((int32_t *)out + base), v);
+            return;
+        }
+        _mm256_storeu_si256((__m256i *)values, v);
+        for (long l = 0; l < lanes; l++) ((int32_t *)out)[base + (lane_offset ? lane_offset[l] : l)] = values[l];
+        return;
+    }
+    const __m256i m[2] = {_mm256_set1_epi64x(e->multiplier[c]), _mm256_set1_epi64x(e->multiplier[c])};
+    const __m256i r[2] = {_mm256_set1_epi64x(e->shift[c]), _mm256_set1_epi64x(e->shift[c])};
+    const __m256i rounding[2] = {_mm256_set1_epi64x(e->rounding[c]), _mm256_set1_epi64x(e->rounding[c])};
+    __m128i bytes = qk_pack8(qk_requantize8(v, m, r, rounding, e->zero_point, e->qmin, e->qmax), e->qmin < 0);
+    if (!lane_offset && lanes == 8) {
+        _mm_storel_epi64((__m128i *)((uint8_t *)out + base), bytes);
+        return;
+    }
+    uint8_t values[16];
+    _mm_storeu_si128((__m128i *)values, bytes);
+    for (long l = 0; l < lanes; l++) ((uint8_t *)out)[base + (lane_offset ? lane_offset[l] : l)] = values[l];
+}
+
+static inline __attribute__((always_inline)) QK_AVX2
+void qk_avx2_channels(long kq, long first, long channels, const int16_t *w, const uint8_t *panel, __m256i sums, long lanes,
+                      const long *lane_offset, const qk_i8_epilogue *e, void *out, long channel_stride, const int mb) {
+    __m256i acc[8];
+    qk_avx2_channel_block(kq, w + first * 4, channels * 4, panel, acc, mb);
+#pragma clang loop unroll(full)
+    for (int i = 0; i < mb; i++) qk_avx2_channel_finish(acc[i], first + i, sums, lanes, lane_offset, e, out, channel_stride);
+}
+
+QK_AVX2 void qk_i8conv_channels_avx2(long kq, long channels, const int16_t *w, const uint8_t *panel,
+                                     const int32_t *pixel_sums, long lanes, const long *lane_offset,
+                                     const qk_i8_epilogue *e, void *out, long channel_stride) {
+    int32_t padded[8] = {0};
+    if (e->col_zero) memcpy(padded, pixel_sums, (size_t)(lanes < 8 ? lanes : 8) * sizeof(int32_t));
+    const __m256i sums = _mm256_loadu_si256((const __m256i *)padded);
+    long c = 0;
+    for (; c + 8 <= channels; c += 8) qk_avx2_channels(kq, c, channels, w, panel, sums, lanes, lane_offset, e, out, channel_stride, 8);
+    for (; c + 4 <= channels; c += 4) qk_avx2_channels(kq, c, channels, w, panel, sums, lanes, lane_offset, e, out, channel_stride, 4);
+    for (; c < channels; c++) qk_avx2_channels(kq, c, channels, w, panel, sums, lanes, lane_offset, e, out, channel_stride, 1);
+}

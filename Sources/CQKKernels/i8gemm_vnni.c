@@ -149,3 +149,116 @@ QK_AVX512 void qk_i8_requantize_avx512(long n, const int32_t *acc, int32_t multi
     }
     for (; i < n; i++) out[i] = (uint8_t)qk_i8_requantize1(acc[i], multiplier, shift, zero_point, qmin, qmax);
 }
+
+/// Channel-major int8 Conv (qk_i8conv_channels_vnni): MB output channels × one 16-pixel panel, vpdpbusd of each
+/// pixel quad vector with channel i's broadcast weight quad (quad q of channel i at w + q·w_step + 4i).
+static inline __attribute__((always_inline)) QK_VNNI
+void qk_vnni_channel_block(long kq, const int8_t *w, long w_step, const uint8_t *panel, __m512i *acc, const int mb) {
+#pragma clang loop unroll(full)
+    for (int i = 0; i < mb; i++) acc[i] = _mm512_setzero_si512();
+    for (long q = 0; q < kq; q++) {
+        __m512i x = _mm512_loadu_si512(panel + q * 64);
+#pragma clang loop unroll(full)
+        for (int i = 0; i < mb; i++) {
+            acc[i] = _mm512_dpbusd_epi32(acc[i], x, QK_BROADCAST_QUAD((const uint8_t *)(w + q * w_step + 4 * i)));
+        }
+    }
+}
+
+/// qk_i8_requantize_r − zero_point of 16 lanes that share one channel's constants: the even and odd int32 lanes are
+/// multiplied in place into int64 (no widening permutes), rounded once (shift count r), clamped to [low, high] in
+/// 64 bits and put back together as int32.
+static inline __attribute__((always_inline)) QK_AVX512
+__m512i qk_requantize16_channel(__m512i v, __m512i m, __m128i r, __m512i rounding, __m512i low, __m512i high) {
+    const __m512i one = _mm512_set1_epi64(1);
+    __m512i half[2] = {_mm512_mul_epi32(v, m), _mm512_mul_epi32(_mm512_srli_epi64(v, 32), m)};
+    for (int k = 0; k < 2; k++) {
+        __m512i odd = _mm512_and_si512(_mm512_srl_epi64(half[k], r), one);
+        half[k] = _mm512_sra_epi64(_mm512_add_epi64(_mm512_add_epi64(half[k], rounding), odd), r);
+        half[k] = _mm512_min_epi64(_mm512_max_epi64(half[k], low), high);
+    }
+    return _mm512_mask_blend_epi32((__mmask16)0xAAAA, half[0], _mm512_slli_epi64(half[1], 32));
+}
+
+/// The epilogue of channel c's 16 pixels: bias, zero-point correction by the pixel sums (`zero`), requantization
+/// (`quantized`), store.
+static inline __attribute__((always_inline)) QK_VNNI
+void qk_vnni_channel_finish(__m512i v, long c, __m512i sums, long lanes, const long *lane_offset,
+                            const qk_i8_epilogue *e, void *out, long channel_stride, const int zero,
+                            const int quantized) {
+    if (e->bias) v = _mm512_add_epi32(v, _mm512_set1_epi32(e->bias[c]));
+    if (zero) v = _mm512_sub_epi32(v, _mm512_mullo_epi32(sums, _mm512_set1_epi32(e->col_zero[c])));
+    const __mmask16 valid = (__mmask16)(lanes >= 16 ? 0xFFFF : (1u << lanes) - 1);
+    const long base = c * channel_stride;
+    if (!quantized) {
+        if (!lane_offset) {
+            _mm512_mask_storeu_epi32((int32_t *)out + base, valid, v);
+            return;
+        }
+        int32_t values[16];
+        _mm512_storeu_si512(values, v);
+        for (long l = 0; l < lanes; l++) ((int32_t *)out)[base + lane_offset[l]] = values[l];
+        return;
+    }
+    __m512i q = qk_requantize16_channel(v, _mm512_set1_epi64(e->multiplier[c]), _mm_cvtsi64_si128(e->shift[c]),
+                                        _mm512_set1_epi64(e->rounding[c]), _mm512_set1_epi64(e->qmin - e->zero_point),
+                                        _mm512_set1_epi64(e->qmax - e->zero_point));
+    q = _mm512_add_epi32(q, _mm512_set1_epi32(e->zero_point));
+    if (!lane_offset && lanes >= 16) {
+        _mm_storeu_si128((__m128i *)((uint8_t *)out + base), _mm512_cvtepi32_epi8(q));
+        return;
+    }
+    if (!lane_offset) {
+        _mm512_mask_cvtepi32_storeu_epi8((uint8_t *)out + base, valid, q);
+        return;
+    }
+    uint8_t values[16];
+    _mm_storeu_si128((__m128i *)values, _mm512_cvtepi32_epi8(q));
+    for (long l = 0; l < lanes; l++) ((uint8_t *)out)[base + lane_offset[l]] = values[l];
+}
+
+static inline __attribute__((always_inline)) QK_VNNI
+void qk_vnni_channels(long kq, long first, long channels, const int8_t *w, const uint8_t *panel, __m512i sums,
+                      long lanes, const long *lane_offset, const qk_i8_epilogue *e, void *out, long channel_stride,
+                      const int mb, const int zero, const int quantized) {
+    __m512i acc[16];
+    qk_vnni_channel_block(kq, w + first * 4, channels * 4, panel, acc, mb);
+#pragma clang loop unroll(full)
+    for (int i = 0; i < mb; i++) {
+        qk_vnni_channel_finish(acc[i], first + i, sums, lanes, lane_offset, e, out, channel_stride, zero, quantized);
+    }
+}
+
+/// Every channel block (16, 8, 4, then 1 at a time) of one panel, for one combination of the epilogue's options.
+static inline __attribute__((always_inline)) QK_VNNI
+void qk_vnni_channel_blocks(long kq, long channels, const int8_t *w, const uint8_t *panel, __m512i sums, long lanes,
+                            const long *lane_offset, const qk_i8_epilogue *e, void *out, long channel_stride,
+                            const int zero, const int quantized) {
+    long c = 0;
+#define QK_VNNI_CHANNELS(mb) \
+    qk_vnni_channels(kq, c, channels, w, panel, sums, lanes, lane_offset, e, out, channel_stride, mb, zero, quantized)
+    for (; c + 16 <= channels; c += 16) QK_VNNI_CHANNELS(16);
+    for (; c + 8 <= channels; c += 8) QK_VNNI_CHANNELS(8);
+    for (; c + 4 <= channels; c += 4) QK_VNNI_CHANNELS(4);
+    for (; c < channels; c++) QK_VNNI_CHANNELS(1);
+#undef QK_VNNI_CHANNELS
+}
+
+QK_VNNI void qk_i8conv_channels_vnni(long kq, long channels, const int8_t *w, const uint8_t *panel,
+                                     const int32_t *pixel_sums, long lanes, const long *lane_offset,
+                                     const qk_i8_epilogue *e, void *out, long channel_stride) {
+    const __mmask16 valid = (__mmask16)(lanes >= 16 ? 0xFFFF : (1u << lanes) - 1);
+    const __m512i sums = e->col_zero ? _mm512_maskz_loadu_epi32(valid, pixel_sums) : _mm512_setzero_si512();
+    // A private copy: stores through `out` cannot change it, so its pointers stay in registers.
+    const qk_i8_epilogue local = *e;
+    e = &local;
+    if (e->col_zero && e->multiplier) {
+        qk_vnni_channel_blocks(kq, channels, w, panel, sums, lanes, lane_offset, e, out, channel_stride, 1, 1);
+    } else if (e->col_zero) {
+        qk_vnni_channel_blocks(kq, channels, w, panel, sums, lanes, lane_offset, e, out, channel_stride, 1, 0);
+    } else if (e->multiplier) {
+        qk_vnni_channel_blocks(kq, channels, w, panel, sums, lanes, lane_offset, e, out, channel_stride, 0, 1);
+    } else {
+        qk_vnni_channel_blocks(kq, channels, w, panel, sums, lanes, lane_offset, e, out, channel_stride, 0, 0);
+    }
+}

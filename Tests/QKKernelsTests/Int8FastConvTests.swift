@@ -107,7 +107,8 @@ import Testing
 struct ConvProblem<X: FixedWidthInteger, W: FixedWidthInteger> {
     let shape: ConvShape
     let x: [X], w: [W]
-    let xZero: Int32, wZero: [Int32]
+    let xZero: Int32
+    var wZero: [Int32]
     let bias: [Int32]?
     let requantization: Int8Requantization
 
@@ -124,8 +125,14 @@ struct ConvProblem<X: FixedWidthInteger, W: FixedWidthInteger> {
         }
         let geometry = try WindowGeometry(input: input, kernel: kernel, strides: strides, dilations: dilations,
                                           pads: pads, autoPad: .notSet, ceilMode: false)
-        shape = ConvShape(batch: batch ?? Int.random(in: 1...2, using: &rng), inputChannels: channels,
-                          outputChannels: groups * perGroupOut, groups: groups, geometry: geometry)
+        let shape = ConvShape(batch: batch ?? Int.random(in: 1...2, using: &rng), inputChannels: channels,
+                              outputChannels: groups * perGroupOut, groups: groups, geometry: geometry)
+        self.init(shape: shape, rng: &rng)
+    }
+
+    /// Random values, zero points, bias and requantization for `shape`.
+    init(shape: ConvShape, rng: inout SeededGenerator) {
+        self.shape = shape
         x = (0..<shape.inputCount).map { _ in X.random(in: X.min...X.max, using: &rng) }
         w = (0..<shape.weightCount).map { _ in W.random(in: W.min...W.max, using: &rng) }
         xZero = Int32(X.random(in: X.min...X.max, using: &rng))

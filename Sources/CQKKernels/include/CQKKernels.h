@@ -215,7 +215,8 @@ void qk_i8conv_position_sums(const uint8_t *nhwc, long positions, long stride, l
 /// Packs rows first_row … first_row + pixels − 1 of the convolution's pixel × (tap, channel) matrix into GEMM row
 /// panels (the layout of qk_i8_pack_rows): row first_row + p, depth t·channels + c holds
 /// image[(pixel_base[p] + tap_offset[t])·stride + c]; row_sums[first_row + p] = Σ_t position_sums[pixel_base[p] +
-/// tap_offset[t]]. Depth past taps·channels is zero up to whole quads (quads = ⌈taps·channels / 4⌉).
+/// tap_offset[t]] (not written when position_sums is NULL). Depth past taps·channels is zero up to whole quads
+/// (quads = ⌈taps·channels / 4⌉); every quad of the rows packed is written.
 void qk_i8conv_pack_rows(const uint8_t *image, long stride, long channels, const int32_t *position_sums,
                          const int32_t *pixel_base, long pixels, const int32_t *tap_offset, long taps, long first_row,
                          long mr, long quads, uint8_t *dst, int32_t *row_sums);
@@ -288,5 +289,19 @@ void qk_i8_small_gemm_generic(long m, long n, long k, const uint8_t *a, int a_si
                               int za_per_row, const int32_t *bw, int32_t *av, int32_t *acc);
 void qk_i8_small_gemm_avx2(long m, long n, long k, const uint8_t *a, int a_signed, const int32_t *za,
                            int za_per_row, const int32_t *bw, int32_t *av, int32_t *acc);
+/// Channel-major int8 Conv tiles (i8conv channel kernels, appended to i8gemm_vnni.c / i8gemm_avx2.c): one panel of
+/// `lanes` pixels (≤ 16 for _vnni, ≤ 8 for _avx2; packed like qk_i8conv_pack_rows with mr 16 / 8: for each quad,
+/// the pixels' four bytes) against `channels` output channels, each with kq weight quads (channel c's quad q at
+/// w + (q·channels + c)·4 elements: s8 bytes for _vnni, int16 pairs (w0, w2, w1, w3) for _avx2). Output channel c of lane
+/// l is, with e's arrays indexed by the channel (col_adj unused, must be NULL):
+///     v = Σ_q Σ_t panel[q][l][t] · w[c][q][t] + bias[c] − col_zero[c] · pixel_sums[l]
+/// stored (int32, or requantized to a byte as in qk_i8_epilogue) at out + c·channel_stride + l, or at
+/// out + c·channel_stride + lane_offset[l] when lane_offset is not NULL (a panel crossing images).
+void qk_i8conv_channels_vnni(long kq, long channels, const int8_t *w, const uint8_t *panel, const int32_t *pixel_sums,
+                             long lanes, const long *lane_offset, const qk_i8_epilogue *e, void *out,
+                             long channel_stride);
+void qk_i8conv_channels_avx2(long kq, long channels, const int16_t *w, const uint8_t *panel, const int32_t *pixel_sums,
+                             long lanes, const long *lane_offset, const qk_i8_epilogue *e, void *out,
+                             long channel_stride);
 
 #endif

@@ -31,6 +31,11 @@ public func int8Conv<X: FixedWidthInteger>(_ shape: ConvShape, input: UnsafePoin
     let stored = inputZeroPoint + shift
     precondition(stored >= 0 && stored <= 255, "conv input zero point \(inputZeroPoint) outside the input type")
     let plan = weights.plans.value(for: shape.geometry) { ConvRowPlan(shape.geometry.promotedTo3D) }
+    if !weights.channelWeights.isEmpty {
+        int8ChannelConv(shape, input: input, storedZeroPoint: stored, plan: plan, weights: weights,
+                        channelWeights: weights.channelWeights, bias: bias, output: output, threads: threads)
+        return
+    }
     let groups = shape.groups, mg = shape.outputChannelsPerGroup, pixels = plan.pixelBase.count
     let m = shape.batch * pixels, k = shape.inputChannelsPerGroup * plan.tapOffset.count
     let mr = m == 1 ? 1 : weights.groupWeights[0].path.mr
@@ -84,9 +89,10 @@ extension Int8Output {
 }
 
 /// Packs every group's GEMM rows (`rows[group]`, image n's pixels at rows n·P …) from X, image by image, through a
-/// padded channels-last copy and its per-group position sums.
-private func packConvRows<X: FixedWidthInteger>(_ shape: ConvShape, input: UnsafePointer<X>, plan: ConvRowPlan,
-                                                padding: UInt8, into rows: [PackedInt8Rows], threads: Int) {
+/// padded channels-last copy and (when `rowSums`) its per-group position sums.
+func packConvRows<X: FixedWidthInteger>(_ shape: ConvShape, input: UnsafePointer<X>, plan: ConvRowPlan,
+                                        padding: UInt8, into rows: [PackedInt8Rows], rowSums: Bool = true,
+                                        threads: Int) {
     let channels = shape.inputChannels, cg = shape.inputChannelsPerGroup, groups = shape.groups
     let positions = plan.positions, inPlane = shape.geometry.inputSize, pixels = plan.pixelBase.count
     let quads = rows[0].quads
@@ -105,9 +111,9 @@ private func packConvRows<X: FixedWidthInteger>(_ shape: ConvShape, input: Unsaf
                         qk_i8conv_pad_nhwc(x, channels, dims.baseAddress, padding, X.isSigned ? 0x80 : 0, padded)
                         for group in 0..<groups {
                             let source = padded + group * cg
-                            qk_i8conv_position_sums(source, positions, channels, cg, sums)
+                            if rowSums { qk_i8conv_position_sums(source, positions, channels, cg, sums) }
                             let target = rows[group]
-                            qk_i8conv_pack_rows(source, channels, cg, sums, pixelBase.baseAddress, pixels,
+                            qk_i8conv_pack_rows(source, channels, cg, rowSums ? sums : nil, pixelBase.baseAddress, pixels,
                                                 tapOffset.baseAddress, tapOffset.count, image * pixels, target.mr,
                                                 quads, target.values, target.rowSums)
                         }

@@ -11,6 +11,9 @@ public struct PackedInt8ConvWeights: Sendable {
     public let path: Int8KernelPath
     /// Per group, the GEMM operand (empty when depthwise).
     let groupWeights: [PackedInt8Weights]
+    /// Per group, the weights of the channel-major kernel (``int8ChannelConv``); empty on the portable path and
+    /// when depthwise.
+    let channelWeights: [ChannelConvWeights]
     /// Depthwise only: (w − zw[m]) for channel m's taps, M × kernelSize.
     let depthwiseTaps: [Int32]
     /// The row plan of the last geometry these weights ran on.
@@ -41,21 +44,28 @@ public struct PackedInt8ConvWeights: Sendable {
                 for t in 0..<taps { shifted[channel * taps + t] = Int32(weights[channel * taps + t]) - zero }
             }
             groupWeights = []
+            channelWeights = []
             depthwiseTaps = shifted
             return
         }
-        groupWeights = (0..<shape.groups).map { group in
-            // The group's rows reordered from (channel, tap) to (tap, channel) depth.
-            var tapMajor = [W](repeating: 0, count: mg * k)
+        // Each group's rows reordered from (channel, tap) to (tap, channel) depth.
+        let tapMajor = (0..<shape.groups).map { group in
+            var rows = [W](repeating: 0, count: mg * k)
             for j in 0..<mg {
                 let source = (group * mg + j) * k
                 for c in 0..<cg {
-                    for t in 0..<taps { tapMajor[j * k + t * cg + c] = weights[source + c * taps + t] }
+                    for t in 0..<taps { rows[j * k + t * cg + c] = weights[source + c * taps + t] }
                 }
             }
-            let zero = zeroPoints.count == 1 ? zeroPoints : Array(zeroPoints[group * mg..<(group + 1) * mg])
-            return PackedInt8Weights(tapMajor, k: k, n: mg, transposed: true, zeroPoints: zero, path: path)
+            return rows
         }
+        groupWeights = tapMajor.enumerated().map { group, rows in
+            let zero = zeroPoints.count == 1 ? zeroPoints : Array(zeroPoints[group * mg..<(group + 1) * mg])
+            return PackedInt8Weights(rows, k: k, n: mg, transposed: true, zeroPoints: zero, path: path)
+        }
+        channelWeights = ChannelConvKernel(path).map { kernel in
+            tapMajor.map { ChannelConvWeights($0, channels: mg, k: k, kernel: kernel) }
+        } ?? []
         depthwiseTaps = []
     }
 

@@ -12,16 +12,19 @@ struct PackedInt8Rows {
     var panels: Int { (m + mr - 1) / mr }
     var panelBytes: Int { quads * mr * 4 }
 
-    /// Allocates zeroed storage; call ``deallocate()`` when done.
-    init(m: Int, k: Int, mr: Int) {
+    /// Allocates storage, zeroed unless `zeroed` is false (for a packer that writes every quad of rows 0 ..< m:
+    /// the rows past m then hold garbage, which reaches only results nobody stores); call ``deallocate()`` when done.
+    init(m: Int, k: Int, mr: Int, zeroed: Bool = true) {
         self.m = m
         self.mr = mr
         self.quads = (k + 3) / 4
         let panels = (m + mr - 1) / mr
         values = .allocate(capacity: Swift.max(1, panels * quads * mr * 4))
-        values.initialize(repeating: 0, count: Swift.max(1, panels * quads * mr * 4))
         rowSums = .allocate(capacity: Swift.max(1, panels * mr))
-        rowSums.initialize(repeating: 0, count: Swift.max(1, panels * mr))
+        if zeroed {
+            values.initialize(repeating: 0, count: Swift.max(1, panels * quads * mr * 4))
+            rowSums.initialize(repeating: 0, count: Swift.max(1, panels * mr))
+        }
     }
 
     /// A view of existing storage.

@@ -1,0 +1,162 @@
+import CQKKernels
+
+/// The weights of one group for the channel-major int8 Conv kernels (`qk_i8conv_channels_vnni` / `_avx2`): output
+/// channel j's (tap, channel) depth as stored s8 values (u8 weights shifted by −128, as in ``PackedInt8Weights``),
+/// zero padded to whole quads, quad-major: quad q of every channel, then quad q + 1 (the kernels broadcast channel
+/// after channel at fixed offsets). The AVX2 kernel reads each quad (w₀, w₁, w₂, w₃) as the int16 pairs (w₀, w₂),
+/// (w₁, w₃) (8 bytes per quad) for its exact widening products.
+struct ChannelConvWeights: Sendable {
+    /// The kernel these values are laid out for.
+    let kernel: ChannelConvKernel
+    /// Quads per output channel.
+    let quads: Int
+    /// Output channels of the group.
+    let channels: Int
+    /// s8 quads (`.vnni`) or int16 pairs (`.avx2`), as raw bytes.
+    let values: [Int8]
+
+    /// Lays out `rows` (channels × k, row-major, the group's weights in (tap, channel) depth order).
+    init<W: FixedWidthInteger>(_ rows: [W], channels: Int, k: Int, kernel: ChannelConvKernel) {
+        let quads = (k + 3) / 4
+        var stored = [Int8](repeating: 0, count: Swift.max(1, channels * quads * 4))
+        for j in 0..<channels {
+            for p in 0..<k {
+                let byte = UInt8(truncatingIfNeeded: rows[j * k + p]) ^ (W.isSigned ? 0 : 0x80)
+                stored[((p / 4) * channels + j) * 4 + p % 4] = Int8(bitPattern: byte)
+            }
+        }
+        self.kernel = kernel
+        self.quads = quads
+        self.channels = channels
+        switch kernel {
+        case .vnni:
+            values = stored
+        case .avx2:
+            // Each quad's (w0, w1, w2, w3) becomes the int16 values (w0, w2, w1, w3), little-endian bytes.
+            var pairs = [Int8](repeating: 0, count: Swift.max(1, stored.count * 2))
+            for quad in 0..<stored.count / 4 {
+                for (slot, source) in [0, 2, 1, 3].enumerated() {
+                    let value = Int16(stored[quad * 4 + source])
+                    pairs[quad * 8 + 2 * slot] = Int8(truncatingIfNeeded: value)
+                    pairs[quad * 8 + 2 * slot + 1] = Int8(truncatingIfNeeded: value >> 8)
+                }
+            }
+            values = pairs
+        }
+    }
+}
+
+/// Which channel-major kernel a packing path runs (nil: the portable path keeps the pixel-row GEMM).
+enum ChannelConvKernel: Sendable {
+    case vnni
+    case avx2
+
+    init?(_ path: Int8KernelPath) {
+        switch path {
+        case .avx512vnni: self = .vnni
+        case .avx2, .avx2Widening: self = .avx2
+        case .portable: return nil
+        }
+    }
+
+    /// Pixels per panel (one SIMD register of int32 lanes).
+    var lanes: Int { self == .vnni ? 16 : 8 }
+}
+
+/// The channel-major int8 Conv: for each group, Y (M/g × N·P) = W (M/g × K) · Aᵀ, with the pixels of all images as
+/// columns in panels of `lanes` (packed from the padded channels-last copy exactly as the pixel-row GEMM's rows, with
+/// mr = lanes) and the output channels broadcast from the weights, so that each channel's pixels come out as one
+/// vector and are stored straight into the N×M×P planes with the epilogue (bias, zero points, requantization)
+/// fused: no transpose and no int32 scratch. Bit-identical to ``int8ConvReference`` (zero points enter through
+/// v = Σ x·w − zw·Σ x − zx·(Σ w − K·zw) on the stored values).
+func int8ChannelConv<X: FixedWidthInteger>(_ shape: ConvShape, input: UnsafePointer<X>, storedZeroPoint: Int32,
+                                           plan: ConvRowPlan, weights: PackedInt8ConvWeights,
+                                           channelWeights: [ChannelConvWeights], bias: [Int32]?,
+                                           output: Int8Output, threads: Int) {
+    let kernel = channelWeights[0].kernel, lanes = kernel.lanes
+    let groups = shape.groups, mg = shape.outputChannelsPerGroup, pixels = plan.pixelBase.count
+    let m = shape.batch * pixels, k = shape.inputChannelsPerGroup * plan.tapOffset.count
+    let rows = (0..<groups).map { _ in PackedInt8Rows(m: m, k: k, mr: lanes, zeroed: false) }
+    defer { rows.forEach { $0.deallocate() } }
+    // The pixel sums enter only through weight zero points.
+    let rowSums = weights.groupWeights.contains { $0.hasZeroPoints }
+    packConvRows(shape, input: input, plan: plan, padding: UInt8(storedZeroPoint), into: rows, rowSums: rowSums,
+                 threads: m * k * groups >= minimumParallelWork ? threads : 1)
+    let panels = rows[0].panels, quads = rows[0].quads
+    let epilogues = (0..<groups).map { group in
+        ChannelConvEpilogue(group: group, channels: mg, storedZeroPoint: storedZeroPoint,
+                            weights: weights.groupWeights[group], bias: bias, output: output)
+    }
+    let imageStride = shape.outputChannels * pixels, out = output.baseAddress, size = output.elementSize
+    parallelChunks(groups * panels, threads: threads, workPerItem: lanes * k * mg) { tasks in
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: lanes) { offsets in
+            for task in tasks {
+                let group = task / panels, panel = task % panels
+                let first = panel * lanes, count = Swift.min(lanes, m - first)
+                let image = first / pixels, pixel = first % pixels
+                let groupBase = group * mg * pixels
+                let contiguous = pixel + count <= pixels
+                if !contiguous {
+                    for lane in 0..<count {
+                        let column = first + lane
+                        offsets[lane] = (column / pixels) * imageStride + groupBase + column % pixels
+                    }
+                }
+                let target = out + (contiguous ? image * imageStride + groupBase + pixel : 0) * size
+                let lanePointer = contiguous ? nil : UnsafePointer(offsets.baseAddress)
+                let values = rows[group].values + panel * rows[group].panelBytes
+                let sums = rows[group].rowSums + first
+                let epilogue = epilogues[group].epilogue
+                channelWeights[group].values.withUnsafeBufferPointer { w in
+                    switch kernel {
+                    case .vnni:
+                        qk_i8conv_channels_vnni(quads, mg, w.baseAddress, values, sums, count, lanePointer,
+                                                epilogue, target, pixels)
+                    case .avx2:
+                        UnsafeRawPointer(w.baseAddress!).withMemoryRebound(to: Int16.self, capacity: w.count / 2) {
+                            qk_i8conv_channels_avx2(quads, mg, $0, values, sums, count, lanePointer, epilogue,
+                                                    target, pixels)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The per-channel constants of one group's epilogue: bias folded with the input zero point
+/// (bias[c] − zx·(Σ w − K·zw)), the stored weight zero points (when not all 0), and the requantization columns,
+/// in memory owned by this object, which `epilogue` points at.
+final class ChannelConvEpilogue: @unchecked Sendable {
+    let epilogue: UnsafeMutablePointer<qk_i8_epilogue>
+    private let storage: UnsafeMutablePointer<Int32>
+    private let scales: UnsafeMutablePointer<Int64>
+
+    init(group: Int, channels: Int, storedZeroPoint: Int32, weights: PackedInt8Weights, bias: [Int32]?,
+         output: Int8Output) {
+        let first = group * channels
+        storage = .allocate(capacity: 2 * channels)
+        scales = .allocate(capacity: 3 * channels)
+        for j in 0..<channels {
+            storage[j] = (bias?[first + j] ?? 0) &- storedZeroPoint &* weights.columnAdjust[j]
+            storage[channels + j] = weights.zeroPoints[j]
+        }
+        let requantization = output.requantization?.channels(first..<first + channels)
+        requantization?.writeColumns(channels, padded: channels, into: scales)
+        let quantized = requantization != nil
+        epilogue = .allocate(capacity: 1)
+        epilogue.initialize(to: qk_i8_epilogue(
+            bias: UnsafePointer(storage), col_zero: weights.hasZeroPoints ? UnsafePointer(storage + channels) : nil,
+            col_adj: nil, multiplier: quantized ? UnsafePointer(scales) : nil,
+            shift: quantized ? UnsafePointer(scales + channels) : nil,
+            rounding: quantized ? UnsafePointer(scales + 2 * channels) : nil,
+            zero_point: requantization?.zeroPoint ?? 0, qmin: requantization?.qmin ?? 0,
+            qmax: requantization?.qmax ?? 0))
+    }
+
+    deinit {
+        storage.deallocate()
+        scales.deallocate()
+        epilogue.deallocate()
+    }
+}
