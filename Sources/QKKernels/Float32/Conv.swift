@@ -25,6 +25,8 @@ public func conv(_ shape: ConvShape, input: [Float], weights: [Float], bias: [Fl
                                       epilogue: epilogue)
                     if shape.groups == shape.inputChannels && shape.groups == shape.outputChannels {
                         job.depthwise(threads: threads)
+                    } else if job.pixelTapsApply {
+                        job.pixelTaps(threads: threads)
                     } else if job.fusedGemmApplies {
                         job.fusedGemm(threads: threads)
                     } else {
