@@ -12,30 +12,41 @@ struct PixelTaps {
     /// The lists for the 3-D promoted geometry `g`.
     init(_ g: WindowGeometry) {
         var start: [Int32] = [0], tap: [Int32] = [], source: [Int32] = []
+        PixelTaps.walk(g) { _, t, position in
+            if let position {
+                tap.append(Int32(t))
+                source.append(Int32(position))
+            }
+        } pixelDone: { start.append(Int32(tap.count)) }
+        (self.start, self.tap, self.source) = (start, tap, source)
+    }
+
+    /// Calls `body(o, t, position)` for every output pixel o (in order) and tap t (in kernel order within o), with
+    /// the input position the tap reads or nil in the padding; `pixelDone` after each pixel's taps.
+    static func walk(_ g: WindowGeometry, _ body: (Int, Int, Int?) -> Void, pixelDone: () -> Void = {}) {
+        var o = 0
         for zd in 0..<g.output[0] {
             for zh in 0..<g.output[1] {
                 for zw in 0..<g.output[2] {
-                    var t: Int32 = 0
+                    var t = 0
                     for td in 0..<g.kernel[0] {
                         for th in 0..<g.kernel[1] {
                             for tw in 0..<g.kernel[2] {
                                 let id = zd * g.strides[0] - g.padsBegin[0] + td * g.dilations[0]
                                 let ih = zh * g.strides[1] - g.padsBegin[1] + th * g.dilations[1]
                                 let iw = zw * g.strides[2] - g.padsBegin[2] + tw * g.dilations[2]
-                                if (0..<g.input[0]).contains(id) && (0..<g.input[1]).contains(ih)
-                                    && (0..<g.input[2]).contains(iw) {
-                                    tap.append(t)
-                                    source.append(Int32((id * g.input[1] + ih) * g.input[2] + iw))
-                                }
+                                let inside = (0..<g.input[0]).contains(id) && (0..<g.input[1]).contains(ih)
+                                    && (0..<g.input[2]).contains(iw)
+                                body(o, t, inside ? (id * g.input[1] + ih) * g.input[2] + iw : nil)
                                 t += 1
                             }
                         }
                     }
-                    start.append(Int32(tap.count))
+                    pixelDone()
+                    o += 1
                 }
             }
         }
-        (self.start, self.tap, self.source) = (start, tap, source)
     }
 }
 
@@ -82,9 +93,7 @@ extension ConvJob {
                                 let stage = UnsafeMutablePointer<Float>.allocate(capacity: blockImages * outPlane * ldwt)
                                 defer { stage.deallocate() }
                                 for task in range {
-                                    let block = task / shape.groups, group = task % shape.groups
-                                    let first = block * blockImages
-                                    let images = Swift.min(blockImages, shape.batch - first)
+                                    let (group, first, images) = self.task(task, imagesPerTask: blockImages)
                                     var output = qk_sconv_output(
                                         y: y + (first * shape.outputChannels + group * mg) * outPlane,
                                         plane: outPlane, image_stride: shape.outputChannels * outPlane,
@@ -92,7 +101,7 @@ extension ConvJob {
                                         lo: clamp.lo, hi: clamp.hi)
                                     qk_sconv_pixels_avx512(
                                         images, mg, cg, inPlane, taps,
-                                        x + (first * shape.inputChannels + group * cg) * inPlane,
+                                        groupInput(image: first, group: group),
                                         shape.inputChannels * inPlane, wt.baseAddress! + group * rows * ldwt, ldwt,
                                         start.baseAddress, tap.baseAddress, source.baseAddress, outPlane, &output,
                                         stage)
