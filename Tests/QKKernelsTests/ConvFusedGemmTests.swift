@@ -6,9 +6,11 @@ import Testing
 /// same sums in the same order, so the same bits), and against the plain-loop ``convReference``.
 @Suite(.enabled(if: ConvJob.fusedKernelAvailable, "needs AVX-512F"))
 struct ConvFusedGemmTests {
-    /// Runs one job on the fused path or on the im2col + gemm path, output prefilled with NaN.
+    enum Path { case im2colGemm, fusedGemm, pixelTaps }
+
+    /// Runs one job on `path`, output prefilled with NaN.
     static func run(_ s: ConvShape, x: [Float], w: [Float], bias: [Float]?, activation: Activation, threads: Int,
-                    fused: Bool) -> [Float] {
+                    path: Path) -> [Float] {
         var y = [Float](repeating: .nan, count: s.outputCount)
         x.withUnsafeBufferPointer { xp in
             w.withUnsafeBufferPointer { wp in
@@ -17,7 +19,11 @@ struct ConvFusedGemmTests {
                                       y: yp.baseAddress!,
                                       epilogue: ConvEpilogue(bias: bias, sum: nil, activation: activation))
                     #expect(job.fusedGemmApplies)
-                    if fused { job.fusedGemm(threads: threads) } else { job.im2colGemm(threads: threads) }
+                    switch path {
+                    case .im2colGemm: job.im2colGemm(threads: threads)
+                    case .fusedGemm: job.fusedGemm(threads: threads)
+                    case .pixelTaps: job.pixelTaps(threads: threads)
+                    }
                 }
             }
         }
@@ -26,7 +32,8 @@ struct ConvFusedGemmTests {
 
     /// A random 1-D/2-D/3-D convolution: odd sizes, strides, dilations, asymmetric pads, groups, Cin = 1, batches
     /// that fill panels partly; `outPerGroup` output channels per group.
-    static func randomShape(_ rng: inout SeededGenerator, seed: Int, outPerGroup: Int) throws -> ConvShape {
+    static func randomShape(_ rng: inout SeededGenerator, seed: Int, outPerGroup: Int,
+                            batches: ClosedRange<Int> = 1...37) throws -> ConvShape {
         let rank = [2, 1, 3, 2, 2][seed % 5]
         let groups = [1, 2, 1, 3][seed % 4]
         let channelsPerGroup = seed % 3 == 0 ? 1 : Int.random(in: 1...12, using: &rng)
@@ -36,7 +43,7 @@ struct ConvFusedGemmTests {
         let strides = (0..<rank).map { _ in pointwise ? 1 : Int.random(in: 1...2, using: &rng) }
         let dilations = (0..<rank).map { _ in pointwise ? 1 : Int.random(in: 1...2, using: &rng) }
         let pads = (0..<2 * rank).map { _ in pointwise ? 0 : Int.random(in: 0...2, using: &rng) }
-        return try ConvTests.shape(batch: Int.random(in: 1...37, using: &rng), channels: channelsPerGroup * groups,
+        return try ConvTests.shape(batch: Int.random(in: batches, using: &rng), channels: channelsPerGroup * groups,
                                    outChannels: outPerGroup * groups, groups: groups, spatial: spatial,
                                    kernel: kernel, strides: strides, dilations: dilations, pads: pads)
     }
@@ -51,9 +58,9 @@ struct ConvFusedGemmTests {
         let x = rng.floats(s.inputCount), w = rng.floats(s.weightCount)
         let bias = seed % 2 == 0 ? rng.floats(s.outputChannels) : nil
         let activation: Activation = [.relu, .identity, .clip(min: -0.25, max: 0.5)][seed % 3]
-        let expected = Self.run(s, x: x, w: w, bias: bias, activation: activation, threads: 1, fused: false)
+        let expected = Self.run(s, x: x, w: w, bias: bias, activation: activation, threads: 1, path: .im2colGemm)
         for threads in [1, 2] {
-            let got = Self.run(s, x: x, w: w, bias: bias, activation: activation, threads: threads, fused: true)
+            let got = Self.run(s, x: x, w: w, bias: bias, activation: activation, threads: threads, path: .fusedGemm)
             #expect(got.map(\.bitPattern) == expected.map(\.bitPattern), "\(s) threads \(threads)")
         }
     }
@@ -69,7 +76,7 @@ struct ConvFusedGemmTests {
         let activation: Activation = [.identity, .clip(min: -0.5, max: 0.25), .relu][seed % 3]
         let expected = convReference(s, input: x, weights: w, bias: bias, activation: activation)
         for threads in [1, 2] {
-            let got = Self.run(s, x: x, w: w, bias: bias, activation: activation, threads: threads, fused: true)
+            let got = Self.run(s, x: x, w: w, bias: bias, activation: activation, threads: threads, path: .fusedGemm)
             #expect(maxRelativeError(got, expected) < 1e-4, "\(s) threads \(threads)")
         }
     }
@@ -100,7 +107,7 @@ struct ConvFusedGemmTests {
         x[40] = .nan
         let w = rng.floats(s.weightCount), bias = rng.floats(8)
         let expected = convReference(s, input: x, weights: w, bias: bias, activation: .relu)
-        let got = Self.run(s, x: x, w: w, bias: bias, activation: .relu, threads: 1, fused: true)
+        let got = Self.run(s, x: x, w: w, bias: bias, activation: .relu, threads: 1, path: .fusedGemm)
         #expect(got.map(\.isNaN) == expected.map(\.isNaN))
         #expect(expected.contains { $0.isNaN })
         let finite = zip(got, expected).filter { !$0.1.isNaN }
@@ -145,5 +152,24 @@ struct ConvFusedGemmTests {
         }
         // Same columns, and the gaps between rows untouched.
         #expect(shuffled.map(\.bitPattern) == direct.map(\.bitPattern), "\(s)")
+    }
+
+    /// The per-pixel path (taps in the padding skipped) gives the im2col + gemm path's bits, and matches the
+    /// reference, on batches of 8 or more with 24 or more output channels per group.
+    @Test(arguments: 0..<30)
+    func pixelTapsEqualIm2colGemmBitForBit(seed: Int) throws {
+        var rng = SeededGenerator(seed: UInt64(seed) &+ 8180)
+        let outPerGroup = [24, 32, 40, 33][seed % 4]
+        guard let s = try? Self.randomShape(&rng, seed: seed, outPerGroup: outPerGroup, batches: 8...27) else { return }
+        let x = rng.floats(s.inputCount), w = rng.floats(s.weightCount)
+        let bias = seed % 2 == 0 ? rng.floats(s.outputChannels) : nil
+        let activation: Activation = [.relu, .identity, .clip(min: -0.25, max: 0.5)][seed % 3]
+        let expected = Self.run(s, x: x, w: w, bias: bias, activation: activation, threads: 1, path: .im2colGemm)
+        let reference = convReference(s, input: x, weights: w, bias: bias, activation: activation)
+        #expect(maxRelativeError(expected, reference) < 1e-4, "\(s)")
+        for threads in [1, 2] {
+            let got = Self.run(s, x: x, w: w, bias: bias, activation: activation, threads: threads, path: .pixelTaps)
+            #expect(got.map(\.bitPattern) == expected.map(\.bitPattern), "\(s) threads \(threads)")
+        }
     }
 }

@@ -304,4 +304,20 @@ void qk_i8conv_channels_avx2(long kq, long channels, const int16_t *w, const uin
                              long lanes, const long *lane_offset, const qk_i8_epilogue *e, void *out,
                              long channel_stride);
 
+/// fp32 convolution of `images` images by output pixel (sconv_pixels_avx512.c; needs avx512f), for i < images,
+/// j < m, o < pixels:
+///
+///     v = Σ_{c < channels} Σ_{e ∈ [pixel_start[o], pixel_start[o + 1])} x[i·x_image_stride + c·in_plane + entry_src[e]]
+///                                                                 · wt[(c·taps + entry_tap[e])·ldwt + j]
+///
+/// one fused multiply-add per term in that order from 0, stored through `out` (output row j = channel j, column o
+/// of image i at y[i·image_stride + j·row_stride + o]). wt is the transposed weight matrix (row c·taps + t holds
+/// the m output channels, ldwt a multiple of 32 with zeros past m). Listing only a pixel's taps that fall inside
+/// the input gives the im2col + GEMM sum without its zero terms. `stage` is scratch of 8·pixels·ldwt floats (the
+/// outputs of 8 images, pixel-major, before they are transposed into place).
+void qk_sconv_pixels_avx512(long images, long m, long channels, long in_plane, long taps, const float *x,
+                            long x_image_stride, const float *wt, long ldwt, const int32_t *pixel_start,
+                            const int32_t *entry_tap, const int32_t *entry_src, long pixels,
+                            const qk_sconv_output *out, float *stage);
+
 #endif

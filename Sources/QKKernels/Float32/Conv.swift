@@ -25,6 +25,8 @@ public func conv(_ shape: ConvShape, input: [Float], weights: [Float], bias: [Fl
                                       epilogue: epilogue)
                     if shape.groups == shape.inputChannels && shape.groups == shape.outputChannels {
                         job.depthwise(threads: threads)
+                    } else if job.pixelTapsApply {
+                        job.pixelTaps(threads: threads)
                     } else if job.fusedGemmApplies {
                         job.fusedGemm(threads: threads)
                     } else {
@@ -92,12 +94,9 @@ struct ConvJob: @unchecked Sendable {
                 scratch?.deallocate()
             }
             for task in range {
-                let block = task / shape.groups, group = task % shape.groups
-                let first = block * imagesPerTask, images = Swift.min(imagesPerTask, shape.batch - first)
+                let (group, first, images) = self.task(task, imagesPerTask: imagesPerTask)
                 let width = images * outPlane
-                func source(_ image: Int) -> UnsafePointer<Float> {
-                    x + ((first + image) * shape.inputChannels + group * cg) * inPlane
-                }
+                func source(_ image: Int) -> UnsafePointer<Float> { groupInput(image: first + image, group: group) }
                 let firstPlane = first * shape.outputChannels + group * mg
                 let c = staged ?? y + firstPlane * outPlane, ldc = staged == nil ? outPlane : width
                 let weights = w + group * mg * rows
@@ -150,6 +149,18 @@ struct ConvJob: @unchecked Sendable {
         } else {
             runTasks(0..<tasks, threads)
         }
+    }
+
+    /// Task `task` of the split into blocks of `imagesPerTask` images × groups (block-major): its group, first
+    /// image and number of images.
+    func task(_ task: Int, imagesPerTask: Int) -> (group: Int, first: Int, images: Int) {
+        let first = task / shape.groups * imagesPerTask
+        return (task % shape.groups, first, Swift.min(imagesPerTask, shape.batch - first))
+    }
+
+    /// The first input plane of group `group` in image `image`.
+    func groupInput(image: Int, group: Int) -> UnsafePointer<Float> {
+        x + (image * shape.inputChannels + group * shape.inputChannelsPerGroup) * inPlane
     }
 
     /// Writes the column matrix of one image group (see ``im2col(_:channels:into:rowStride:)``): the input planes

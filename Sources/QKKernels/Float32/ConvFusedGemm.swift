@@ -60,12 +60,9 @@ extension ConvJob {
                     scratch?.deallocate()
                 }
                 for task in range {
-                    let block = task / shape.groups, group = task % shape.groups
-                    let first = block * imagesPerTask, images = Swift.min(imagesPerTask, shape.batch - first)
+                    let (group, first, images) = self.task(task, imagesPerTask: imagesPerTask)
                     let width = images * outPlane
-                    func source(_ image: Int) -> UnsafePointer<Float> {
-                        x + ((first + image) * shape.inputChannels + group * cg) * inPlane
-                    }
+                    func source(_ image: Int) -> UnsafePointer<Float> { groupInput(image: first + image, group: group) }
                     let b: UnsafePointer<Float>, rowStride: Int, panelStride: Int
                     if let col {
                         for image in 0..<images {

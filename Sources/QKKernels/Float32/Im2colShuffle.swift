@@ -21,29 +21,10 @@ struct Im2colShuffle {
         outPlane = g.outputSize
         var indices = [Int32](repeating: 0, count: 16 * g.kernelSize)
         var masks = [UInt16](repeating: 0, count: g.kernelSize)
-        var tap = 0
-        for td in 0..<g.kernel[0] {
-            for th in 0..<g.kernel[1] {
-                for tw in 0..<g.kernel[2] {
-                    var o = 0
-                    for zd in 0..<g.output[0] {
-                        for zh in 0..<g.output[1] {
-                            for zw in 0..<g.output[2] {
-                                let id = zd * g.strides[0] - g.padsBegin[0] + td * g.dilations[0]
-                                let ih = zh * g.strides[1] - g.padsBegin[1] + th * g.dilations[1]
-                                let iw = zw * g.strides[2] - g.padsBegin[2] + tw * g.dilations[2]
-                                if (0..<g.input[0]).contains(id) && (0..<g.input[1]).contains(ih)
-                                    && (0..<g.input[2]).contains(iw) {
-                                    indices[16 * tap + o] = Int32((id * g.input[1] + ih) * g.input[2] + iw)
-                                    masks[tap] |= 1 << o
-                                }
-                                o += 1
-                            }
-                        }
-                    }
-                    tap += 1
-                }
-            }
+        PixelTaps.walk(g) { o, tap, position in
+            guard let position else { return }
+            indices[16 * tap + o] = Int32(position)
+            masks[tap] |= 1 << o
         }
         self.indices = indices
         self.masks = masks
