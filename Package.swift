@@ -15,7 +15,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
-        .target(name: "QKTensor", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        .target(name: "QKTensor", dependencies: ["CQKKernels", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .target(name: "QKGraph", dependencies: ["QKTensor"]),
         .target(name: "QKONNX", dependencies: ["QKGraph", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 exclude: ["onnx.proto"]),
@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "QuantKit", dependencies: ["QKTensor", "QKGraph", "QKONNX", "QKKernels", "QKRuntime", "QKQuantization",
                                                  "QKTraining", .product(name: "Yams", package: "Yams")]),
         .executableTarget(name: "qkit", dependencies: ["QuantKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .testTarget(name: "QKTensorTests", dependencies: ["QKTensor"], exclude: ["Resources"]),
+        .testTarget(name: "QKTensorTests", dependencies: ["QKTensor", "CQKKernels"], exclude: ["Resources"]),
         .testTarget(name: "QKGraphTests", dependencies: ["QKGraph"], exclude: ["Resources"]),
         .testTarget(name: "QKONNXTests", dependencies: ["QKONNX"], exclude: ["Resources"]),
         .testTarget(name: "QKKernelsTests", dependencies: ["QKKernels", "QKTensor"]),

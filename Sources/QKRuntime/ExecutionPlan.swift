@@ -13,8 +13,10 @@ final class ExecutionPlan {
         case slot(Int)
     }
 
-    struct Step {
-        let node: Node
+    /// One node ready to run. A class, so that a run refers to its steps without copying their fields.
+    final class Step {
+        /// The node, shared with every ``KernelContext`` built for it.
+        let bound: BoundNode
         let kernel: OpKernel
         let opset: Int
         let inputs: [Source]
@@ -24,6 +26,18 @@ final class ExecutionPlan {
         let lastReads: [Int]
         /// Position of the node's last non-empty output (−1 when none): the kernel must produce at least that many.
         let lastRequiredOutput: Int
+
+        var node: Node { bound.node }
+
+        init(node: Node, kernel: @escaping OpKernel, opset: Int, inputs: [Source], outputSlots: [Int?], lastReads: [Int]) {
+            bound = BoundNode(node)
+            self.kernel = kernel
+            self.opset = opset
+            self.inputs = inputs
+            self.outputSlots = outputSlots
+            self.lastReads = lastReads
+            lastRequiredOutput = node.outputs.lastIndex(where: { !$0.isEmpty }) ?? -1
+        }
     }
 
     /// One graph input as a run checks it.
@@ -47,6 +61,8 @@ final class ExecutionPlan {
     /// The graph outputs and, for a run that asks for exactly those, the slots it keeps.
     let outputNames: [String]
     let outputKeep: [Bool]
+    /// The most inputs any step has.
+    let maxInputCount: Int
 
     /// Orders `model`'s nodes, prepares their kernels, numbers the values and finds each value's last reader.
     init(_ model: Model) throws {
@@ -87,8 +103,7 @@ final class ExecutionPlan {
                      return .slot(slot(name))
                  },
                  outputSlots: step.node.outputs.map { $0.isEmpty ? nil : slot($0) },
-                 lastReads: lastReads[position].sorted(),
-                 lastRequiredOutput: step.node.outputs.lastIndex(where: { !$0.isEmpty }) ?? -1)
+                 lastReads: lastReads[position].sorted())
         }
         var initialValues = [Tensor?](repeating: nil, count: slots.count)
         for input in graph.inputs { initialValues[slots[input.name]!] = graph.initializers[input.name] }
@@ -102,6 +117,7 @@ final class ExecutionPlan {
         var keep = [Bool](repeating: false, count: slots.count)
         for name in outputNames { if let slot = slots[name] { keep[slot] = true } }
         outputKeep = keep
+        maxInputCount = steps.map(\.inputs.count).max() ?? 0
     }
 
     /// True when a run of this plan has a value named `name` (fed, computed or constant).

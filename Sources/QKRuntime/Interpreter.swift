@@ -12,7 +12,8 @@ import QKTensor
 /// graph, order nodes topologically, look every op up in the kernel table and build kernels that pack constant
 /// weights (an unknown op or inconsistent quantization parameters fail here, before any input is read) and count
 /// the readers of each value.
-/// Execution: feed inputs, run nodes in order, free each intermediate tensor after its last reader. A run with
+/// Execution: feed inputs, run nodes in order, free each intermediate tensor after its last reader and keep its
+/// elements for a later output of the same size (``BufferPool``; steady-state runs reuse them). A run with
 /// `observe`, or asking for a value the fused graph no longer computes, runs the graph without the fp32 fusions
 /// so that every value of the model is seen.
 public final class Interpreter: @unchecked Sendable {
@@ -27,6 +28,9 @@ public final class Interpreter: @unchecked Sendable {
     private let fused: ExecutionPlan
     /// The plan without the fp32 fusions (nil when they changed nothing), for runs that observe every value.
     private let unfused: ExecutionPlan?
+    /// Output arrays freed by earlier runs (``BufferPool``), while no run holds them.
+    private(set) var idlePool: BufferPool?
+    private let poolLock = NSLock()
 
     /// Prepares `model` for execution. Throws ``GraphError`` for a malformed graph and
     /// ``RuntimeError/unsupportedOp(opType:domain:opset:node:)`` for an op the runtime lacks.
@@ -74,22 +78,22 @@ public final class Interpreter: @unchecked Sendable {
             keep = [Bool](repeating: false, count: values.count)
             for name in wanted { if let slot = plan.slots[name] { keep[slot] = true } }
         }
+        let pool = checkOutPool()
+        defer { checkInPool(pool) }
         var inputs: [Tensor?] = []
+        inputs.reserveCapacity(plan.maxInputCount)
         for step in plan.steps {
-            for (position, source) in step.inputs.enumerated() {
+            for source in step.inputs {
                 switch source {
                 case .omitted: inputs.append(nil)
                 case .constant(let tensor): inputs.append(tensor)
                 case .slot(let slot):
-                    guard let value = values[slot] else {
-                        throw RuntimeError.invalidInput(node: step.node.displayName, opType: step.node.opType,
-                                                        message: "input '\(step.node.inputs[position])' has no value")
-                    }
+                    guard let value = values[slot] else { throw missingValue(step, slot: slot, plan: plan) }
                     inputs.append(value)
                 }
             }
             let start = profile == nil ? 0 : DispatchTime.now().uptimeNanoseconds
-            let outputs = try execute(step, inputs: inputs)
+            let outputs = try execute(step, inputs: inputs, pool: pool)
             inputs.removeAll(keepingCapacity: true)  // the kernel's context is gone: the buffer is unique again
             if let profile { profile(step.node, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
             for (index, tensor) in outputs.enumerated() where index < step.outputSlots.count {
@@ -97,7 +101,12 @@ public final class Interpreter: @unchecked Sendable {
                 values[slot] = tensor
                 observe?(step.node.outputs[index], tensor)
             }
-            for slot in step.lastReads where !keep[slot] { values[slot] = nil }
+            for slot in step.lastReads where !keep[slot] {
+                if let freed = values[slot] {
+                    values[slot] = nil
+                    pool.recycle(freed.storage)
+                }
+            }
         }
         var result: [String: Tensor] = [:]
         for name in wanted {
@@ -109,8 +118,34 @@ public final class Interpreter: @unchecked Sendable {
         return result
     }
 
-    private func execute(_ step: ExecutionPlan.Step, inputs: [Tensor?]) throws -> [Tensor] {
-        let context = KernelContext(node: step.node, inputs: inputs, opset: step.opset, threads: threads)
+    /// The error for a step input whose slot has no value (an input no earlier node produced).
+    private func missingValue(_ step: ExecutionPlan.Step, slot: Int, plan: ExecutionPlan) -> RuntimeError {
+        let position = step.inputs.firstIndex { if case .slot(slot) = $0 { true } else { false } } ?? 0
+        return RuntimeError.invalidInput(node: step.node.displayName, opType: step.node.opType,
+                                         message: "input '\(step.node.inputs[position])' has no value")
+    }
+
+    /// The pool a run takes its output arrays from: the one earlier runs filled, or a new one while another run
+    /// holds it (runs on several threads at once each need their own).
+    private func checkOutPool() -> BufferPool {
+        poolLock.lock()
+        defer { poolLock.unlock() }
+        if let pool = idlePool {
+            idlePool = nil
+            return pool
+        }
+        return BufferPool()
+    }
+
+    private func checkInPool(_ pool: BufferPool) {
+        poolLock.lock()
+        idlePool = pool
+        poolLock.unlock()
+    }
+
+    private func execute(_ step: ExecutionPlan.Step, inputs: [Tensor?], pool: BufferPool) throws -> [Tensor] {
+        let context = KernelContext(bound: step.bound, inputs: inputs, opset: step.opset, threads: threads,
+                                    outputBuffers: pool)
         let outputs: [Tensor]
         do {
             outputs = try step.kernel(context)

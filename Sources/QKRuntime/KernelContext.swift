@@ -3,17 +3,31 @@ import QKTensor
 
 /// What a kernel sees when it runs one node: the node (for attributes), its input tensors
 /// (nil for an omitted optional input), the opset version of the node's domain, and the thread budget.
+///
+/// The node lives in a ``BoundNode`` shared by every run, so building a context costs a few retains rather than
+/// a copy of the node's fields; `outputBuffers` hands out arrays of earlier runs for the node's outputs.
 public struct KernelContext: Sendable {
-    public let node: Node
+    private let bound: BoundNode
     public let inputs: [Tensor?]
     public let opset: Int
     public let threads: Int
+    /// Arrays freed by earlier nodes and runs, for ``outputBuffer(_:count:)`` (nil: always allocate).
+    let outputBuffers: BufferPool?
+
+    public var node: Node {
+        _read { yield bound.node }
+    }
 
     public init(node: Node, inputs: [Tensor?], opset: Int, threads: Int) {
-        self.node = node
+        self.init(bound: BoundNode(node), inputs: inputs, opset: opset, threads: threads, outputBuffers: nil)
+    }
+
+    init(bound: BoundNode, inputs: [Tensor?], opset: Int, threads: Int, outputBuffers: BufferPool?) {
+        self.bound = bound
         self.inputs = inputs
         self.opset = opset
         self.threads = threads
+        self.outputBuffers = outputBuffers
     }
 
     /// Required input `index`; throws ``RuntimeError/missingInput(node:opType:index:)`` when omitted.
@@ -47,6 +61,12 @@ public struct KernelContext: Sendable {
         }
         return values
     }
+}
+
+/// A node held in one shared object, so that contexts and plan steps refer to it without copying its fields.
+final class BoundNode: Sendable {
+    let node: Node
+    init(_ node: Node) { self.node = node }
 }
 
 /// Runs one node: takes the context, returns one tensor per node output (in order; trailing optional

@@ -30,14 +30,17 @@ public enum OpTable {
     /// the table kernel's for every input; when it cannot tell (an attribute it fails to read), it returns the
     /// table kernel so the error appears when the node runs, as without a preparer.
     static let standardPreparers: [String: KernelPreparer] = shapePreparers.merging(windowPreparers) { first, _ in first }
+        .merging(movementPreparers) { first, _ in first }.merging(layerNormPreparers) { first, _ in first }
 
     /// The preparer for `opType` in `domain`, nil when the op has none (its table kernel runs as is).
     /// Float MatMul/Gemm/FusedGemm preparers depend on the node's domain and op only (``floatPreparer(domain:opType:)``).
     static func preparer(opType: String, domain: String) -> KernelPreparer? {
         switch domain {
         case "", "ai.onnx": standardPreparers[opType] ?? floatPreparer(domain: "", opType: opType)
-        case "com.microsoft": microsoftWindowPreparers[opType] ?? floatPreparer(domain: domain, opType: opType)
-        case IntegerFusion.domain: integerPreparers[opType] ?? floatPreparer(domain: domain, opType: opType)
+        case "com.microsoft": microsoftWindowPreparers[opType] ?? quantizedBinaryPreparers[opType]
+            ?? floatPreparer(domain: domain, opType: opType)
+        case IntegerFusion.domain: integerPreparers[opType] ?? integerMatMulPreparers[opType]
+            ?? floatPreparer(domain: domain, opType: opType)
         default: nil
         }
     }

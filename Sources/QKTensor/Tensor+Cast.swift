@@ -13,6 +13,7 @@ extension Tensor {
     /// The tensor converted to `target` following the table above.
     public func converted(to target: DType) -> Tensor {
         if target == dtype { return self }
+        if let direct = directFloatConversion(to: target) { return direct }
         let converted: TensorStorage
         switch Tensor.wideValues(storage) {
         case .floating(let values): converted = Tensor.storage(fromFloating: values, as: target)

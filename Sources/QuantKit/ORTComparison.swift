@@ -13,26 +13,36 @@ public struct ORTLatency: Codable, Sendable {
 /// Runs onnxruntime through `scripts/ort_bench.py` (shipped in the repository) so that `qkit bench
 /// --compare-ort` times both runtimes in one run: same model, feeds, threads, warm-up and number of runs.
 public enum ORTComparison {
-    /// `.venv/bin/python` when the working directory has one, else `python3` from PATH.
+    /// The repository's `.venv/bin/python` (the test venv next to scripts/ort_bench.py, searched like
+    /// `scriptPath()`), else `python3` from PATH.
     public static var defaultPython: String {
-        FileManager.default.isExecutableFile(atPath: ".venv/bin/python") ? ".venv/bin/python" : "python3"
+        for base in repositoryCandidates() {
+            let path = URL(fileURLWithPath: base).appendingPathComponent(".venv/bin/python").path
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        return "python3"
     }
 
     /// scripts/ort_bench.py: $QKIT_ORT_BENCH, else found from the working directory or from the directories
     /// above the qkit executable (the repository that built it).
     public static func scriptPath() throws -> String {
         if let path = ProcessInfo.processInfo.environment["QKIT_ORT_BENCH"] { return path }
+        for base in repositoryCandidates() {
+            let path = URL(fileURLWithPath: base).appendingPathComponent("scripts/ort_bench.py").path
+            if FileManager.default.fileExists(atPath: path) { return path }
+        }
+        throw QuantKitError.invalidArgument("cannot find scripts/ort_bench.py (run from the QuantKit repository or set QKIT_ORT_BENCH)")
+    }
+
+    /// The working directory, then the six directories above the qkit executable, in that order.
+    private static func repositoryCandidates() -> [String] {
         var candidates = [FileManager.default.currentDirectoryPath]
         var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
         for _ in 0..<6 {
             candidates.append(directory.path)
             directory.deleteLastPathComponent()
         }
-        for base in candidates {
-            let path = URL(fileURLWithPath: base).appendingPathComponent("scripts/ort_bench.py").path
-            if FileManager.default.fileExists(atPath: path) { return path }
-        }
-        throw QuantKitError.invalidArgument("cannot find scripts/ort_bench.py (run from the QuantKit repository or set QKIT_ORT_BENCH)")
+        return candidates
     }
 
     /// Times onnxruntime on `model` with `feeds` (written to a temporary .npz, removed afterwards).

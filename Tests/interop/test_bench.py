@@ -52,3 +52,18 @@ def test_compare_ort_with_a_missing_python_fails_cleanly(run_qkit):
                       "--python", "/nonexistent/python", check=False)
     assert result.returncode != 0
     assert "python" in result.stderr.lower() and "Traceback" not in result.stderr
+
+
+def test_compare_ort_finds_the_repository_venv_from_another_directory(qkit, tmp_path):
+    """Without --python, qkit uses the .venv of the repository that built it (the test venv), from any directory."""
+    import subprocess
+
+    from interop_support import REPO
+
+    if not (REPO / ".venv" / "bin" / "python").exists():
+        pytest.fail("the repository has no .venv (scripts/test creates it)", pytrace=False)
+    result = subprocess.run([str(qkit.resolve()), "bench", DIGITS / "model.onnx", "--data", DIGITS / "test.npz",
+                             "--runs", "2", "--warmup", "0", "--compare-ort", "--json", "--quiet"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["ort"]["onnxruntime"]

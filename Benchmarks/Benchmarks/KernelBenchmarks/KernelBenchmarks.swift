@@ -36,6 +36,7 @@ let benchmarks: @Sendable () -> Void = {
     registerConvBenchmarks()
     registerQDQBenchmarks()
     registerQuantizedElementwiseBenchmarks()
+    registerFloat32ConvBenchmarks()
     registerPoolingBenchmarks()
 }
 

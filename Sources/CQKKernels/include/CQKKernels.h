@@ -242,4 +242,51 @@ void qk_maxpool_inside_u8(const uint8_t *x, long planes, const long *g, uint8_t 
 void qk_maxpool_inside_s8(const int8_t *x, long planes, const long *g, int8_t *y);
 void qk_maxpool_inside_f32(const float *x, long planes, const long *g, float *y);
 
+/// binary16 <-> binary32 over arrays (half values as raw bits): exact widening; narrowing rounds to nearest
+/// even, overflow to infinity, NaN stays NaN (quiet). F16C when the CPU has it, else the `_portable` loops (same
+/// bits). `qk_has_f16c` tells which one runs.
+int qk_has_f16c(void);
+void qk_half_to_float(const uint16_t *src, float *dst, long count);
+void qk_float_to_half(const float *src, uint16_t *dst, long count);
+void qk_half_to_float_portable(const uint16_t *src, float *dst, long count);
+void qk_float_to_half_portable(const float *src, uint16_t *dst, long count);
+
+/// fp32 convolution GEMM (sconv_avx512.c) with the output stage in the store. Where each GEMM column goes:
+/// column j is pixel j % plane of image j / plane, so row i of column j lands at
+/// y[(j / plane)·image_stride + i·row_stride + j % plane]; the value stored is clamp(v + bias[i], lo, hi) with
+/// clamp(x) = min(max(x, lo), hi) as Swift's max/min give it (NaN passes through) and bias NULL (or 0) adding
+/// nothing; lo = −inf, hi = +inf for no activation, lo = 0 for ReLU.
+typedef struct {
+    float *y;
+    long plane;
+    long image_stride;
+    long row_stride;
+    const float *bias;
+    float lo;
+    float hi;
+} qk_sconv_output;
+
+/// v[i][j] = Σ_{p < k} w[i·ldw + p] · B(p, j) for i < m, n_begin ≤ j < n (n_begin a multiple of 32), one fused multiply-add per p in increasing p from
+/// 0 (the same order and rounding as qk_sgemm_micro_avx512_12x32 and _avx2_6x16), stored through `out`.
+/// B(p, j) = b[(j / 32)·b_panel_stride + p·b_row_stride + j % 32]: 32-column panels packed k × 32 (b_row_stride 32,
+/// b_panel_stride 32·k; columns past n are not read or may hold anything) or a row-major matrix (b_row_stride = its
+/// row stride, b_panel_stride 32). Needs avx512f.
+void qk_sconv_gemm_avx512(long m, long n_begin, long n, long k, const float *w, long ldw, const float *b,
+                          long b_row_stride, long b_panel_stride, const qk_sconv_output *out);
+/// im2col of planes of at most 16 values into rows of at most 16 (sconv_avx512.c; needs avx512f): for c < channels
+/// and t < taps, row c·taps + t of dst (rows row_stride floats apart) gets, at column o < out_plane,
+/// src[c·in_plane + indices[16·t + o]] where bit o of masks[t] is set, else 0. in_plane, out_plane ≤ 16.
+void qk_sconv_im2col16_avx512(const float *src, long channels, long in_plane, const int32_t *indices,
+                              const uint16_t *masks, long taps, long out_plane, float *dst, long row_stride);
+/// Small integer GEMM with both operands at run time (i8small_gemm.c), no packing. qk_i8_widen_columns:
+/// bw[p·n + j] = b[p·n + j] − zb[zb_per_column ? j : 0] (b read as int8 when b_signed, else uint8). qk_i8_small_gemm_*:
+/// acc[i·n + j] = Σ_p (a[i·k + p] − za[za_per_row ? i : 0]) · bw[p·n + j] in wrapping int32 arithmetic; `av` is
+/// scratch of k values. Identical results on both paths.
+void qk_i8_widen_columns(long k, long n, const uint8_t *b, int b_signed, const int32_t *zb, int zb_per_column,
+                         int32_t *bw);
+void qk_i8_small_gemm_generic(long m, long n, long k, const uint8_t *a, int a_signed, const int32_t *za,
+                              int za_per_row, const int32_t *bw, int32_t *av, int32_t *acc);
+void qk_i8_small_gemm_avx2(long m, long n, long k, const uint8_t *a, int a_signed, const int32_t *za,
+                           int za_per_row, const int32_t *bw, int32_t *av, int32_t *acc);
+
 #endif

@@ -25,6 +25,8 @@ public func conv(_ shape: ConvShape, input: [Float], weights: [Float], bias: [Fl
                                       epilogue: epilogue)
                     if shape.groups == shape.inputChannels && shape.groups == shape.outputChannels {
                         job.depthwise(threads: threads)
+                    } else if job.fusedGemmApplies {
+                        job.fusedGemm(threads: threads)
                     } else {
                         job.im2colGemm(threads: threads)
                     }
@@ -105,14 +107,8 @@ struct ConvJob: @unchecked Sendable {
                     if layout.isPacked { layout.zeroPadding(col) }
                     for image in 0..<images {
                         let (dst, rowStride) = layout.start(of: image, in: col)
-                        if pointwise {
-                            for r in 0..<rows { (dst + r * rowStride).update(from: source(image) + r * inPlane, count: outPlane) }
-                        } else if let table, let scratch {
-                            table.gather(source(image), channels: cg, inPlane: inPlane, scratch: scratch, into: dst,
-                                         rowStride: rowStride)
-                        } else {
-                            im2col(source(image), channels: cg, into: dst, rowStride: rowStride)
-                        }
+                        fillColumns(source(image), channels: cg, into: dst, rowStride: rowStride, table: table,
+                                    scratch: scratch)
                     }
                     if layout.isPacked {
                         gemmPrepacked(m: mg, n: width, k: rows, a: weights, lda: rows, panels: col,
@@ -153,6 +149,20 @@ struct ConvJob: @unchecked Sendable {
             parallelChunks(tasks, threads: threads, workPerItem: taskWork) { runTasks($0, 1) }
         } else {
             runTasks(0..<tasks, threads)
+        }
+    }
+
+    /// Writes the column matrix of one image group (see ``im2col(_:channels:into:rowStride:)``): the input planes
+    /// themselves for a pointwise kernel, through `table` (with its zero-bordered `scratch`) when given, otherwise
+    /// by the direct im2col.
+    func fillColumns(_ src: UnsafePointer<Float>, channels: Int, into dst: UnsafeMutablePointer<Float>, rowStride: Int,
+                     table: Im2colTable?, scratch: UnsafeMutablePointer<Float>?) {
+        if isPointwise {
+            for r in 0..<channels { (dst + r * rowStride).update(from: src + r * inPlane, count: outPlane) }
+        } else if let table, let scratch {
+            table.gather(src, channels: channels, inPlane: inPlane, scratch: scratch, into: dst, rowStride: rowStride)
+        } else {
+            im2col(src, channels: channels, into: dst, rowStride: rowStride)
         }
     }
 
@@ -276,18 +286,32 @@ struct ColumnLayout {
     let plane: Int
     let nr: Int
     let isPacked: Bool
+    /// Row stride of the plain row-major layout.
+    let ld: Int
 
     init(rows: Int, width: Int, plane: Int, kernel: GemmMicroKernel) {
-        (self.rows, self.width, self.plane, nr) = (rows, width, plane, kernel.nr)
+        (self.rows, self.width, self.plane, nr, ld) = (rows, width, plane, kernel.nr, width)
         isPacked = kernel.nr % plane == 0 && rows <= kernel.kc
     }
+
+    /// The layout for a kernel that reads whole-depth panels `panelWidth` wide (no kc limit). Plain rows are
+    /// padded to an odd number of 16-float (64-byte) blocks, so that walking down a column of B does not map every
+    /// row to the same few cache sets.
+    init(rows: Int, width: Int, plane: Int, panelWidth: Int) {
+        (self.rows, self.width, self.plane, nr) = (rows, width, plane, panelWidth)
+        isPacked = panelWidth % plane == 0
+        ld = (width + 15) / 32 * 32 + 16
+    }
+
+    /// Floats the column buffer needs: whole panels when packed, `rows` rows of ``ld`` floats otherwise.
+    var paddedRowStride: Int { isPacked ? paddedColumns : ld }
 
     /// Columns rounded up to whole panels.
     var paddedColumns: Int { (width + nr - 1) / nr * nr }
 
     /// Where image `image`'s block starts and the distance between its consecutive rows.
     func start(of image: Int, in col: UnsafeMutablePointer<Float>) -> (UnsafeMutablePointer<Float>, Int) {
-        guard isPacked else { return (col + image * plane, width) }
+        guard isPacked else { return (col + image * plane, ld) }
         let column = image * plane
         return (col + column / nr * nr * rows + column % nr, nr)
     }

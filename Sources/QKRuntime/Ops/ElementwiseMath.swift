@@ -177,9 +177,11 @@ extension KernelContext {
         }
         switch (a.storage, b.storage) {
         case (.float32(let x), .float32(let y)):
-            if let op = (f as? any ArithmeticFunction)?.arithmetic,
-               let r = try broadcasting({ try vectorBroadcast(x, a.shape, y, b.shape, op, threads: threads) }) {
-                return Tensor(shape: r.shape, values: r.values)
+            if let op = (f as? any ArithmeticFunction)?.arithmetic {
+                if let flat = flatArithmetic(x, a.shape, y, b.shape, op) { return flat }
+                if let r = try broadcasting({ try vectorBroadcast(x, a.shape, y, b.shape, op, threads: threads) }) {
+                    return Tensor(shape: r.shape, values: r.values)
+                }
             }
             return try mapBroadcasting(x, a.shape, y, b.shape, FloatingBinaryOp<F, Float>(f: f))
         case (.float64(let x), .float64(let y)):
@@ -195,6 +197,35 @@ extension KernelContext {
         default: throw invalid(a.dtype == b.dtype ? "does not support \(a.dtype) operands"
                                    : "operands must share a dtype, got \(a.dtype) and \(b.dtype)")
         }
+    }
+
+    /// float32 `op` on one thread when one operand has the result's shape and the other the same shape or a
+    /// single element (of no higher rank), below ``parallelThreshold`` elements: the one ``VectorMath`` call that
+    /// ``vectorBroadcast(_:_:_:_:_:threads:)`` makes for these operands, without its broadcast layout. Nil otherwise.
+    private func flatArithmetic(_ x: [Float], _ xShape: [Int], _ y: [Float], _ yShape: [Int],
+                                _ op: VectorMath.Arithmetic) -> Tensor? {
+        let shape: [Int]
+        if xShape == yShape {
+            shape = xShape
+        } else if y.count == 1, yShape.count <= xShape.count {
+            shape = xShape
+        } else if x.count == 1, xShape.count <= yShape.count {
+            shape = yShape
+        } else {
+            return nil
+        }
+        let n = shape.reduce(1, *)
+        guard n > 0, n < parallelThreshold else { return nil }
+        let values = [Float](unsafeUninitializedCapacity: n) { out, initialized in
+            x.withUnsafeBufferPointer { px in
+                y.withUnsafeBufferPointer { py in
+                    VectorMath.best.binary(op, px.baseAddress!, strideA: x.count == n ? 1 : 0, py.baseAddress!,
+                                           strideB: y.count == n ? 1 : 0, out.baseAddress!, count: n)
+                }
+            }
+            initialized = n
+        }
+        return Tensor(shape: shape, values: values)
     }
 
     /// `compare(a, b)` with numpy broadcasting, a bool tensor; both tensors must have the same dtype.

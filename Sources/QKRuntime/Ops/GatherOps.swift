@@ -5,17 +5,37 @@ enum GatherKernels {
     /// Gather: `out[a…, j…, b…] = data[a…, indices[j…], b…]` along `axis`; negative indices count from the back.
     /// Output shape: `data.shape[..<axis] + indices.shape + data.shape[axis+1...]`.
     static func gather(_ ctx: KernelContext) throws -> [Tensor] {
+        [try gather(ctx, axis: try ctx.node.int("axis", default: 0))]
+    }
+
+    /// Gather with the `axis` attribute already read. The output is `outer` blocks (the axes before `axis`), each
+    /// the picked `inner`-element slices (the axes after it) one after another, so it is built by block copies.
+    static func gather(_ ctx: KernelContext, axis given: Int) throws -> Tensor {
         let data = try ctx.input(0)
         let indexTensor = try ctx.input(1)
         let raw = try DataMovement.indexInput(ctx, 1, "indices")
         guard data.rank > 0 else { throw ctx.invalid("data must have rank ≥ 1") }
-        let axis = try DataMovement.axis(try ctx.node.int("axis", default: 0), rank: data.rank, ctx)
-        let picked = try wrap(raw, dim: data.shape[axis], ctx)
+        let axis = try DataMovement.axis(given, rank: data.rank, ctx)
+        let dim = data.shape[axis]
+        let picked = try wrap(raw, dim: dim, ctx)
+        let shape = Array(data.shape[..<axis]) + indexTensor.shape + Array(data.shape[(axis + 1)...])
+        let outer = data.shape[..<axis].reduce(1, *), inner = data.shape[(axis + 1)...].reduce(1, *)
+        let gathered = data.refilled(shape: shape, count: outer * picked.count * inner) { source, destination, size in
+            let block = inner * size
+            var out = destination
+            for o in 0..<outer {
+                let slab = source + o * dim * block
+                for index in picked {
+                    out.copyMemory(from: slab + index * block, byteCount: block)
+                    out += block
+                }
+            }
+        }
+        if let gathered { return gathered }
         var indices = data.shape.map { Array(0..<$0) }
         indices[axis] = picked
         let flat = try data.gathered(AxisGather(sourceShape: data.shape, indices: indices), threads: ctx.threads)
-        let shape = Array(data.shape[..<axis]) + indexTensor.shape + Array(data.shape[(axis + 1)...])
-        return [try flat.reshaped(shape)]
+        return try flat.reshaped(shape)
     }
 
     /// GatherElements: `out[i] = data[i with i[axis] replaced by indices[i]]`; output has the indices' shape,

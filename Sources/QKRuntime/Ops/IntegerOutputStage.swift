@@ -33,16 +33,17 @@ enum OutputStage: Sendable {
     }
 
     /// A tensor of `shape` filled by `body` through an ``Int8Output``; for the fp32 stage `body` writes int32
-    /// accumulators that are then scaled with the multiplier of channel `channel(i)` of element i.
-    func output(shape: [Int], channel: (Int) -> Int, _ body: (Int8Output) -> Void) -> Tensor {
+    /// accumulators that are then scaled with the multiplier of channel `channel(i)` of element i. `body` writes
+    /// every element, so the array may come from `buffers` with stale elements.
+    func output(shape: [Int], channel: (Int) -> Int, buffers: BufferPool? = nil, _ body: (Int8Output) -> Void) -> Tensor {
         let count = shape.reduce(1, *)
         switch self {
         case .quantized(let requantization, let dtype) where dtype == .int8:
-            var values = [Int8](repeating: 0, count: count)
+            var values = buffers?.take(Int8.self, count: count) ?? [Int8](repeating: 0, count: count)
             values.withUnsafeMutableBufferPointer { body(.int8($0.baseAddress!, requantization)) }
             return Tensor(shape: shape, values: values)
         case .quantized(let requantization, _):
-            var values = [UInt8](repeating: 0, count: count)
+            var values = buffers?.take(UInt8.self, count: count) ?? [UInt8](repeating: 0, count: count)
             values.withUnsafeMutableBufferPointer { body(.uint8($0.baseAddress!, requantization)) }
             return Tensor(shape: shape, values: values)
         case .float(let scales, let low, let high):

@@ -88,7 +88,7 @@ extension OpTable {
             return [ctx.floatOutput([Float](repeating: 0, count: count), shape: outShape, as: a.dtype)]
         }
         // Every element is stored by a GEMM with beta = 0 below, so the buffer starts uninitialized.
-        var y = [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+        var y = ctx.outputBuffer(Float.self, count: count)
         aValues.withUnsafeBufferPointer { ap in
             bValues.withUnsafeBufferPointer { bp in
                 y.withUnsafeMutableBufferPointer { yp in

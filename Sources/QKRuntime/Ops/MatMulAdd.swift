@@ -30,11 +30,11 @@ extension OpTable {
         var shape = Array(x.shape.dropLast()) + [n]
         if bias.rank > shape.count { shape = Array(repeating: 1, count: bias.rank - shape.count) + shape }
         let rows = x.shape.dropLast().reduce(1, *)
-        var y = [Float](unsafeUninitializedCapacity: rows * n) { buffer, initialized in
+        var y = ctx.outputBuffer(Float.self, count: rows * n)
+        y.withUnsafeMutableBufferPointer { buffer in
             biasValues.withUnsafeBufferPointer { row in
-                for i in 0..<rows where n > 0 { (buffer.baseAddress! + i * n).initialize(from: row.baseAddress!, count: n) }
+                for i in 0..<rows where n > 0 { (buffer.baseAddress! + i * n).update(from: row.baseAddress!, count: n) }
             }
-            initialized = rows * n
         }
         guard rows > 0, n > 0, k > 0 else { return [Tensor(shape: shape, values: y)] }
         xValues.withUnsafeBufferPointer { xp in

@@ -24,13 +24,31 @@ extension OpTable {
 enum MovementKernels {
     /// Transpose: `out.shape[k] = in.shape[perm[k]]`; perm defaults to the reversed axes.
     static func transpose(_ ctx: KernelContext) throws -> [Tensor] {
-        let data = try ctx.input(0)
-        let perm = try ctx.node.ints("perm") ?? Array((0..<data.rank).reversed())
-        guard perm.sorted() == Array(0..<data.rank) else {
+        [try transpose(ctx.input(0), perm: try ctx.node.ints("perm"), ctx)]
+    }
+
+    /// Transpose with the `perm` attribute already read (nil when absent); small tensors of at most four axes are
+    /// copied through a ``StridedView``.
+    static func transpose(_ data: Tensor, perm given: [Int]?, _ ctx: KernelContext) throws -> Tensor {
+        let perm = given ?? Array((0..<data.rank).reversed())
+        guard isPermutation(perm, rank: data.rank) else {
             throw ctx.invalid("perm \(perm) is not a permutation of the \(data.rank) axes")
         }
-        if let moved = try transposeKeepingLastAxis(data, perm) { return [moved] }
-        return [try data.transposed(perm, threads: ctx.threads)]
+        if let small = StridedView.transposed(data, perm) { return small }
+        if let moved = try transposeKeepingLastAxis(data, perm) { return moved }
+        return try data.transposed(perm, threads: ctx.threads)
+    }
+
+    /// True when `perm` holds each of `0..<rank` once.
+    private static func isPermutation(_ perm: [Int], rank: Int) -> Bool {
+        guard perm.count == rank else { return false }
+        guard rank <= 64 else { return perm.sorted() == Array(0..<rank) }
+        var seen: UInt64 = 0
+        for axis in perm {
+            guard (0..<rank).contains(axis), seen & (1 << UInt64(axis)) == 0 else { return false }
+            seen |= 1 << UInt64(axis)
+        }
+        return true
     }
 
     /// Transpose when, after merging axes that stay adjacent, the last axis stays last (e.g. [0, 2, 1, 3], the
@@ -80,20 +98,22 @@ enum MovementKernels {
         let blocks = parts.map { $0.shape[axis...].reduce(1, *) }
         let outer = shape[..<axis].reduce(1, *)
         let others = parts.dropFirst().map(\.storage)
-        return [try first.rebuilt(shape: shape) { head, dst, elementSize in
-            guard let to = dst.baseAddress else { return }
+        // Block o of input i lands after block o of inputs 0..<i (an empty input's pointer is never read).
+        let copy = { (head: UnsafeRawPointer, to: UnsafeMutableRawPointer, elementSize: Int) in
             TensorStorage.withElementBytes(of: others[...]) { rest in
-                let sources = [head] + rest
                 var written = 0
                 for o in 0..<outer {
-                    for (source, block) in zip(sources, blocks) where block > 0 {
+                    for (index, block) in blocks.enumerated() where block > 0 {
                         let bytes = block * elementSize
-                        (to + written).copyMemory(from: source.baseAddress! + o * bytes, byteCount: bytes)
+                        let source = index == 0 ? head : rest[index - 1].baseAddress!
+                        (to + written).copyMemory(from: source + o * bytes, byteCount: bytes)
                         written += bytes
                     }
                 }
             }
-        }]
+        }
+        if let joined = first.refilled(shape: shape, count: outer * blocks.reduce(0, +), copy) { return [joined] }
+        return [try first.rebuilt(shape: shape) { _, _, _ in }]  // empty: nothing to copy
     }
 
     /// Split: consecutive pieces along `axis`. Sizes come from the `split` attribute (before opset 13) or input

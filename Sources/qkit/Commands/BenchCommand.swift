@@ -41,7 +41,7 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Also time onnxruntime on the same model, feeds and threads, and print qkit / onnxruntime.")
     var compareOrt = false
 
-    @Option(help: "Python interpreter with onnxruntime for --compare-ort (default: .venv/bin/python if present, else python3).")
+    @Option(help: "Python interpreter with onnxruntime for --compare-ort (default: .venv/bin/python in the working directory or the repository that built qkit, else python3).")
     var python: String?
 
     @Flag(help: "Run quantized models node by node (dequantize → fp32 → quantize) instead of on integer kernels.")
