@@ -96,8 +96,23 @@ public struct MaxPoolInside: Sendable {
 
     /// Pools `planes` planes of `x` (planes · ``inputPlaneSize`` elements) on `path`, splitting the planes over
     /// `threads` when the work is large enough.
-    public func callAsFunction<T: InsideMaxPoolElement>(_ x: [T], planes: Int, threads: Int = 1,
-                                                        path: PoolingKernelPath = .best) -> [T] {
+    public func callAsFunction(_ x: [UInt8], planes: Int, threads: Int = 1, path: PoolingKernelPath = .best) -> [UInt8] {
+        pool(x, planes: planes, threads: threads, path: path)
+    }
+
+    /// ``callAsFunction(_:planes:threads:path:)`` for s8 planes.
+    public func callAsFunction(_ x: [Int8], planes: Int, threads: Int = 1, path: PoolingKernelPath = .best) -> [Int8] {
+        pool(x, planes: planes, threads: threads, path: path)
+    }
+
+    /// ``callAsFunction(_:planes:threads:path:)`` for fp32 planes.
+    public func callAsFunction(_ x: [Float], planes: Int, threads: Int = 1, path: PoolingKernelPath = .best) -> [Float] {
+        pool(x, planes: planes, threads: threads, path: path)
+    }
+
+    /// The three element types through one body, specialized here (a generic call from another module would look
+    /// up metadata on every run).
+    fileprivate func pool<T: InsideMaxPoolElement>(_ x: [T], planes: Int, threads: Int, path: PoolingKernelPath) -> [T] {
         precondition(x.count == planes * inputPlaneSize, "maxPool input size")
         let count = planes * outputPlaneSize
         return [T](unsafeUninitializedCapacity: count) { y, initialized in
@@ -131,6 +146,6 @@ extension Pooling {
     /// padding or is dilated.
     public static func maxInside<T: InsideMaxPoolElement>(_ x: [T], planes: Int, geometry: WindowGeometry,
                                                           threads: Int = 1, path: PoolingKernelPath = .best) -> [T]? {
-        MaxPoolInside(geometry).map { $0(x, planes: planes, threads: threads, path: path) }
+        MaxPoolInside(geometry).map { $0.pool(x, planes: planes, threads: threads, path: path) }
     }
 }
