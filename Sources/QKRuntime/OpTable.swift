@@ -31,6 +31,7 @@ public enum OpTable {
     /// table kernel so the error appears when the node runs, as without a preparer.
     static let standardPreparers: [String: KernelPreparer] = shapePreparers.merging(windowPreparers) { first, _ in first }
         .merging(movementPreparers) { first, _ in first }.merging(layerNormPreparers) { first, _ in first }
+        .merging(quantizeLinearPreparers) { first, _ in first }
 
     /// The preparer for `opType` in `domain`, nil when the op has none (its table kernel runs as is).
     /// Float MatMul/Gemm/FusedGemm preparers depend on the node's domain and op only (``floatPreparer(domain:opType:)``).

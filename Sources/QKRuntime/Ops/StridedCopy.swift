@@ -12,12 +12,12 @@ struct StridedView {
     /// Source stride (in elements) of each output axis.
     var strides: SIMD4<Int>
 
-    /// Element counts below which ``transposed(_:_:)`` uses this copy (larger tensors take the tiled or parallel
-    /// paths of ``Tensor/transposed(_:threads:)``).
-    static let smallTensor = 1 << 15
+    /// Element counts below which ``transposed(_:_:)`` uses this copy, on one thread: the count from which the
+    /// tiled and row-copy paths of ``Tensor/transposed(_:threads:)`` split the work over threads.
+    static let smallTensor = 1 << 16
 
-    /// `data` transposed by `perm` (a valid permutation of its axes) when it has at most four axes, one to
-    /// ``smallTensor`` elements; nil otherwise.
+    /// `data` transposed by `perm` (a valid permutation of its axes) when it has at most four axes and one to
+    /// ``smallTensor`` − 1 elements; nil otherwise.
     static func transposed(_ data: Tensor, _ perm: [Int]) -> Tensor? {
         let rank = data.rank, count = data.count
         guard rank <= 4, count > 0, count < smallTensor else { return nil }
