@@ -37,6 +37,7 @@ RECIPES = {
     "min/max start": ["--no-clip-weights"],
     "clipped start": [],
     "pure distillation": ["--no-clip-weights", "--distill", "1"],
+    "clipped start, pure distillation": ["--distill", "1"],
     "distill 0.8": ["--no-clip-weights", "--distill", "0.8"],
     "T 2": ["--no-clip-weights", "--temperature", "2"],
     "shift 1, 3 epochs": ["--no-clip-weights", "--augment-shift", "1", "--epochs", "3"],
