@@ -6,7 +6,8 @@ accuracy), and the shipped test set is used for the final numbers only. Accuraci
 exported models. Rows: fp32, then per weight type PTQ (no training) and three QAT settings:
 - "labels": cross-entropy on the labels, 5 epochs, lr 3e-4, min/max weight ranges (the earlier default);
 - "distill": 10 epochs, lr 1e-3, learned (LSQ) weight scales, loss 0.5 · labels + 0.5 · distillation from the fp32
-  model (T = 4) — the default of `qkit qat --weight-type int4 --per-channel`. Chosen by the lowest mean validation
+  model (T = 4) — the default of `qkit qat --weight-type int4 --per-channel` (which also starts from clipped weight
+  ranges, the "clipped" rows; scripts/bench_qat_cv.py chose that). First chosen by the lowest mean validation
   KL over seeds (int4 per-channel weights) in a partial grid: distillation weight {0, 0.5, 0.8, 1}, T {2, 4, 8},
   lr {3e-4, 1e-3, 3e-3}, {minmax, lsq} weight scales, {10, 20, 30} epochs, SGD, mse/percentile starting
   activation ranges, MSE-clipped starting weight ranges (--clip-weights), averaging of the last 3-10 epochs,
@@ -15,13 +16,14 @@ exported models. Rows: fp32, then per weight type PTQ (no training) and three QA
 - "distill + average": the same, with the parameters of the last 3 epochs averaged (--average-last 3).
 The "clipped" weight rows start from per-channel ranges clipped to the least squared error (--clip-weights).
 
-Usage: python scripts/bench_qat.py [QKIT] (default .build/release/qkit; build with `swift build -c release`)
+Usage: python scripts/bench_qat.py [QKIT] [--seeds 0 1 2] [--weights NAME ...] [--settings NAME ...]
+(QKIT defaults to .build/release/qkit; build with `swift build -c release`)
 """
 
+import argparse
 import re
 import statistics
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -34,7 +36,7 @@ TEST = np.load(DIGITS / "test.npz")
 SEEDS = (0, 1, 2)
 VALIDATION_FRACTION = 0.1
 WEIGHTS = [("int8", ["--weight-type", "int8"]), ("int4 per-tensor", ["--weight-type", "int4"]),
-           ("int4 per-channel", ["--weight-type", "int4", "--per-channel"]),
+           ("int4 per-channel", ["--weight-type", "int4", "--per-channel", "--no-clip-weights"]),
            ("int4 per-channel clipped", ["--weight-type", "int4", "--per-channel", "--clip-weights"])]
 DISTILL = ["--epochs", "10", "--lr", "0.001", "--distill", "0.5", "--temperature", "4", "--weight-ranges", "lsq"]
 SETTINGS = [("PTQ", ["--epochs", "0"]),
@@ -89,17 +91,25 @@ def epoch_seconds(output: str) -> list:
 
 
 def main() -> None:
-    binary = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO / ".build" / "release" / "qkit"
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("qkit", nargs="?", type=Path, default=REPO / ".build" / "release" / "qkit")
+    parser.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS))
+    parser.add_argument("--weights", nargs="+", choices=[w for w, _ in WEIGHTS], default=[w for w, _ in WEIGHTS])
+    parser.add_argument("--settings", nargs="+", choices=[s for s, _ in SETTINGS], default=[s for s, _ in SETTINGS])
+    args = parser.parse_args()
+    binary, seeds = args.qkit, args.seeds
     results, timings = {}, {}
     with tempfile.TemporaryDirectory() as work:
         out = Path(work)
-        for seed in SEEDS:
+        for seed in seeds:
             fit, val = split_train(seed, out)
             validation = np.load(val)
             fp32_validation = logits(DIGITS / "model.onnx", validation)
             results.setdefault("fp32", []).append(scores(DIGITS / "model.onnx", validation, fp32_validation))
             for weight, weight_flags in WEIGHTS:
                 for setting, flags in SETTINGS:
+                    if weight not in args.weights or setting not in args.settings:
+                        continue
                     text = qkit(binary, "qat", DIGITS / "model.onnx", "-o", out / "m.onnx", "--train", fit,
                                 "--calibration", DIGITS / "calibration.npz", "--seed", seed, "--threads", "2",
                                 *weight_flags, *flags)
@@ -107,8 +117,8 @@ def main() -> None:
                     results.setdefault(label, []).append(scores(out / "m.onnx", validation, fp32_validation))
                     timings.setdefault(label, []).extend(epoch_seconds(text))
     count = len(TEST["labels"])
-    print(f"| model | val KL from fp32 (mean) | val accuracy (seeds {', '.join(map(str, SEEDS))}) "
-          f"| test accuracy (seeds {', '.join(map(str, SEEDS))}) | test mean | test KL from fp32 (mean) "
+    print(f"| model | val KL from fp32 (mean) | val accuracy (seeds {', '.join(map(str, seeds))}) "
+          f"| test accuracy (seeds {', '.join(map(str, seeds))}) | test mean | test KL from fp32 (mean) "
           f"| test top-1 agreement with fp32 (mean) |\n|---|---|---|---|---|---|---|")
     for label, rows in results.items():
         kl = statistics.mean(r[0] for r in rows)

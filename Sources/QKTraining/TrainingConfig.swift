@@ -62,6 +62,10 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     /// Fraction of the training data held out for validation when no validation data is given
     /// (``TrainingData/split(validationFraction:seed:)`` seeded with ``seed``); 0 holds out nothing.
     public var validationSplit: Float = 0
+    /// Image translation augmentation: the training samples are extended by copies shifted by up to this many
+    /// pixels along the last two axes (``TrainingData/shifted(maxShift:)``: (2S + 1)² copies, so an epoch does that
+    /// many times the steps); 0 trains on the data as given. Validation data is not augmented.
+    public var shiftAugmentation = 0
 
     public init() {}
 
@@ -94,6 +98,9 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
         if !(0..<1).contains(validationSplit) {
             throw TrainingError.invalidConfig("validation split must be in [0, 1), got \(validationSplit)")
         }
+        if shiftAugmentation < 0 {
+            throw TrainingError.invalidConfig("shift augmentation must be ≥ 0, got \(shiftAugmentation)")
+        }
         if warmupEpochs < 0 { throw TrainingError.invalidConfig("warm-up epochs must be ≥ 0, got \(warmupEpochs)") }
         if averageEpochs < 0 { throw TrainingError.invalidConfig("averaged epochs must be ≥ 0, got \(averageEpochs)") }
         if let freeze = freezeQuantizationEpoch, freeze < 0 {
@@ -104,7 +111,7 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case epochs, learningRate, optimizer, momentum, weightDecay, schedule, stepEvery, stepGamma, batchSize, seed
         case batchNorm, threads, distillation, temperature, warmupEpochs, averageEpochs, freezeQuantizationEpoch
-        case validationSplit
+        case validationSplit, shiftAugmentation
     }
 
     /// Decodes a config; absent keys keep their defaults.
@@ -128,5 +135,6 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
         averageEpochs = try c.decodeIfPresent(Int.self, forKey: .averageEpochs) ?? averageEpochs
         freezeQuantizationEpoch = try c.decodeIfPresent(Int.self, forKey: .freezeQuantizationEpoch)
         validationSplit = try c.decodeIfPresent(Float.self, forKey: .validationSplit) ?? validationSplit
+        shiftAugmentation = try c.decodeIfPresent(Int.self, forKey: .shiftAugmentation) ?? shiftAugmentation
     }
 }

@@ -32,7 +32,8 @@ public enum Training {
     /// leaves the last good epoch there. The input model is never modified. With ``TrainingConfig/distillation``
     /// > 0 the float `model` (evaluation mode) is the teacher whose logits the trained model also learns. With
     /// ``TrainingConfig/validationSplit`` > 0 and no `validation`, that fraction of `data` (seeded) validates
-    /// and the rest trains.
+    /// and the rest trains. ``TrainingConfig/shiftAugmentation`` > 0 extends the training samples (not the
+    /// validation or calibration data) with shifted copies before the teacher's logits are computed.
     public static func train(_ model: Model, mode: TrainingMode, data: DataSet, validation: DataSet?,
                              config: TrainingConfig, labelsKey: String = "labels", checkpoint: String? = nil,
                              progress: (EpochReport) -> Void = { _ in }) throws -> TrainingOutcome {
@@ -70,6 +71,13 @@ public enum Training {
                 throw QuantKitError.invalidArgument("the model is not quantized; use `qkit qat` or `qkit train`")
             }
             trainable = try QuantizationAwareTraining.prepareFineTuning(model, options: options)
+        }
+        if config.shiftAugmentation > 0 {
+            do {
+                trainingData = try trainingData.shifted(maxShift: config.shiftAugmentation)
+            } catch let error as TrainingError {
+                throw QuantKitError.invalidData(path: data.path, reason: error.description)
+            }
         }
         if config.distillation > 0 {
             if case .fineTune = mode {

@@ -97,7 +97,7 @@ def test_per_channel_4bit_qat_with_distillation_moves_most_of_the_way_back_to_fp
     softmax from fp32's on the test set (scripts/bench_qat.py: PTQ 0.0163, QAT with distillation 0.0017, seeds
     0-2, settings chosen on a validation split of train.npz) and top-1 agreement with fp32."""
     ptq, qat = tmp_path / "ptq4c.onnx", tmp_path / "qat4c.onnx"
-    flags = ["--weight-type", "int4", "--per-channel", *QAT_FLAGS]
+    flags = ["--weight-type", "int4", "--per-channel", "--no-clip-weights", *QAT_FLAGS]
     run_qkit("qat", DIGITS / "model.onnx", "-o", ptq, *flags, "--epochs", "0")
     run_qkit("qat", DIGITS / "model.onnx", "-o", qat, *flags, "--epochs", "10", "--lr", "0.001", "--distill", "0.5",
              "--temperature", "4", "--weight-ranges", "lsq")
@@ -112,11 +112,13 @@ def test_per_channel_4bit_qat_with_distillation_moves_most_of_the_way_back_to_fp
 def test_4bit_per_channel_defaults_are_the_validated_recipe(run_qkit, tmp_path):
     """`qkit qat --weight-type int4 --per-channel` without training flags runs the recipe in its help text."""
     common = ["--train", DIGITS / "calibration.npz", "--weight-type", "int4", "--per-channel", "--quiet"]
-    implicit, explicit = tmp_path / "implicit.onnx", tmp_path / "explicit.onnx"
+    implicit, explicit, unclipped = (tmp_path / f"{name}.onnx" for name in ("implicit", "explicit", "unclipped"))
+    recipe = ["--epochs", "10", "--lr", "0.001", "--distill", "0.5", "--temperature", "4", "--weight-ranges", "lsq"]
     run_qkit("qat", DIGITS / "model.onnx", "-o", implicit, *common)
-    run_qkit("qat", DIGITS / "model.onnx", "-o", explicit, *common, "--epochs", "10", "--lr", "0.001",
-             "--distill", "0.5", "--temperature", "4", "--weight-ranges", "lsq")
+    run_qkit("qat", DIGITS / "model.onnx", "-o", explicit, *common, *recipe, "--clip-weights")
+    run_qkit("qat", DIGITS / "model.onnx", "-o", unclipped, *common, *recipe, "--no-clip-weights")
     assert implicit.read_bytes() == explicit.read_bytes()
+    assert implicit.read_bytes() != unclipped.read_bytes()
 
 
 def test_clipped_4bit_weight_ranges_bring_ptq_closer_to_fp32(run_qkit, tmp_path):

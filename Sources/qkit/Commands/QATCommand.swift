@@ -12,7 +12,9 @@ struct QATCommand: ParsableCommand {
             are learned (lsq, the default), follow a moving average of batch ranges (ema), or stay fixed.
 
             With 4-bit per-channel weights the defaults become 10 epochs, lr 0.001, learned (lsq) weight scales \
-            and distillation 0.5 at T = 4 (chosen on a validation split; flags and --training-config override).
+            starting from MSE-clipped ranges (--clip-weights) and distillation 0.5 at T = 4 (chosen by 5-fold \
+            cross-validation on the training data, scripts/bench_qat_cv.py; flags, --no-clip-weights and \
+            --training-config override).
 
             Example:
               qkit qat Fixtures/digits/model.onnx --train Fixtures/digits/train.npz \\
@@ -49,8 +51,10 @@ struct QATCommand: ParsableCommand {
     @Option(help: "Activation ranges while training: lsq | ema | fixed.")
     var activationRanges = "lsq"
 
-    @Flag(help: "Start from weight ranges clipped to the least squared quantization error instead of min/max.")
-    var clipWeights = false
+    @Flag(inversion: .prefixedNo, help: ArgumentHelp(
+        "Start from weight ranges clipped to the least squared quantization error instead of min/max "
+            + "(default on for 4-bit per-channel weights)."))
+    var clipWeights: Bool?
 
     func run() throws {
         var quantization = QuantizationConfig()
@@ -62,10 +66,10 @@ struct QATCommand: ParsableCommand {
             guard !perChannel else { throw QuantKitError.invalidArgument("--block-size and --per-channel exclude each other") }
             quantization.weightGranularity = .perBlock(size: blockSize, axis: nil)
         }
-        quantization.clipWeights = clipWeights
         quantization.calibration = try options.choice(method, "--method", QuantizeCommand.methods)
-        // 4-bit per-channel weights: the recipe chosen on a validation split (scripts/bench_qat.py).
+        // 4-bit per-channel weights: the recipe chosen by cross-validation on the training data (scripts/bench_qat_cv.py).
         let lowBit = quantization.weightType.bits == 4 && perChannel
+        quantization.clipWeights = clipWeights ?? lowBit
         var defaults = TrainingConfig()
         if lowBit {
             (defaults.epochs, defaults.learningRate, defaults.distillation, defaults.temperature) = (10, 1e-3, 0.5, 4)

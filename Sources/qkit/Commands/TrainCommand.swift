@@ -61,6 +61,9 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "Freeze quantization scales from this epoch (0-based) on.")
     var freezeQuantization: Int?
 
+    @Option(help: "Augment the training images with copies shifted by up to N pixels (height/width; (2N+1)² copies).")
+    var augmentShift: Int?
+
     @Option(help: "Threads for the matrix products.")
     var threads: Int?
 
@@ -113,6 +116,7 @@ struct TrainingOptions: ParsableArguments {
         if let warmup { config.warmupEpochs = warmup }
         if let averageLast { config.averageEpochs = averageLast }
         if let freezeQuantization { config.freezeQuantizationEpoch = freezeQuantization }
+        if let augmentShift { config.shiftAugmentation = augmentShift }
         return config
     }
 
