@@ -3,63 +3,95 @@ import QKTensor
 /// Element arrays of intermediate tensors that a run no longer needs, kept so that later nodes (and later runs,
 /// whose shapes repeat) take them for their outputs instead of allocating.
 ///
-/// The ``Interpreter`` gives a value's storage to the pool after the value's last reader ran; a kernel asks
-/// through ``KernelContext/outputBuffer(_:count:)`` for an array of the same dtype and element count. An array
-/// is handed out only when nothing else refers to it (the caller's graph outputs, a value an `observe` hook
-/// kept, a Reshape that shares its input's elements all keep their arrays out of reach), so reuse never changes
-/// a value someone can still see; arrays another owner still holds are dropped instead. Not thread-safe: one
-/// run uses a pool at a time.
+/// The ``Interpreter`` offers a value's storage to the pool after the value's last reader ran; a kernel asks
+/// through ``KernelContext/outputBuffer(_:count:)`` for an array of a dtype and element count. The pool keeps a
+/// storage only while kernels ask for its dtype and count (at most as many as one run asked for, or the current
+/// run has asked for so far); everything else goes back to the allocator at once, so kernels that allocate on
+/// their own still get recently freed, cache-warm memory. An array is handed out only when nothing else refers
+/// to it (the caller's graph outputs, a value an `observe` hook kept, a Reshape that shares its input's elements
+/// all keep their arrays out of reach), so reuse never changes a value someone can still see; arrays another
+/// owner still holds are dropped instead. Not thread-safe: one run uses a pool at a time.
 final class BufferPool: @unchecked Sendable {
     private struct Key: Hashable {
         let dtype: DType
         let count: Int
+
+        /// The count alone: hashing the dtype would hash its raw-value string on every lookup.
+        func hash(into hasher: inout Hasher) { hasher.combine(count) }
     }
 
-    /// Freed storages by dtype and element count, the most recently freed last.
-    @exclusivity(unchecked) private var free: [Key: [TensorStorage]] = [:]
-    /// Storages of one dtype and count kept at most; more are dropped.
-    let depth: Int
-    /// Distinct (dtype, count) pairs kept at most; a new pair beyond them empties the pool (shapes changed).
-    let kinds: Int
-    /// Arrays of fewer bytes are not kept: the allocator's per-thread cache serves them as fast as the pool.
-    static let minimumBytes = 1024
+    /// The storages of one dtype and count, and how many kernels asked for them.
+    private struct Entry {
+        /// Kept storages, the most recently freed last.
+        var free: [TensorStorage] = []
+        /// Requests in the current run.
+        var requests = 0
+        /// The most requests one finished run made.
+        var wanted = 0
 
-    init(depth: Int = 4, kinds: Int = 64) {
-        self.depth = depth
+        mutating func keep(_ storage: TensorStorage) {
+            if free.count < max(wanted, requests) { free.append(storage) }
+        }
+
+        mutating func take<T: TensorScalar>(_ type: T.Type) -> [T]? {
+            requests += 1
+            while var storage = free.popLast() {
+                if var array = T.values(in: storage) {
+                    storage = .bool([])  // drop the pool's reference: `array` is the only one left if unique
+                    if isSoleReference(&array) { return array }
+                }
+            }
+            return nil
+        }
+    }
+
+    @exclusivity(unchecked) private var entries: [Key: Entry] = [:]
+    /// Distinct (dtype, count) pairs tracked at most; a new pair beyond them empties the pool (shapes changed).
+    let kinds: Int
+    /// Arrays of fewer bytes are not pooled: the C allocator serves them from recently freed memory as fast.
+    let minimumBytes: Int
+    /// The default ``minimumBytes``: measured on the digits and encoder fixtures at batch 1 (outputs of a few
+    /// KiB), pooling them was slower than glibc's malloc (encoder int8 0.160 vs 0.152 ms min), so only large
+    /// arrays, where a fresh allocation may fault in pages, are pooled.
+    static let defaultMinimumBytes = 64 << 10
+
+    init(kinds: Int = 64, minimumBytes: Int = defaultMinimumBytes) {
         self.kinds = kinds
+        self.minimumBytes = minimumBytes
     }
 
     /// Arrays handed out again so far.
     @exclusivity(unchecked) private(set) var reuses = 0
 
     /// Number of storages kept now.
-    var count: Int { free.values.reduce(0) { $0 + $1.count } }
+    var count: Int { entries.values.reduce(0) { $0 + $1.free.count } }
 
-    /// Keeps `storage` for a later ``take(_:count:)`` when it is large enough and its stack is not full.
+    /// Keeps `storage` for a later ``take(_:count:)`` when kernels ask for its dtype and count.
     func recycle(_ storage: TensorStorage) {
         let dtype = storage.dtype, count = storage.count
-        guard count * dtype.byteSize >= Self.minimumBytes else { return }
-        let key = Key(dtype: dtype, count: count)
-        if free[key] == nil && free.count >= kinds { free.removeAll(keepingCapacity: true) }
-        free[key, default: []].append(storage)
-        if free[key]!.count > depth { free[key]!.removeFirst() }
+        guard count * dtype.byteSize >= minimumBytes else { return }
+        entries[Key(dtype: dtype, count: count)]?.keep(storage)
     }
 
     /// An array of `count` elements of `T` that only the caller refers to, with stale elements from an earlier
-    /// value, or nil when the pool has none of that dtype and count.
+    /// value, or nil when the pool has none of that dtype and count (the request is counted either way).
     func take<T: TensorScalar>(_ type: T.Type, count: Int) -> [T]? {
-        guard count * T.dtype.byteSize >= Self.minimumBytes else { return nil }
+        guard count * T.dtype.byteSize >= minimumBytes else { return nil }
         let key = Key(dtype: T.dtype, count: count)
-        while var storage = free[key]?.popLast() {
-            if var array = T.values(in: storage) {
-                storage = .bool([])  // drop the pool's reference: `array` is the only one left if unique
-                if isSoleReference(&array) {
-                    reuses += 1
-                    return array
-                }
-            }
+        if entries.count >= kinds && entries[key] == nil { entries.removeAll(keepingCapacity: true) }
+        let array = entries[key, default: Entry()].take(T.self)
+        if array != nil { reuses += 1 }
+        return array
+    }
+
+    /// Ends a run: each dtype and count keeps room for as many storages as the busiest run asked for.
+    func endRun() {
+        var index = entries.values.startIndex
+        while index != entries.values.endIndex {
+            entries.values[index].wanted = max(entries.values[index].wanted, entries.values[index].requests)
+            entries.values[index].requests = 0
+            entries.values.formIndex(after: &index)
         }
-        return nil
     }
 }
 

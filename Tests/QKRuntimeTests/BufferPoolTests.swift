@@ -4,8 +4,9 @@ import Testing
 @testable import QKRuntime
 
 @Suite struct BufferPoolTests {
-    @Test func handsBackAFreedArrayOfTheSameDtypeAndCountOnly() {
-        let pool = BufferPool()
+    @Test func handsBackAFreedArrayOfTheDtypeAndCountAKernelAskedFor() {
+        let pool = BufferPool(minimumBytes: 1024)
+        #expect(pool.take(Float.self, count: 300) == nil)  // a kernel asks: arrays of this kind are kept from now on
         pool.recycle(.float32([Float](repeating: 1, count: 300)))
         #expect(pool.take(Float.self, count: 299) == nil)
         #expect(pool.take(Int32.self, count: 300) == nil)
@@ -15,22 +16,30 @@ import Testing
     }
 
     @Test func neverHandsOutAnArraySomeoneStillHolds() {
-        let pool = BufferPool()
+        let pool = BufferPool(minimumBytes: 1024)
+        _ = pool.take(UInt8.self, count: 1024)
         let held = Tensor(shape: [1024], values: [UInt8](repeating: 7, count: 1024))
         pool.recycle(held.storage)
+        #expect(pool.count == 1)
         #expect(pool.take(UInt8.self, count: 1024) == nil)
         #expect(held.values(as: UInt8.self)!.allSatisfy { $0 == 7 })
     }
 
-    @Test func keepsNoSmallArraysAndABoundedNumberOfLargeOnes() {
-        let pool = BufferPool(depth: 2, kinds: 2)
-        pool.recycle(.float32([Float](repeating: 0, count: 8)))
+    @Test func keepsOnlySmallNumbersOfLargeArraysThatKernelsAskFor() {
+        let pool = BufferPool(kinds: 2, minimumBytes: 1024)
+        pool.recycle(.int8([Int8](repeating: 0, count: 2048)))  // nobody asked: back to the allocator
         #expect(pool.count == 0)
+        _ = pool.take(Float.self, count: 8)
+        pool.recycle(.float32([Float](repeating: 0, count: 8)))  // 32 bytes: never pooled
+        #expect(pool.count == 0)
+        _ = pool.take(Int8.self, count: 2048)
         for _ in 0..<3 { pool.recycle(.int8([Int8](repeating: 0, count: 2048))) }
-        #expect(pool.count == 2)
-        pool.recycle(.int32([Int32](repeating: 0, count: 256)))
-        pool.recycle(.uint8([UInt8](repeating: 0, count: 4096)))  // a third kind: the pool starts over
-        #expect(pool.count == 1)
+        #expect(pool.count == 1)  // one request so far: one array kept
+        pool.endRun()
+        _ = pool.take(Int32.self, count: 512)
+        _ = pool.take(UInt8.self, count: 4096)  // a third kind: the pool starts over
+        pool.recycle(.int8([Int8](repeating: 0, count: 2048)))
+        #expect(pool.count == 0)
     }
 }
 
@@ -79,6 +88,7 @@ private func integerModel() -> (Model, QDQModelBuilder) {
 private func expectReuseInvisible(_ model: Model, _ first: [String: Tensor], _ second: [String: Tensor],
                                   observe: Bool = false) throws -> Interpreter {
     let reused = try Interpreter(model: model, threads: 2)
+    reused.reuseMinimumBytes = 1024
     var kept: [Tensor] = []
     let hook: ((String, Tensor) -> Void)? = observe ? { _, value in kept.append(value) } : nil
     let a1 = try reused.run(first, observe: hook)
