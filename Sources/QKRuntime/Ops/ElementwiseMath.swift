@@ -67,11 +67,6 @@ struct FloatingUnaryOp<F: FloatFunction, T: FloatMath>: ElementUnaryOp {
     func callAsFunction(_ x: T) -> T { f(x) }
 }
 
-struct HalfUnaryOp<F: FloatFunction>: ElementUnaryOp {
-    let f: F
-    func callAsFunction(_ x: Float16) -> Float16 { Float16(f(Float(x))) }
-}
-
 struct BFloatUnaryOp<F: FloatFunction>: ElementUnaryOp {
     let f: F
     func callAsFunction(_ x: BFloat16) -> BFloat16 { BFloat16(f(x.floatValue)) }
@@ -125,7 +120,8 @@ extension KernelContext {
             }
             return run(v, FloatingUnaryOp<F, Float>(f: f))
         case .float64(let v): return run(v, FloatingUnaryOp<F, Double>(f: f))
-        case .float16(let v): return run(v, HalfUnaryOp(f: f))
+        case .float16(let v):  // widened and narrowed whole-array: the same bits as Float16(f(Float(x)))
+            return run(HalfConversion.floats(v), FloatingUnaryOp<F, Float>(f: f)).converted(to: .float16)
         case .bfloat16(let v): return run(v, BFloatUnaryOp(f: f))
         default: throw invalid("expects a floating-point tensor, got \(t.dtype)")
         }

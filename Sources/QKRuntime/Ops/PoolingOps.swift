@@ -118,18 +118,21 @@ extension OpTable {
             let output = Tensor(shape: shape, values: y)
             return indices.map { [output, Tensor(shape: shape, values: $0)] } ?? [output]
         }
+        // 16-bit floats pool exactly in fp32 (widening and narrowing back a maximum are exact).
+        if x.dtype == .float16 || x.dtype == .bfloat16 {
+            let wide = x.converted(to: .float32)
+            var outputs = insideMax(wide, planes: planes, geometry: geometry, threads: ctx.threads)
+                .flatMap { wantsIndices ? nil : [$0] } ?? run(wide.floatValues)
+            outputs[0] = outputs[0].converted(to: x.dtype)
+            return outputs
+        }
         // Windows inside the input and no indices: the C loops.
         if !wantsIndices, let y = insideMax(x, planes: planes, geometry: geometry, threads: ctx.threads) { return [y] }
         switch x.storage {
         case .float32(let v): return run(v)
         case .float64(let v): return run(v)
-        case .float16(let v): return run(v)
         case .int8(let v): return run(v)
         case .uint8(let v): return run(v)
-        case .bfloat16:
-            var outputs = run(x.floatValues)
-            outputs[0] = outputs[0].converted(to: .bfloat16)
-            return outputs
         default: throw ctx.invalid("MaxPool supports float and 8-bit integer tensors, got \(x.dtype)")
         }
     }
