@@ -180,7 +180,8 @@ QK_AVX2 void qk_i8_requantize_avx2(long n, const int32_t *acc, int32_t multiplie
 /// split into its even and odd bytes (u8 as int16) and multiplied by channel c's broadcast weight pairs
 /// (w0, w2) and (w1, w3) as int16 with vpmaddwd: exact, no int16 saturation.
 static inline __attribute__((always_inline)) QK_AVX2
-void qk_avx2_channel_block(long kq, const int16_t *w, long w_step, const uint8_t *panel, __m256i *acc, const int mb) {
+void qk_avx2_channel_block(long kq, const int16_t *w, long w_step, const uint8_t *panel, __m256i *acc,
+                           const int mb) {
     const __m256i low = _mm256_set1_epi16(0x00FF);
 #pragma clang loop unroll(full)
     for (int i = 0; i < mb; i++) acc[i] = _mm256_setzero_si256();
@@ -190,8 +191,9 @@ void qk_avx2_channel_block(long kq, const int16_t *w, long w_step, const uint8_t
 #pragma clang loop unroll(full)
         for (int i = 0; i < mb; i++) {
             const int16_t *pair = w + q * w_step + 4 * i;
-            __m256i sum = _mm256_add_epi32(_mm256_madd_epi16(even, _mm256_set1_epi32(qk_i8_load_quad((const uint8_t *)pair))),
-                                           _mm256_madd_epi16(odd, _mm256_set1_epi32(qk_i8_load_quad((const uint8_t *)(pair + 2)))));
+            const __m256i w_even = _mm256_set1_epi32(qk_i8_load_quad((const uint8_t *)pair));
+            const __m256i w_odd = _mm256_set1_epi32(qk_i8_load_quad((const uint8_t *)(pair + 2)));
+            __m256i sum = _mm256_add_epi32(_mm256_madd_epi16(even, w_even), _mm256_madd_epi16(odd, w_odd));
             acc[i] = _mm256_add_epi32(acc[i], sum);
         }
     }
@@ -228,12 +230,15 @@ void qk_avx2_channel_finish(__m256i v, long c, __m256i sums, long lanes, const l
 }
 
 static inline __attribute__((always_inline)) QK_AVX2
-void qk_avx2_channels(long kq, long first, long channels, const int16_t *w, const uint8_t *panel, __m256i sums, long lanes,
-                      const long *lane_offset, const qk_i8_epilogue *e, void *out, long channel_stride, const int mb) {
+void qk_avx2_channels(long kq, long first, long channels, const int16_t *w, const uint8_t *panel, __m256i sums,
+                      long lanes, const long *lane_offset, const qk_i8_epilogue *e, void *out, long channel_stride,
+                      const int mb) {
     __m256i acc[8];
     qk_avx2_channel_block(kq, w + first * 4, channels * 4, panel, acc, mb);
 #pragma clang loop unroll(full)
-    for (int i = 0; i < mb; i++) qk_avx2_channel_finish(acc[i], first + i, sums, lanes, lane_offset, e, out, channel_stride);
+    for (int i = 0; i < mb; i++) {
+        qk_avx2_channel_finish(acc[i], first + i, sums, lanes, lane_offset, e, out, channel_stride);
+    }
 }
 
 QK_AVX2 void qk_i8conv_channels_avx2(long kq, long channels, const int16_t *w, const uint8_t *panel,
@@ -243,7 +248,10 @@ QK_AVX2 void qk_i8conv_channels_avx2(long kq, long channels, const int16_t *w, c
     if (e->col_zero) memcpy(padded, pixel_sums, (size_t)(lanes < 8 ? lanes : 8) * sizeof(int32_t));
     const __m256i sums = _mm256_loadu_si256((const __m256i *)padded);
     long c = 0;
-    for (; c + 8 <= channels; c += 8) qk_avx2_channels(kq, c, channels, w, panel, sums, lanes, lane_offset, e, out, channel_stride, 8);
-    for (; c + 4 <= channels; c += 4) qk_avx2_channels(kq, c, channels, w, panel, sums, lanes, lane_offset, e, out, channel_stride, 4);
-    for (; c < channels; c++) qk_avx2_channels(kq, c, channels, w, panel, sums, lanes, lane_offset, e, out, channel_stride, 1);
+#define QK_AVX2_CHANNELS(mb) \
+    qk_avx2_channels(kq, c, channels, w, panel, sums, lanes, lane_offset, e, out, channel_stride, mb)
+    for (; c + 8 <= channels; c += 8) QK_AVX2_CHANNELS(8);
+    for (; c + 4 <= channels; c += 4) QK_AVX2_CHANNELS(4);
+    for (; c < channels; c++) QK_AVX2_CHANNELS(1);
+#undef QK_AVX2_CHANNELS
 }

@@ -44,6 +44,39 @@ import Testing
         }
     }
 
+    /// Weights packed once and run with changing biases, input zero points and requantizations (the epilogue
+    /// constants are cached per weights and must follow every change), back and forth.
+    @Test(arguments: Int8KernelPath.available) func epilogueFollowsEachCall(path: Int8KernelPath) throws {
+        var rng = SeededGenerator(seed: 54)
+        let problem = try ConvProblem<UInt8, Int8>(channels: 16, out: 32, side: 4, batch: 3, rng: &rng)
+        let packed = PackedInt8ConvWeights(problem.w, shape: problem.shape, zeroPoints: problem.wZero, path: path)
+        let settings = (0..<2).map { _ in
+            (bias: (0..<32).map { _ in Int32.random(in: -9_000...9_000, using: &rng) },
+             zero: Int32.random(in: 0...255, using: &rng),
+             requantization: Int8Requantization(realMultipliers: [Double.random(in: 1e-4...3e-3, using: &rng)],
+                                                zeroPoint: Int32.random(in: 0...255, using: &rng), signed: false))
+        }
+        for setting in [settings[0], settings[1], settings[0]] {
+            let expected = problem.x.withUnsafeBufferPointer { x in
+                problem.w.withUnsafeBufferPointer { w in
+                    int8ConvReference(problem.shape, input: x, inputZeroPoint: setting.zero, weights: w,
+                                      weightZeroPoints: problem.wZero, bias: setting.bias)
+                }
+            }
+            let r = setting.requantization
+            let wanted = expected.map {
+                UInt8(requantize(acc: $0, multiplier: r.multipliers[0], shift: Int(r.shifts[0]), zeroPoint: r.zeroPoint,
+                                 qmin: r.qmin, qmax: r.qmax))
+            }
+            var y = [UInt8](repeating: 0, count: problem.shape.outputCount)
+            y.withUnsafeMutableBufferPointer { out in
+                int8Conv(problem.shape, input: problem.x, inputZeroPoint: setting.zero, weights: packed,
+                         bias: setting.bias, output: .uint8(out.baseAddress!, r))
+            }
+            #expect(y == wanted, "\(path) zero point \(setting.zero)")
+        }
+    }
+
     /// Random 1-D/2-D/3-D shapes with strides, dilations, asymmetric padding and groups, several images.
     @Test(arguments: Int8KernelPath.available) func randomShapes(path: Int8KernelPath) throws {
         var rng = SeededGenerator(seed: 53)

@@ -83,9 +83,14 @@ func int8ChannelConv<X: FixedWidthInteger>(_ shape: ConvShape, input: UnsafePoin
     packConvRows(shape, input: input, plan: plan, padding: UInt8(storedZeroPoint), into: rows, rowSums: rowSums,
                  threads: m * k * groups >= minimumParallelWork ? threads : 1)
     let panels = rows[0].panels, quads = rows[0].quads
-    let epilogues = (0..<groups).map { group in
-        ChannelConvEpilogue(group: group, channels: mg, storedZeroPoint: storedZeroPoint,
-                            weights: weights.groupWeights[group], bias: bias, output: output)
+    // The constants depend only on the node's bias, zero points and requantization: kept across calls.
+    let key = ChannelConvEpilogueKey(bias: bias, storedZeroPoint: storedZeroPoint,
+                                     requantization: output.requantization)
+    let epilogues = weights.epilogues.value(for: key) {
+        (0..<groups).map { group in
+            ChannelConvEpilogue(group: group, channels: mg, storedZeroPoint: storedZeroPoint,
+                                weights: weights.groupWeights[group], bias: bias, output: output)
+        }
     }
     let imageStride = shape.outputChannels * pixels, out = output.baseAddress, size = output.elementSize
     parallelChunks(groups * panels, threads: threads, workPerItem: lanes * k * mg) { tasks in
@@ -122,6 +127,14 @@ func int8ChannelConv<X: FixedWidthInteger>(_ shape: ConvShape, input: UnsafePoin
             }
         }
     }
+}
+
+/// What the epilogue constants of a convolution depend on besides its weights.
+struct ChannelConvEpilogueKey: Equatable {
+    let bias: [Int32]?
+    let storedZeroPoint: Int32
+    /// nil for int32 output.
+    let requantization: Int8Requantization?
 }
 
 /// The per-channel constants of one group's epilogue: bias folded with the input zero point

@@ -18,6 +18,8 @@ public struct PackedInt8ConvWeights: Sendable {
     let depthwiseTaps: [Int32]
     /// The row plan of the last geometry these weights ran on.
     let plans: LastValueCache<WindowGeometry, ConvRowPlan>
+    /// The channel-major kernel's epilogue constants (per group) of the last bias, zero point and requantization.
+    let epilogues: LastValueCache<ChannelConvEpilogueKey, [ChannelConvEpilogue]>
 
     /// True when each group has one input and one output channel (the direct depthwise kernel runs).
     public var isDepthwise: Bool { !depthwiseTaps.isEmpty }
@@ -37,6 +39,7 @@ public struct PackedInt8ConvWeights: Sendable {
         groups = shape.groups
         self.path = path
         plans = LastValueCache()
+        epilogues = LastValueCache()
         if cg == 1 && mg == 1 {
             var shifted = [Int32](repeating: 0, count: m * taps)
             for channel in 0..<m {
