@@ -20,20 +20,21 @@ final class BufferPool: @unchecked Sendable {
         func hash(into hasher: inout Hasher) { hasher.combine(count) }
     }
 
-    /// The storages of one dtype and count, and how many kernels asked for them.
-    private struct Entry {
+    /// The storages of one dtype and count, and how many kernels asked for them (a class, so that updating it
+    /// never copies the dictionary that holds it).
+    private final class Entry {
         /// Kept storages, the most recently freed last.
-        var free: [TensorStorage] = []
+        @exclusivity(unchecked) var free: [TensorStorage] = []
         /// Requests in the current run.
-        var requests = 0
+        @exclusivity(unchecked) var requests = 0
         /// The most requests one finished run made.
-        var wanted = 0
+        @exclusivity(unchecked) var wanted = 0
 
-        mutating func keep(_ storage: TensorStorage) {
+        func keep(_ storage: TensorStorage) {
             if free.count < max(wanted, requests) { free.append(storage) }
         }
 
-        mutating func take<T: TensorScalar>(_ type: T.Type) -> [T]? {
+        func take<T: TensorScalar>(_ type: T.Type) -> [T]? {
             requests += 1
             while var storage = free.popLast() {
                 if var array = T.values(in: storage) {
@@ -79,18 +80,23 @@ final class BufferPool: @unchecked Sendable {
         guard count * T.dtype.byteSize >= minimumBytes else { return nil }
         let key = Key(dtype: T.dtype, count: count)
         if entries.count >= kinds && entries[key] == nil { entries.removeAll(keepingCapacity: true) }
-        let array = entries[key, default: Entry()].take(T.self)
+        let entry: Entry
+        if let known = entries[key] {
+            entry = known
+        } else {
+            entry = Entry()
+            entries[key] = entry
+        }
+        let array = entry.take(T.self)
         if array != nil { reuses += 1 }
         return array
     }
 
     /// Ends a run: each dtype and count keeps room for as many storages as the busiest run asked for.
     func endRun() {
-        var index = entries.values.startIndex
-        while index != entries.values.endIndex {
-            entries.values[index].wanted = max(entries.values[index].wanted, entries.values[index].requests)
-            entries.values[index].requests = 0
-            entries.values.formIndex(after: &index)
+        for entry in entries.values {
+            entry.wanted = max(entry.wanted, entry.requests)
+            entry.requests = 0
         }
     }
 }

@@ -28,14 +28,9 @@ public final class Interpreter: @unchecked Sendable {
     private let fused: ExecutionPlan
     /// The plan without the fp32 fusions (nil when they changed nothing), for runs that observe every value.
     private let unfused: ExecutionPlan?
-    /// Output arrays freed by earlier runs (``BufferPool``), while no run holds them.
-    private(set) var idlePool: BufferPool?
+    /// Output arrays freed by earlier runs (``BufferPool``), while no run holds them (tests may set one).
+    var idlePool: BufferPool?
     private let poolLock = NSLock()
-    /// False when the environment sets `QKIT_REUSE_BUFFERS=0`: every output is then a new allocation (to compare
-    /// timings, or to rule reuse out when a result looks wrong).
-    private let reusesBuffers = ProcessInfo.processInfo.environment["QKIT_REUSE_BUFFERS"] != "0"
-    /// Smallest output, in bytes, whose array is reused (``BufferPool/minimumBytes``); set before the first run.
-    var reuseMinimumBytes = BufferPool.defaultMinimumBytes
 
     /// Prepares `model` for execution. Throws ``GraphError`` for a malformed graph and
     /// ``RuntimeError/unsupportedOp(opType:domain:opset:node:)`` for an op the runtime lacks.
@@ -83,8 +78,8 @@ public final class Interpreter: @unchecked Sendable {
             keep = [Bool](repeating: false, count: values.count)
             for name in wanted { if let slot = plan.slots[name] { keep[slot] = true } }
         }
-        let pool = reusesBuffers ? checkOutPool() : nil
-        defer { if let pool { checkInPool(pool) } }
+        let pool = checkOutPool()
+        defer { checkInPool(pool) }
         var inputs: [Tensor?] = []
         inputs.reserveCapacity(plan.maxInputCount)
         for step in plan.steps {
@@ -109,7 +104,7 @@ public final class Interpreter: @unchecked Sendable {
             for slot in step.lastReads where !keep[slot] {
                 if let freed = values[slot] {
                     values[slot] = nil
-                    pool?.recycle(freed.storage)
+                    pool.recycle(freed.storage)
                 }
             }
         }
@@ -139,7 +134,7 @@ public final class Interpreter: @unchecked Sendable {
             idlePool = nil
             return pool
         }
-        return BufferPool(minimumBytes: reuseMinimumBytes)
+        return BufferPool()
     }
 
     private func checkInPool(_ pool: BufferPool) {
@@ -149,7 +144,7 @@ public final class Interpreter: @unchecked Sendable {
         poolLock.unlock()
     }
 
-    private func execute(_ step: ExecutionPlan.Step, inputs: [Tensor?], pool: BufferPool?) throws -> [Tensor] {
+    private func execute(_ step: ExecutionPlan.Step, inputs: [Tensor?], pool: BufferPool) throws -> [Tensor] {
         let context = KernelContext(bound: step.bound, inputs: inputs, opset: step.opset, threads: threads,
                                     outputBuffers: pool)
         let outputs: [Tensor]

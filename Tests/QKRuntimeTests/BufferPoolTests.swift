@@ -88,7 +88,7 @@ private func integerModel() -> (Model, QDQModelBuilder) {
 private func expectReuseInvisible(_ model: Model, _ first: [String: Tensor], _ second: [String: Tensor],
                                   observe: Bool = false) throws -> Interpreter {
     let reused = try Interpreter(model: model, threads: 2)
-    reused.reuseMinimumBytes = 1024
+    reused.idlePool = BufferPool(minimumBytes: 1024)
     var kept: [Tensor] = []
     let hook: ((String, Tensor) -> Void)? = observe ? { _, value in kept.append(value) } : nil
     let a1 = try reused.run(first, observe: hook)
