@@ -66,7 +66,9 @@ void qk_sconv_gemm_avx512(long m, long n_begin, long n, long k, const float *w, 
                 for (long p = 0; p < k; p++, bp += b_row_stride) {
                     const __m512 b0 = _mm512_maskz_loadu_ps(mask0, bp);
 #pragma clang loop unroll(full)
-                    for (int i = 0; i < QK_MR; i++) acc[i][0] = _mm512_fmadd_ps(_mm512_set1_ps(rows[i][p]), b0, acc[i][0]);
+                    for (int i = 0; i < QK_MR; i++) {
+                        acc[i][0] = _mm512_fmadd_ps(_mm512_set1_ps(rows[i][p]), b0, acc[i][0]);
+                    }
                 }
             } else {
                 // The last, partial panel: masked loads never read past column n of a plain row-major B.
