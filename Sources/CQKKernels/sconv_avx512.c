@@ -61,6 +61,15 @@ void qk_sconv_gemm_avx512(long m, long n_begin, long n, long k, const float *w, 
                         acc[i][1] = _mm512_fmadd_ps(a, b1, acc[i][1]);
                     }
                 }
+            } else if (second == 0) {
+                // At most 16 columns (one image of ≤ 16 pixels): one vector per row, masked loads.
+                for (long p = 0; p < k; p++, bp += b_row_stride) {
+                    const __m512 b0 = _mm512_maskz_loadu_ps(mask0, bp);
+#pragma clang loop unroll(full)
+                    for (int i = 0; i < QK_MR; i++) {
+                        acc[i][0] = _mm512_fmadd_ps(_mm512_set1_ps(rows[i][p]), b0, acc[i][0]);
+                    }
+                }
             } else {
                 // The last, partial panel: masked loads never read past column n of a plain row-major B.
                 for (long p = 0; p < k; p++, bp += b_row_stride) {

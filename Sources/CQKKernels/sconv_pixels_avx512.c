@@ -52,7 +52,9 @@ static void qk_sconv_pixels_unstage(const float *stage, long ld, long m, long pi
     long j = 0;
     if (pixels % 16 == 0 && row_stride == pixels) {
         for (; j + 16 <= m; j += 16) {
-            for (long o = 0; o < pixels; o += 16) qk_transpose16x16(stage + o * ld + j, ld, y + j * row_stride + o, row_stride);
+            for (long o = 0; o < pixels; o += 16) {
+                qk_transpose16x16(stage + o * ld + j, ld, y + j * row_stride + o, row_stride);
+            }
         }
     }
     for (; j < m; j++) {

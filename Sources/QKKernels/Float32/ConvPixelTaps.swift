@@ -90,7 +90,8 @@ extension ConvJob {
                         lists.source.withUnsafeBufferPointer { source in
                             parallelChunks(blocks * shape.groups, threads: threads,
                                            workPerItem: blockImages * outPlane * rows * mg) { range in
-                                let stage = UnsafeMutablePointer<Float>.allocate(capacity: blockImages * outPlane * ldwt)
+                                let stageCount = blockImages * outPlane * ldwt
+                                let stage = UnsafeMutablePointer<Float>.allocate(capacity: stageCount)
                                 defer { stage.deallocate() }
                                 for task in range {
                                     let (group, first, images) = self.task(task, imagesPerTask: blockImages)
