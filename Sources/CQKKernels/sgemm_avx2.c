@@ -5,6 +5,59 @@
 #define QK_MR 6
 #define QK_NR 16
 
+/// The register tile for `tile_rows` ≤ 6 rows (a compile-time constant once inlined, so the unused
+/// accumulators vanish): each C element gets the same multiply-adds in the same order for every tile height.
+__attribute__((target("avx2,fma"), always_inline))
+static inline void micro_rows(const int tile_rows, long kc, const float *a, long row_stride, long depth_stride,
+                              const float *b, float *c, long ldc, long mr, long nr, float alpha, int accumulate) {
+    QK_SGEMM_ROWS(rows, QK_MR, a, row_stride, mr);
+    __m256 acc[QK_MR][2];
+#pragma clang loop unroll(full)
+    for (int i = 0; i < tile_rows; i++) {
+        acc[i][0] = _mm256_setzero_ps();
+        acc[i][1] = _mm256_setzero_ps();
+    }
+    long offset = 0;
+    for (long p = 0; p < kc; p++) {
+        __m256 b0 = _mm256_loadu_ps(b);
+        __m256 b1 = _mm256_loadu_ps(b + 8);
+#pragma clang loop unroll(full)
+        for (int i = 0; i < tile_rows; i++) {
+            __m256 ai = _mm256_broadcast_ss(rows[i] + offset);
+            acc[i][0] = _mm256_fmadd_ps(ai, b0, acc[i][0]);
+            acc[i][1] = _mm256_fmadd_ps(ai, b1, acc[i][1]);
+        }
+        offset += depth_stride;
+        b += QK_NR;
+    }
+    __m256 va = _mm256_set1_ps(alpha);
+    if (mr == tile_rows && nr == QK_NR) {
+#pragma clang loop unroll(full)
+        for (int i = 0; i < tile_rows; i++) {
+            float *row = c + i * ldc;
+            if (accumulate && tile_rows == QK_MR) {
+                _mm256_storeu_ps(row, _mm256_fmadd_ps(va, acc[i][0], _mm256_loadu_ps(row)));
+                _mm256_storeu_ps(row + 8, _mm256_fmadd_ps(va, acc[i][1], _mm256_loadu_ps(row + 8)));
+            } else if (accumulate) {
+                // Rounded twice, as qk_sgemm_store_partial does for the edge panels these rows were before.
+                _mm256_storeu_ps(row, _mm256_add_ps(_mm256_loadu_ps(row), _mm256_mul_ps(va, acc[i][0])));
+                _mm256_storeu_ps(row + 8, _mm256_add_ps(_mm256_loadu_ps(row + 8), _mm256_mul_ps(va, acc[i][1])));
+            } else {
+                _mm256_storeu_ps(row, _mm256_mul_ps(va, acc[i][0]));
+                _mm256_storeu_ps(row + 8, _mm256_mul_ps(va, acc[i][1]));
+            }
+        }
+        return;
+    }
+    float tile[QK_MR * QK_NR];
+#pragma clang loop unroll(full)
+    for (int i = 0; i < tile_rows; i++) {
+        _mm256_storeu_ps(tile + i * QK_NR, acc[i][0]);
+        _mm256_storeu_ps(tile + i * QK_NR + 8, acc[i][1]);
+    }
+    qk_sgemm_store_partial(tile, QK_NR, c, ldc, mr, nr, alpha, accumulate);
+}
+
 __attribute__((target("avx2,fma")))
 void qk_sgemm_micro_avx2_6x16(long kc, const float *a, long row_stride, long depth_stride, const float *b,
                               float *c, long ldc, long mr, long nr, float alpha, int accumulate) {
@@ -31,46 +84,13 @@ void qk_sgemm_micro_avx2_6x16(long kc, const float *a, long row_stride, long dep
         qk_sgemm_store_partial(tile, QK_NR, c, ldc, 1, nr, alpha, accumulate);
         return;
     }
-    QK_SGEMM_ROWS(rows, QK_MR, a, row_stride, mr);
-    __m256 acc[QK_MR][2];
-#pragma clang loop unroll(full)
-    for (int i = 0; i < QK_MR; i++) {
-        acc[i][0] = _mm256_setzero_ps();
-        acc[i][1] = _mm256_setzero_ps();
+    // A short edge panel (m = 16: 6 + 6 + 4 rows) runs a shorter tile instead of
+    // repeating its last valid row up to the full height.
+    if (mr <= 2) {
+        micro_rows(2, kc, a, row_stride, depth_stride, b, c, ldc, mr, nr, alpha, accumulate);
+    } else if (mr <= 4) {
+        micro_rows(4, kc, a, row_stride, depth_stride, b, c, ldc, mr, nr, alpha, accumulate);
+    } else {
+        micro_rows(QK_MR, kc, a, row_stride, depth_stride, b, c, ldc, mr, nr, alpha, accumulate);
     }
-    long offset = 0;
-    for (long p = 0; p < kc; p++) {
-        __m256 b0 = _mm256_loadu_ps(b);
-        __m256 b1 = _mm256_loadu_ps(b + 8);
-#pragma clang loop unroll(full)
-        for (int i = 0; i < QK_MR; i++) {
-            __m256 ai = _mm256_broadcast_ss(rows[i] + offset);
-            acc[i][0] = _mm256_fmadd_ps(ai, b0, acc[i][0]);
-            acc[i][1] = _mm256_fmadd_ps(ai, b1, acc[i][1]);
-        }
-        offset += depth_stride;
-        b += QK_NR;
-    }
-    __m256 va = _mm256_set1_ps(alpha);
-    if (mr == QK_MR && nr == QK_NR) {
-#pragma clang loop unroll(full)
-        for (int i = 0; i < QK_MR; i++) {
-            float *row = c + i * ldc;
-            if (accumulate) {
-                _mm256_storeu_ps(row, _mm256_fmadd_ps(va, acc[i][0], _mm256_loadu_ps(row)));
-                _mm256_storeu_ps(row + 8, _mm256_fmadd_ps(va, acc[i][1], _mm256_loadu_ps(row + 8)));
-            } else {
-                _mm256_storeu_ps(row, _mm256_mul_ps(va, acc[i][0]));
-                _mm256_storeu_ps(row + 8, _mm256_mul_ps(va, acc[i][1]));
-            }
-        }
-        return;
-    }
-    float tile[QK_MR * QK_NR];
-#pragma clang loop unroll(full)
-    for (int i = 0; i < QK_MR; i++) {
-        _mm256_storeu_ps(tile + i * QK_NR, acc[i][0]);
-        _mm256_storeu_ps(tile + i * QK_NR + 8, acc[i][1]);
-    }
-    qk_sgemm_store_partial(tile, QK_NR, c, ldc, mr, nr, alpha, accumulate);
 }
