@@ -18,19 +18,33 @@ struct ShiftedTaps {
 
     init(_ g: WindowGeometry) {
         let pieces = (g.outputSize + 15) / 16
+        let (od, oh, ow) = (g.output[0], g.output[1], g.output[2])
         var offset: [Int32] = [], mask = [UInt16](repeating: 0, count: g.kernelSize * pieces)
-        for td in 0..<g.kernel[0] {
-            for th in 0..<g.kernel[1] {
-                for tw in 0..<g.kernel[2] {
-                    let d = td * g.dilations[0] - g.padsBegin[0], h = th * g.dilations[1] - g.padsBegin[1]
-                    offset.append(Int32((d * g.input[1] + h) * g.input[2] + tw * g.dilations[2] - g.padsBegin[2]))
+        mask.withUnsafeMutableBufferPointer { mask in
+            var t = 0
+            for td in 0..<g.kernel[0] {
+                let d = td * g.dilations[0] - g.padsBegin[0]
+                let validD = validOutputRange(count: od, stride: 1, offset: d, size: g.input[0])
+                for th in 0..<g.kernel[1] {
+                    let h = th * g.dilations[1] - g.padsBegin[1]
+                    let validH = validOutputRange(count: oh, stride: 1, offset: h, size: g.input[1])
+                    for tw in 0..<g.kernel[2] {
+                        let w = tw * g.dilations[2] - g.padsBegin[2]
+                        let validW = validOutputRange(count: ow, stride: 1, offset: w, size: g.input[2])
+                        offset.append(Int32((d * g.input[1] + h) * g.input[2] + w))
+                        let tapMask = mask.baseAddress! + t * pieces
+                        for zd in validD {
+                            for zh in validH {
+                                for zw in validW {
+                                    let o = (zd * oh + zh) * ow + zw
+                                    tapMask[o / 16] |= UInt16(1) << (o % 16)
+                                }
+                            }
+                        }
+                        t += 1
+                    }
                 }
             }
-        }
-        PixelTaps.walk(g) { o, t, position in
-            guard let position else { return }
-            precondition(position == o + Int(offset[t]), "shifted tap offset")
-            mask[t * pieces + o / 16] |= UInt16(1) << (o % 16)
         }
         (self.offset, self.mask) = (offset, mask)
     }
