@@ -6,7 +6,7 @@ import Testing
 /// same sums in the same order, so the same bits), and against the plain-loop ``convReference``.
 @Suite(.enabled(if: ConvJob.fusedKernelAvailable, "needs AVX-512F"))
 struct ConvFusedGemmTests {
-    enum Path { case im2colGemm, fusedGemm, pixelTaps }
+    enum Path { case im2colGemm, fusedGemm, pixelTaps, shiftedTaps }
 
     /// Runs one job on `path`, output prefilled with NaN.
     static func run(_ s: ConvShape, x: [Float], w: [Float], bias: [Float]?, activation: Activation, threads: Int,
@@ -23,6 +23,7 @@ struct ConvFusedGemmTests {
                     case .im2colGemm: job.im2colGemm(threads: threads)
                     case .fusedGemm: job.fusedGemm(threads: threads)
                     case .pixelTaps: job.pixelTaps(threads: threads)
+                    case .shiftedTaps: job.shiftedTaps(threads: threads)
                     }
                 }
             }

@@ -320,4 +320,19 @@ void qk_sconv_pixels_avx512(long images, long m, long channels, long in_plane, l
                             const int32_t *entry_tap, const int32_t *entry_src, long pixels,
                             const qk_sconv_output *out, float *stage);
 
+/// fp32 convolution by shifted input vectors (sconv_shifted_avx512.c; needs avx512f) for unit strides and output
+/// rows as wide as the input rows, where im2col row r = (c, t) at output pixel o reads x[c·in_plane + o +
+/// tap_offset[t]] (or 0 in the padding). For i < images, j < m, o < pixels, with rows = channels·taps:
+///
+///     v = Σ_{r < rows} W[j, r] · (bit o % 16 of tap_mask[t·⌈pixels/16⌉ + o / 16] ?
+///                                 x[i·x_image_stride + c·in_plane + o + tap_offset[t]] : 0),  r = c·taps + t
+///
+/// one fused multiply-add per term (padding terms included) in increasing r from 0, the order and rounding of
+/// qk_sconv_gemm_avx512, stored through `out` (row j = channel j, column o of image i at
+/// y[i·image_stride + j·row_stride + o]). `wt` holds W in blocks of 16 channels: W[16·b + l, r] at
+/// wt[(16·b·rows) + 16·r + l], zeros past m. Masked-off lanes are never read.
+void qk_sconv_shifted_avx512(long images, long m, long channels, long taps, long in_plane, const float *x,
+                             long x_image_stride, const int32_t *tap_offset, const uint16_t *tap_mask,
+                             const float *wt, long pixels, const qk_sconv_output *out);
+
 #endif

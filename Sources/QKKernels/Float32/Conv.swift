@@ -7,10 +7,11 @@ import CQKKernels
 /// taps outside the input read 0; f is `activation`, S the optional `sum` (same shape as Y).
 /// Depthwise convolutions (groups = C = M) run a direct loop. On AVX-512 CPUs, without a sum, with f identity,
 /// ReLU or Clip and a depth C/G·K ≤ 1024, batches of ≥ 8 small planes run ``ConvJob/pixelTaps(threads:)``
-/// (taps in the padding skipped) and the rest ``ConvJob/fusedGemm(threads:)`` (bias and f in the GEMM's
-/// store); both give the bits of the general path, im2col + ``gemm`` with 1×1 stride-1 unpadded kernels reading
-/// X directly. Work is split over images × groups when there are enough of them, otherwise the GEMM itself runs
-/// on `threads` threads.
+/// (taps in the padding skipped), unit-stride "same"-width convolutions of depth C/G·K ≤ 32
+/// ``ConvJob/shiftedTaps(threads:)`` (im2col rows read as shifted input planes) and the rest
+/// ``ConvJob/fusedGemm(threads:)`` (bias and f in the GEMM's store); all give the bits of the general path,
+/// im2col + ``gemm`` with 1×1 stride-1 unpadded kernels reading X directly. Work is split over images × groups
+/// when there are enough of them, otherwise the GEMM itself runs on `threads` threads.
 public func conv(_ shape: ConvShape, input: [Float], weights: [Float], bias: [Float]?, sum: [Float]? = nil,
                  activation: Activation = .identity, threads: Int = 1) -> [Float] {
     precondition(input.count == shape.inputCount && weights.count == shape.weightCount, "conv operand sizes")
@@ -30,6 +31,8 @@ public func conv(_ shape: ConvShape, input: [Float], weights: [Float], bias: [Fl
                         job.depthwise(threads: threads)
                     } else if job.pixelTapsApply {
                         job.pixelTaps(threads: threads)
+                    } else if job.shiftedTapsApply {
+                        job.shiftedTaps(threads: threads)
                     } else if job.fusedGemmApplies {
                         job.fusedGemm(threads: threads)
                     } else {
