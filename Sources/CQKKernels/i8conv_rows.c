@@ -2,7 +2,6 @@
 // the input (no im2col matrix, no transpose): see qk_i8conv_pad_nhwc and qk_i8conv_pack_rows in CQKKernels.h.
 #include <string.h>
 #include "CQKKernels.h"
-#include "i8conv_interleave.h"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -158,10 +157,25 @@ static int qk_pack_consecutive(const uint8_t *image, const int32_t *base, const 
                 memcpy(&word, x0 + tap_offset[t], 4);
                 v[b] = _mm_cvtsi32_si128(word);
             }
+            sum = _mm_add_epi16(sum, _mm_unpacklo_epi8(v[b], zero));
+            sum_high = _mm_add_epi16(sum_high, _mm_unpackhi_epi8(v[b], zero));
         }
-        qk_i8conv_interleave_quad(v, mr, panel + q * mr * 4, &sum, &sum_high);
+        uint8_t *target = panel + q * mr * 4;
+        const __m128i ab = _mm_unpacklo_epi8(v[0], v[1]), cd = _mm_unpacklo_epi8(v[2], v[3]);
+        _mm_storeu_si128((__m128i *)target, _mm_unpacklo_epi16(ab, cd));
+        if (mr >= 8) _mm_storeu_si128((__m128i *)(target + 16), _mm_unpackhi_epi16(ab, cd));
+        if (mr == 16) {
+            const __m128i ab_high = _mm_unpackhi_epi8(v[0], v[1]), cd_high = _mm_unpackhi_epi8(v[2], v[3]);
+            _mm_storeu_si128((__m128i *)(target + 32), _mm_unpacklo_epi16(ab_high, cd_high));
+            _mm_storeu_si128((__m128i *)(target + 48), _mm_unpackhi_epi16(ab_high, cd_high));
+        }
     }
-    qk_i8conv_store_sums(sum, sum_high, mr, row_sums);
+    _mm_storeu_si128((__m128i *)row_sums, _mm_unpacklo_epi16(sum, zero));
+    if (mr >= 8) _mm_storeu_si128((__m128i *)(row_sums + 4), _mm_unpackhi_epi16(sum, zero));
+    if (mr == 16) {
+        _mm_storeu_si128((__m128i *)(row_sums + 8), _mm_unpacklo_epi16(sum_high, zero));
+        _mm_storeu_si128((__m128i *)(row_sums + 12), _mm_unpackhi_epi16(sum_high, zero));
+    }
     return 1;
 }
 #endif

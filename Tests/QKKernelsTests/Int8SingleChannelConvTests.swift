@@ -1,7 +1,7 @@
 import Testing
 @testable import QKKernels
 
-/// The single-channel int8 Conv (one group, C = 1: tap rows copied out per image, panels interleaved from them) against
+/// The single-channel int8 Conv (one group, C = 1: image by image, panels packed and run in one C call) against
 /// ``int8ConvReference``, bit for bit, on every path this CPU has: random 1-D/2-D/3-D shapes with strides,
 /// dilations and padding, rows wider than a panel and not a multiple of 8, kernels of more than 16 taps and one past
 /// the 256-tap limit (the GEMM row path), u8 and s8 inputs and weights, int32 and byte outputs, one and two threads.
@@ -23,7 +23,8 @@ import Testing
     /// columns, padding half the kernel.
     @Test(arguments: Int8KernelPath.available) func kernelAndRowSizes(path: Int8KernelPath) throws {
         var rng = SeededGenerator(seed: 62)
-        for (kernel, side, batch) in [(1, 1, 3), (3, 8, 32), (3, 19, 2), (5, 13, 3), (4, 37, 2), (7, 9, 2), (17, 20, 1)] {
+        let cases = [(1, 1, 3), (3, 8, 32), (3, 19, 2), (5, 13, 3), (4, 37, 2), (7, 9, 2), (17, 20, 1)]
+        for (kernel, side, batch) in cases {
             let geometry = try WindowGeometry(input: [side + 1, side], kernel: [kernel, kernel], strides: nil,
                                               dilations: nil, pads: Array(repeating: kernel / 2, count: 4),
                                               autoPad: .notSet, ceilMode: false)

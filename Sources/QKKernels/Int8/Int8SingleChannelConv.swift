@@ -1,10 +1,9 @@
 import CQKKernels
 
 /// The channel-major int8 Conv of single-channel inputs (one group, C = 1, at most 256 taps: the first layer of an
-/// image CNN), with the same weights, epilogue and result as ``int8ChannelConv`` but without the GEMM row packing:
-/// each image is padded once, its taps copied out as K rows of pixels (a row of output pixels at a time), and each
-/// panel of pixels interleaved from them and run by the channel-major tile straight into the image's planes
-/// (``qk_i8conv_single_channel``):
+/// image CNN), with the same weights, epilogue and result as ``int8ChannelConv`` but image by image in one C call
+/// (``qk_i8conv_single_channel``): each image is padded, its pixel panels packed into a small buffer and run by the
+/// channel-major tile straight into the image's planes, so that images (packing included) split over threads:
 ///
 ///     v[n, m, o] = Σ_t x′[n, pixelBase[o] + tapOffset[t]] · w′[m, t] + bias′[m] − zw′[m] · Σ_t x′[n, …]
 ///
@@ -14,7 +13,7 @@ func int8SingleChannelConv<X: FixedWidthInteger>(_ shape: ConvShape, input: Unsa
                                                  plan: ConvRowPlan, weights: ChannelConvWeights,
                                                  epilogue: ChannelConvEpilogue, output: Int8Output, threads: Int) {
     let pixels = plan.pixelBase.count, taps = plan.tapOffset.count, channels = shape.outputChannels
-    let inPlane = shape.geometry.inputSize, rowPixels = shape.geometry.promotedTo3D.output[2]
+    let inPlane = shape.geometry.inputSize
     let scratchBytes = qk_i8conv_single_channel_scratch(plan.positions, pixels, taps, weights.quads)
     let x = UnsafeRawPointer(input).assumingMemoryBound(to: UInt8.self)
     let out = output.baseAddress, size = output.elementSize, imageBytes = channels * pixels * size
@@ -28,7 +27,7 @@ func int8SingleChannelConv<X: FixedWidthInteger>(_ shape: ConvShape, input: Unsa
                         defer { scratch.deallocate() }
                         qk_i8conv_single_channel(images.count, x + images.lowerBound * inPlane, inPlane,
                                                  dims.baseAddress, UInt8(storedZeroPoint), X.isSigned ? 0x80 : 0,
-                                                 plan.positions, pixelBase.baseAddress, pixels, rowPixels,
+                                                 plan.positions, pixelBase.baseAddress, pixels,
                                                  tapOffset.baseAddress, taps, kernel, weights.quads, channels,
                                                  w.baseAddress, epilogue.epilogue,
                                                  out + images.lowerBound * imageBytes, size, scratch)
