@@ -334,5 +334,18 @@ void qk_sconv_pixels_avx512(long images, long m, long channels, long in_plane, l
 void qk_sconv_shifted_avx512(long images, long m, long channels, long taps, long in_plane, const float *x,
                              long x_image_stride, const int32_t *tap_offset, const uint16_t *tap_mask,
                              const float *wt, long pixels, const qk_sconv_output *out);
+/// Int8 Conv of single-channel inputs (i8conv_single_channel.c; one group, C = 1), `images` images of in_plane
+/// bytes each at x: each image is padded as qk_i8conv_pad_nhwc(x, 1, dims, padding, flip) into `positions` bytes,
+/// packed by qk_i8conv_pack_rows (output pixel o < pixels reads tap t at pixel_base[o] + tap_offset[t];
+/// taps ≤ 256), and panels of pixels run qk_i8conv_channels_vnni (kernel 0, 16 lanes, w as s8 quads) or _avx2
+/// (kernel 1, 8 lanes, w as int16 pairs) with kq = ⌈taps / 4⌉ quads and `channels` output channels, stored with
+/// `e` at
+/// out + (n·channels·pixels + c·pixels + o)·element_size. `scratch` holds qk_i8conv_single_channel_scratch bytes.
+long qk_i8conv_single_channel_scratch(long positions, long pixels, long taps, long kq);
+void qk_i8conv_single_channel(long images, const uint8_t *x, long in_plane, const long *dims, uint8_t padding,
+                              uint8_t flip, long positions, const int32_t *pixel_base, long pixels,
+                              const int32_t *tap_offset, long taps, int kernel, long kq, long channels,
+                              const void *w, const qk_i8_epilogue *e, void *out, long element_size,
+                              uint8_t *scratch);
 
 #endif

@@ -75,6 +75,13 @@ func int8ChannelConv<X: FixedWidthInteger>(_ shape: ConvShape, input: UnsafePoin
                                            output: Int8Output, threads: Int) {
     let kernel = channelWeights[0].kernel, lanes = kernel.lanes
     let groups = shape.groups, mg = shape.outputChannelsPerGroup, pixels = plan.pixelBase.count
+    let epilogues = weights.channelEpilogues(storedZeroPoint: storedZeroPoint, bias: bias, output: output,
+                                             channels: mg)
+    if groups == 1 && shape.inputChannelsPerGroup == 1 && plan.tapOffset.count <= 256 {
+        int8SingleChannelConv(shape, input: input, storedZeroPoint: storedZeroPoint, plan: plan,
+                              weights: channelWeights[0], epilogue: epilogues[0], output: output, threads: threads)
+        return
+    }
     let m = shape.batch * pixels, k = shape.inputChannelsPerGroup * plan.tapOffset.count
     let rows = (0..<groups).map { _ in PackedInt8Rows(m: m, k: k, mr: lanes, zeroed: false) }
     defer { rows.forEach { $0.deallocate() } }
@@ -83,15 +90,6 @@ func int8ChannelConv<X: FixedWidthInteger>(_ shape: ConvShape, input: UnsafePoin
     packConvRows(shape, input: input, plan: plan, padding: UInt8(storedZeroPoint), into: rows, rowSums: rowSums,
                  threads: m * k * groups >= minimumParallelWork ? threads : 1)
     let panels = rows[0].panels, quads = rows[0].quads
-    // The constants depend only on the node's bias, zero points and requantization: kept across calls.
-    let key = ChannelConvEpilogueKey(bias: bias, storedZeroPoint: storedZeroPoint,
-                                     requantization: output.requantization)
-    let epilogues = weights.epilogues.value(for: key) {
-        (0..<groups).map { group in
-            ChannelConvEpilogue(group: group, channels: mg, storedZeroPoint: storedZeroPoint,
-                                weights: weights.groupWeights[group], bias: bias, output: output)
-        }
-    }
     let imageStride = shape.outputChannels * pixels, out = output.baseAddress, size = output.elementSize
     parallelChunks(groups * panels, threads: threads, workPerItem: lanes * k * mg) { tasks in
         withUnsafeTemporaryAllocation(of: Int.self, capacity: lanes) { offsets in
@@ -124,6 +122,22 @@ func int8ChannelConv<X: FixedWidthInteger>(_ shape: ConvShape, input: UnsafePoin
                         }
                     }
                 }
+            }
+        }
+    }
+}
+
+extension PackedInt8ConvWeights {
+    /// Every group's channel-major epilogue for this bias, stored input zero point and output. The constants depend
+    /// only on those (and the weights): kept across calls while they stay the same.
+    func channelEpilogues(storedZeroPoint: Int32, bias: [Int32]?, output: Int8Output,
+                          channels: Int) -> [ChannelConvEpilogue] {
+        let key = ChannelConvEpilogueKey(bias: bias, storedZeroPoint: storedZeroPoint,
+                                         requantization: output.requantization)
+        return epilogues.value(for: key) {
+            groupWeights.indices.map { group in
+                ChannelConvEpilogue(group: group, channels: channels, storedZeroPoint: storedZeroPoint,
+                                    weights: groupWeights[group], bias: bias, output: output)
             }
         }
     }
