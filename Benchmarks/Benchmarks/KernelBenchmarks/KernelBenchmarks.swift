@@ -102,12 +102,12 @@ func registerConvBenchmarks() {
     let dense = ConvShape(batch: 1, inputChannels: 64, outputChannels: 64, groups: 1, geometry: geometry)
     let depthwise = ConvShape(batch: 1, inputChannels: 64, outputChannels: 64, groups: 64, geometry: geometry)
     let requantization = Int8Requantization(realMultipliers: [0.0004], zeroPoint: 0, signed: false)
-    // The digits fixture's second layer (16 → 32 channels, 8×8, pad 1) at batch 32.
-    let small = try! WindowGeometry(input: [8, 8], kernel: [3, 3], strides: nil, dilations: nil, pads: [1, 1, 1, 1],
+    // The digits fixture's second layer (16 → 32 channels on the 4×4 output of pool1, pad 1) at batch 32.
+    let small = try! WindowGeometry(input: [4, 4], kernel: [3, 3], strides: nil, dilations: nil, pads: [1, 1, 1, 1],
                                     autoPad: .notSet, ceilMode: false)
     let digits = ConvShape(batch: 32, inputChannels: 16, outputChannels: 32, groups: 1, geometry: small)
     for (name, shape) in [("3×3 64→64 56×56", dense), ("depthwise 3×3 64ch 56×56", depthwise),
-                          ("3×3 16→32 8×8 batch 32", digits)] {
+                          ("3×3 16→32 4×4 batch 32", digits)] {
         let x: [UInt8] = randomBytes(shape.inputCount, seed: 3)
         var y = [UInt8](repeating: 0, count: shape.outputCount)
         let w: [Int8] = randomBytes(shape.weightCount, seed: 4)
