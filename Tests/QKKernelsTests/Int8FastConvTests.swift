@@ -110,7 +110,7 @@ struct ConvProblem<X: FixedWidthInteger, W: FixedWidthInteger> {
     let xZero: Int32
     var wZero: [Int32]
     let bias: [Int32]?
-    let requantization: Int8Requantization
+    var requantization: Int8Requantization
 
     /// `pointwise`: a 1×1 kernel with unit strides and no padding (the u8 path that skips im2col).
     init(channels: Int, groups: Int, perGroupOut: Int, rng: inout SeededGenerator, batch: Int? = nil,

@@ -62,81 +62,35 @@ import Testing
             if digits { #expect(SingleChannelGather.make(geometry) != nil) }
             let threads = trial % 3 == 2 ? 2 : 1
             if trial % 2 == 0 {
-                GatherProblem<UInt8, Int8>(shape: shape, rng: &rng).check(path: path, threads: threads)
+                var problem = ConvProblem<UInt8, Int8>(shape: shape, rng: &rng)
+                problem.requantization = gatherRequantization(channels: shape.outputChannels, rng: &rng)
+                problem.check(path: path, threads: threads)
             } else {
-                GatherProblem<Int8, Int8>(shape: shape, rng: &rng).check(path: path, threads: threads)
+                var problem = ConvProblem<Int8, Int8>(shape: shape, rng: &rng)
+                problem.requantization = gatherRequantization(channels: shape.outputChannels, rng: &rng)
+                problem.check(path: path, threads: threads)
             }
         }
     }
 }
 
-/// A single-channel convolution with a requantization drawn over the cases the gathering kernel's rounding must
-/// reproduce (see ``Int8SingleChannelConvTests/gatheredPanels(path:)``).
-private struct GatherProblem<X: FixedWidthInteger, W: FixedWidthInteger> {
-    let shape: ConvShape
-    let x: [X], w: [W]
-    let xZero: Int32
-    let wZero: [Int32]
-    let bias: [Int32]?
-    let requantization: Int8Requantization
-
-    init(shape: ConvShape, rng: inout SeededGenerator) {
-        self.shape = shape
-        x = (0..<shape.inputCount).map { _ in X.random(in: X.min...X.max, using: &rng) }
-        w = (0..<shape.weightCount).map { _ in W.random(in: W.min...W.max, using: &rng) }
-        xZero = Int32(X.random(in: X.min...X.max, using: &rng))
-        let m = shape.outputChannels
-        wZero = Bool.random(using: &rng) ? [0] : (0..<m).map { _ in Int32(W.random(in: W.min...W.max, using: &rng)) }
-        bias = Bool.random(using: &rng) ? (0..<m).map { _ in Int32.random(in: -50_000...50_000, using: &rng) } : nil
-        // Exact powers of two make ties (v · M ending in .5) common; 1.5 and 3 exceed the kernel's limit of 1.
-        let kind = Int.random(in: 0..<6, using: &rng)
-        let reals = (0..<(Bool.random(using: &rng) ? m : 1)).map { _ -> Double in
-            switch kind {
-            case 0: Double.random(in: 1e-5...4e-3, using: &rng)
-            case 1: 0x1p-9
-            case 2: 0x1p-1
-            case 3: Double.random(in: 0.01...0.99, using: &rng)
-            default: Bool.random(using: &rng) ? 0x1p-8 : [1.5, 3][kind - 4]
-            }
+/// A requantization drawn over the cases the gathering kernel's rounding must reproduce (see
+/// ``Int8SingleChannelConvTests/gatheredPanels(path:)``): exact powers of two make ties (v · M ending in .5) common,
+/// 1.5 and 3 exceed the kernel's limit of 1; per tensor or per channel; u8 or s8; no clamp, Relu or a Clip range.
+private func gatherRequantization(channels m: Int, rng: inout SeededGenerator) -> Int8Requantization {
+    let kind = Int.random(in: 0..<6, using: &rng)
+    let reals = (0..<(Bool.random(using: &rng) ? m : 1)).map { _ -> Double in
+        switch kind {
+        case 0: Double.random(in: 1e-5...4e-3, using: &rng)
+        case 1: 0x1p-9
+        case 2: 0x1p-1
+        case 3: Double.random(in: 0.01...0.99, using: &rng)
+        default: Bool.random(using: &rng) ? 0x1p-8 : [1.5, 3][kind - 4]
         }
-        let signed = Bool.random(using: &rng)
-        let zero = Int32.random(in: signed ? -128...127 : 0...255, using: &rng)
-        let full = Int8Requantization(realMultipliers: reals, zeroPoint: zero, signed: signed)
-        // Fused activations: none, Relu (lower = zero point) or a Clip range.
-        requantization = [full, full.clamped(lower: zero, upper: nil),
-                          full.clamped(lower: zero - 20, upper: zero + 30)].randomElement(using: &rng)!
     }
-
-    func check(path: Int8KernelPath, threads: Int, sourceLocation: SourceLocation = #_sourceLocation) {
-        let expected = x.withUnsafeBufferPointer { px in
-            w.withUnsafeBufferPointer { pw in
-                int8ConvReference(shape, input: px, inputZeroPoint: xZero, weights: pw, weightZeroPoints: wZero,
-                                  bias: bias)
-            }
-        }
-        let packed = PackedInt8ConvWeights(w, shape: shape, zeroPoints: wZero, path: path)
-        var y = [Int32](repeating: -7, count: shape.outputCount)
-        y.withUnsafeMutableBufferPointer { out in
-            int8Conv(shape, input: x, inputZeroPoint: xZero, weights: packed, bias: bias,
-                     output: .int32(out.baseAddress!), threads: threads)
-        }
-        let g = shape.geometry
-        #expect(y == expected, "int32 \(path) \(shape.outputChannels) channels \(g)", sourceLocation: sourceLocation)
-        let r = requantization, plane = g.outputSize
-        let wanted = expected.enumerated().map { index, v in
-            let channel = r.channels == 1 ? 0 : (index / plane) % shape.outputChannels
-            return UInt8(truncatingIfNeeded: requantize(acc: v, multiplier: r.multipliers[channel],
-                                                        shift: Int(r.shifts[channel]), zeroPoint: r.zeroPoint,
-                                                        qmin: r.qmin, qmax: r.qmax))
-        }
-        var q = [UInt8](repeating: 0xAA, count: shape.outputCount)
-        q.withUnsafeMutableBufferPointer { out in
-            let output: Int8Output = r.qmin < 0
-                ? .int8(UnsafeMutableRawPointer(out.baseAddress!).assumingMemoryBound(to: Int8.self), r)
-                : .uint8(out.baseAddress!, r)
-            int8Conv(shape, input: x, inputZeroPoint: xZero, weights: packed, bias: bias, output: output,
-                     threads: threads)
-        }
-        #expect(q == wanted, "requantized \(path) \(r) \(g)", sourceLocation: sourceLocation)
-    }
+    let signed = Bool.random(using: &rng)
+    let zero = Int32.random(in: signed ? -128...127 : 0...255, using: &rng)
+    let full = Int8Requantization(realMultipliers: reals, zeroPoint: zero, signed: signed)
+    return [full, full.clamped(lower: zero, upper: nil),
+            full.clamped(lower: zero - 20, upper: zero + 30)].randomElement(using: &rng)!
 }

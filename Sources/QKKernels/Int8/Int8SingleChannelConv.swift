@@ -63,22 +63,15 @@ private func int8GatheredSingleChannelConv<X: FixedWidthInteger>(
         // The kernel's double-precision rounding needs every multiplier · 2^−shift below 1.
         guard (0..<channels).allSatisfy({ multiplier[$0] < Int64(1) << shift[$0] }) else { return false }
     }
-    gather.start.withUnsafeBufferPointer { start in
-        gather.index.withUnsafeBufferPointer { index in
-            gather.inside.withUnsafeBufferPointer { inside in
-                weights.values.withUnsafeBufferPointer { w in
-                    parallelChunks(shape.batch, threads: threads, workPerItem: pixels * taps * channels) { images in
-                        let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: scratchBytes)
-                        defer { scratch.deallocate() }
-                        let done = qk_i8conv_single_channel_vnni(
-                            images.count, x + images.lowerBound * inPlane, inPlane, UInt8(storedZeroPoint),
-                            X.isSigned ? 0x80 : 0, pixels, gather.panels, taps, start.baseAddress,
-                            index.baseAddress, inside.baseAddress, channels, w.baseAddress, epilogue.epilogue,
-                            out + images.lowerBound * imageBytes, scratch)
-                        precondition(done != 0, "single-channel gather kernel refused checked constants")
-                    }
-                }
-            }
+    weights.values.withUnsafeBufferPointer { w in
+        parallelChunks(shape.batch, threads: threads, workPerItem: pixels * taps * channels) { images in
+            let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: scratchBytes)
+            defer { scratch.deallocate() }
+            let done = qk_i8conv_single_channel_vnni(
+                images.count, x + images.lowerBound * inPlane, inPlane, UInt8(storedZeroPoint), X.isSigned ? 0x80 : 0,
+                pixels, gather.panels, taps, gather.start, gather.index, gather.inside, channels, w.baseAddress,
+                epilogue.epilogue, out + images.lowerBound * imageBytes, scratch)
+            precondition(done != 0, "single-channel gather kernel refused checked constants")
         }
     }
     return true

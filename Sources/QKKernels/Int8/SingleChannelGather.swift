@@ -9,12 +9,30 @@ import CQKKernels
 ///
 /// where position(o, t) = Σ_axis (o_axis·stride − padBegin + t_axis·dilation) · (row-major input strides). nil
 /// (``make(_:)``) when a panel's positions span 128 bytes or more, or there are more than 32 taps.
-struct SingleChannelGather: Sendable {
+/// The plan lives in memory owned by the object (fixed addresses for the C kernel, read-only once made).
+final class SingleChannelGather: @unchecked Sendable {
     let panels: Int
     let quads: Int
-    let start: [Int32]
-    let index: [UInt8]
-    let inside: [UInt64]
+    let start: UnsafeMutablePointer<Int32>
+    let index: UnsafeMutablePointer<UInt8>
+    let inside: UnsafeMutablePointer<UInt64>
+
+    private init(panels: Int, quads: Int) {
+        self.panels = panels
+        self.quads = quads
+        start = .allocate(capacity: panels)
+        start.initialize(repeating: 0, count: panels)
+        index = .allocate(capacity: panels * quads * 64)
+        index.initialize(repeating: 0, count: panels * quads * 64)
+        inside = .allocate(capacity: panels * quads)
+        inside.initialize(repeating: 0, count: panels * quads)
+    }
+
+    deinit {
+        start.deallocate()
+        index.deallocate()
+        inside.deallocate()
+    }
 
     /// The largest tap count the gathering kernel takes (8 quads in registers).
     static let maximumTaps = 32
@@ -24,25 +42,23 @@ struct SingleChannelGather: Sendable {
         let taps = g.kernelSize, pixels = g.outputSize
         guard taps <= maximumTaps, pixels > 0 else { return nil }
         let quads = (taps + 3) / 4, panels = (pixels + 15) / 16
-        var start = [Int32](repeating: 0, count: panels)
-        var index = [UInt8](repeating: 0, count: panels * quads * 64)
-        var inside = [UInt64](repeating: 0, count: panels * quads)
+        let plan = SingleChannelGather(panels: panels, quads: quads)
         for p in 0..<panels {
             let reads = (0..<16).map { l in 16 * p + l < pixels ? positions(g, pixel: 16 * p + l) : [] }
             let used = reads.joined().compactMap { $0 }
             let first = used.min() ?? 0
             guard (used.max() ?? 0) - first < 128 else { return nil }
-            start[p] = Int32(first)
+            plan.start[p] = Int32(first)
             for (l, lane) in reads.enumerated() {
                 for (t, position) in lane.enumerated() {
                     guard let position else { continue }
                     let q = t / 4, byte = 4 * l + t % 4
-                    index[(p * quads + q) * 64 + byte] = UInt8(position - first)
-                    inside[p * quads + q] |= 1 << UInt64(byte)
+                    plan.index[(p * quads + q) * 64 + byte] = UInt8(position - first)
+                    plan.inside[p * quads + q] |= 1 << UInt64(byte)
                 }
             }
         }
-        return SingleChannelGather(panels: panels, quads: quads, start: start, index: index, inside: inside)
+        return plan
     }
 
     /// The input position each tap of output pixel `pixel` reads (kernel order), nil in the padding.
