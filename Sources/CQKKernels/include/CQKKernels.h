@@ -348,4 +348,28 @@ void qk_i8conv_single_channel(long images, const uint8_t *x, long in_plane, cons
                               const void *w, const qk_i8_epilogue *e, void *out, long element_size,
                               uint8_t *scratch);
 
+/// qk_i8conv_channels_vnni with the requantization through per-channel double scales when `scale` is not NULL:
+/// scale[c] = multiplier[c] · 2^−r[c], valid only when every accumulator v channel c can reach (bias and zero-point
+/// corrections included) has |v| < 2^31, |v| · |multiplier[c]| < 2^53 and |v| · |multiplier[c]| / 2^r[c] ≤ 2^30, so
+/// that v · scale[c] is exact and its rounding to nearest, ties to even (then clamped to [qmin − zero_point,
+/// qmax − zero_point]) equals qk_i8_epilogue's 64-bit requantization. Ignored for int32 output.
+void qk_i8conv_channels_scaled_vnni(long kq, long channels, const int8_t *w, const uint8_t *panel,
+                                    const int32_t *pixel_sums, long lanes, const long *lane_offset,
+                                    const qk_i8_epilogue *e, const double *scale, void *out, long channel_stride);
+/// The AVX2 twin of qk_i8conv_channels_scaled_vnni (w as int16 pairs, 8 lanes; needs avx2).
+void qk_i8conv_channels_scaled_avx2(long kq, long channels, const int16_t *w, const uint8_t *panel,
+                                    const int32_t *pixel_sums, long lanes, const long *lane_offset,
+                                    const qk_i8_epilogue *e, const double *scale, void *out, long channel_stride);
+/// Int8 Conv (one group) of `images` NCHW images of `channels` planes of in_plane ≤ 16 bytes each (u8 values, each
+/// ^ flip; channels a multiple of 4) with pixels ≤ 16 output pixels, one 16-lane panel per image packed without a
+/// padded copy (i8conv_small_plane.c; needs avx512f/bw/vnni): depth t·channels + c of lane l reads
+/// x[c·in_plane + lane_source[16·t + l]], or `padding` where lane_source is negative, then runs
+/// qk_i8conv_channels_scaled_vnni (kq = taps·channels/4 quads, `out_channels` channels, w and e and scale as there)
+/// into out + n·out_channels·pixels·element_size. `scratch` holds qk_i8conv_small_plane_scratch bytes.
+long qk_i8conv_small_plane_scratch(long channels, long taps);
+void qk_i8conv_small_plane_vnni(long images, const uint8_t *x, long channels, long in_plane, uint8_t padding,
+                                uint8_t flip, const int32_t *lane_source, long taps, long pixels, long out_channels,
+                                const int8_t *w, const qk_i8_epilogue *e, const double *scale, void *out,
+                                long element_size, uint8_t *scratch);
+
 #endif
