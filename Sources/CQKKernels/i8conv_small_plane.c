@@ -38,6 +38,7 @@ void qk_i8conv_small_plane_vnni(long images, const uint8_t *x, long channels, lo
     const __m128i flips = _mm_set1_epi8((char)flip);
     const __m512i pad = _mm512_set1_epi8((char)padding), ones = _mm512_set1_epi8(1);
     const __mmask16 lanes = (__mmask16)(pixels >= 16 ? 0xFFFF : (1u << pixels) - 1);
+    const int zero_points = e->col_zero != NULL;
     int32_t sums[16];
     for (long n = 0; n < images; n++) {
         const uint8_t *image = x + n * channels * in_plane;
@@ -51,7 +52,7 @@ void qk_i8conv_small_plane_vnni(long images, const uint8_t *x, long channels, lo
             for (long c4 = 0; c4 < quads_per_tap; c4++) {
                 const __m512i quad = _mm512_mask_permutexvar_epi32(pad, inside, source, words[c4]);
                 panel[t * quads_per_tap + c4] = quad;
-                if (e->col_zero) sum = _mm512_dpbusd_epi32(sum, quad, ones);
+                if (zero_points) sum = _mm512_dpbusd_epi32(sum, quad, ones);
             }
         }
         _mm512_storeu_si512(sums, sum);

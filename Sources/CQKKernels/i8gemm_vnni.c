@@ -151,11 +151,13 @@ QK_AVX512 void qk_i8_requantize_avx512(long n, const int32_t *acc, int32_t multi
 }
 
 /// Channel-major int8 Conv (qk_i8conv_channels_vnni): MB output channels × one 16-pixel panel, vpdpbusd of each
-/// pixel quad vector with channel i's broadcast weight quad (quad q of channel i at w + q·w_step + 4i).
+/// pixel quad vector with channel i's broadcast weight quad (quad q of channel i at w + q·w_step + 4i), each
+/// accumulator starting from its channel's bias (NULL: 0; the same wrapping sum as adding it last).
 static inline __attribute__((always_inline)) QK_VNNI
-void qk_vnni_channel_block(long kq, const int8_t *w, long w_step, const uint8_t *panel, __m512i *acc, const int mb) {
+void qk_vnni_channel_block(long kq, const int8_t *w, long w_step, const uint8_t *panel, const int32_t *bias,
+                           __m512i *acc, const int mb) {
 #pragma clang loop unroll(full)
-    for (int i = 0; i < mb; i++) acc[i] = _mm512_setzero_si512();
+    for (int i = 0; i < mb; i++) acc[i] = bias ? _mm512_set1_epi32(bias[i]) : _mm512_setzero_si512();
     for (long q = 0; q < kq; q++) {
         __m512i x = _mm512_loadu_si512(panel + q * 64);
 #pragma clang loop unroll(full)
@@ -201,13 +203,12 @@ __m512i qk_requantize16_scaled(__m512i v, __m512d scale, __m512i low, __m512i hi
 /// double scales.
 enum { QK_STORE_INT32 = 0, QK_STORE_REQUANTIZED = 1, QK_STORE_SCALED = 2 };
 
-/// The epilogue of channel c's 16 pixels: bias, zero-point correction by the pixel sums (`zero`), requantization
-/// (`mode`), store.
+/// The epilogue of channel c's 16 pixels (the bias already in v): zero-point correction by the pixel sums (`zero`),
+/// requantization (`mode`), store.
 static inline __attribute__((always_inline)) QK_VNNI
 void qk_vnni_channel_finish(__m512i v, long c, __m512i sums, long lanes, const long *lane_offset,
                             const qk_i8_epilogue *e, const double *scale, void *out, long channel_stride,
                             const int zero, const int mode) {
-    if (e->bias) v = _mm512_add_epi32(v, _mm512_set1_epi32(e->bias[c]));
     if (zero) v = _mm512_sub_epi32(v, _mm512_mullo_epi32(sums, _mm512_set1_epi32(e->col_zero[c])));
     const __mmask16 valid = (__mmask16)(lanes >= 16 ? 0xFFFF : (1u << lanes) - 1);
     const long base = c * channel_stride;
@@ -249,7 +250,7 @@ void qk_vnni_channels(long kq, long first, long channels, const int8_t *w, const
                       long lanes, const long *lane_offset, const qk_i8_epilogue *e, const double *scale, void *out,
                       long channel_stride, const int mb, const int zero, const int mode) {
     __m512i acc[16];
-    qk_vnni_channel_block(kq, w + first * 4, channels * 4, panel, acc, mb);
+    qk_vnni_channel_block(kq, w + first * 4, channels * 4, panel, e->bias ? e->bias + first : NULL, acc, mb);
 #pragma clang loop unroll(full)
     for (int i = 0; i < mb; i++) {
         qk_vnni_channel_finish(acc[i], first + i, sums, lanes, lane_offset, e, scale, out, channel_stride, zero, mode);

@@ -22,12 +22,13 @@ func int8SmallPlaneConv<X: FixedWidthInteger>(_ shape: ConvShape, input: UnsafeP
     plan.laneSources.withUnsafeBufferPointer { sources in
         weights.values.withUnsafeBufferPointer { w in
             parallelChunks(shape.batch, threads: threads, workPerItem: pixels * taps * channels * outChannels) { images in
-                let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: scratchBytes)
-                defer { scratch.deallocate() }
-                qk_i8conv_small_plane_vnni(images.count, x + images.lowerBound * channels * inPlane, channels, inPlane,
-                                           UInt8(storedZeroPoint), X.isSigned ? 0x80 : 0, sources.baseAddress, taps,
-                                           pixels, outChannels, w.baseAddress, epilogue.epilogue,
-                                           epilogue.exactScales, out + images.lowerBound * imageBytes, size, scratch)
+                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: scratchBytes) { scratch in
+                    qk_i8conv_small_plane_vnni(images.count, x + images.lowerBound * channels * inPlane, channels,
+                                               inPlane, UInt8(storedZeroPoint), X.isSigned ? 0x80 : 0,
+                                               sources.baseAddress, taps, pixels, outChannels, w.baseAddress,
+                                               epilogue.epilogue, epilogue.exactScales,
+                                               out + images.lowerBound * imageBytes, size, scratch.baseAddress)
+                }
             }
         }
     }
