@@ -371,5 +371,20 @@ void qk_i8conv_small_plane_vnni(long images, const uint8_t *x, long channels, lo
                                 uint8_t flip, const int32_t *lane_source, long taps, long pixels, long out_channels,
                                 const int8_t *w, const qk_i8_epilogue *e, const double *scale, void *out,
                                 long element_size, uint8_t *scratch);
+/// Int8 Conv of single-channel inputs on AVX-512 VNNI + VBMI (i8conv_single_channel_vnni.c), needs
+/// qk_cpu_has_avx512vbmi(): the same result as qk_i8conv_single_channel with kernel 0 (w as s8 quads, channel c's
+/// quad q at w + (q·channels + c)·4; e as there) for `images` images of in_plane bytes at x, without a padded copy:
+/// output pixel 16·p + l (l < 16, < pixels), tap t = 4q + b (< taps ≤ 32) reads
+/// x[n·in_plane + start[p] + index[64·(p·kq + q) + 4l + b]] XOR flip when bit 4l + b of inside[p·kq + q] is set,
+/// else the stored zero point `padding` (kq = ⌈taps / 4⌉; index values < 128, reads stay below in_plane).
+/// Byte results go to out + n·channels·pixels + c·pixels + o, int32 results (e->multiplier NULL) at 4× that.
+/// Returns 0 without writing anything when it does not apply (kq > 8, or a requantization multiplier
+/// multiplier[c] / 2^shift[c] ≥ 1). `scratch` holds qk_i8conv_single_channel_vnni_scratch bytes.
+int qk_cpu_has_avx512vbmi(void);
+long qk_i8conv_single_channel_vnni_scratch(long panels, long kq, long channels);
+int qk_i8conv_single_channel_vnni(long images, const uint8_t *x, long in_plane, uint8_t padding, uint8_t flip,
+                                  long pixels, long panels, long taps, const int32_t *start, const uint8_t *index,
+                                  const uint64_t *inside, long channels, const int8_t *w, const qk_i8_epilogue *e,
+                                  void *out, uint8_t *scratch);
 
 #endif

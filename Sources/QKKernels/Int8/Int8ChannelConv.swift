@@ -99,7 +99,8 @@ func int8ChannelConv<X: FixedWidthInteger>(_ shape: ConvShape, input: UnsafePoin
                                              channels: mg)
     if groups == 1 && shape.inputChannelsPerGroup == 1 && plan.tapOffset.count <= 256 {
         int8SingleChannelConv(shape, input: input, storedZeroPoint: storedZeroPoint, plan: plan,
-                              weights: channelWeights[0], epilogue: epilogues[0], output: output, threads: threads)
+                              weights: channelWeights[0], epilogue: epilogues[0], output: output, threads: threads,
+                              gathers: weights.singleChannelGathers)
         return
     }
     if kernel == .vnni && groups == 1 && !plan.laneSources.isEmpty && shape.inputChannels % 4 == 0 {

@@ -20,6 +20,8 @@ public struct PackedInt8ConvWeights: Sendable {
     let plans: LastValueCache<WindowGeometry, ConvRowPlan>
     /// The channel-major kernel's epilogue constants (per group) of the last bias, zero point and requantization.
     let epilogues: LastValueCache<ChannelConvEpilogueKey, [ChannelConvEpilogue]>
+    /// The single-channel gather plan (``SingleChannelGather``) of the last geometry, nil where it does not apply.
+    let singleChannelGathers: LastValueCache<WindowGeometry, SingleChannelGather?>
 
     /// True when each group has one input and one output channel (the direct depthwise kernel runs).
     public var isDepthwise: Bool { !depthwiseTaps.isEmpty }
@@ -40,6 +42,7 @@ public struct PackedInt8ConvWeights: Sendable {
         self.path = path
         plans = LastValueCache()
         epilogues = LastValueCache()
+        singleChannelGathers = LastValueCache()
         if cg == 1 && mg == 1 {
             var shifted = [Int32](repeating: 0, count: m * taps)
             for channel in 0..<m {
