@@ -159,6 +159,8 @@ static long usable_cpus(void) {
 }
 
 static void start_pool(void) {
+    const char *backoff = getenv("QK_POOL_BACKOFF");
+    if (backoff && backoff[0] == '0') atomic_store(&backoff_enabled, 0);
     long cpus = usable_cpus();
     long wanted = cpus > 1 ? cpus - 1 : 0;
     if (wanted > MAX_WORKERS) wanted = MAX_WORKERS;
@@ -303,7 +305,8 @@ int qk_pool_run_if_free(long chunks, long threads, qk_pool_task task, void *cont
     long long start = monotonic_nanoseconds();
     long ran = run_chunks(&job);
     // A running worker finishes its chunk within about one chunk's time of the caller running out of chunks.
-    long long chunk_time = ran > 0 ? (monotonic_nanoseconds() - start) / ran : 0;
+    long long caller_time = monotonic_nanoseconds() - start;
+    long long chunk_time = ran > 0 ? caller_time / ran : 0;
     long long patience = 100000 + 2 * chunk_time;
     int stalled = 0;
     for (long i = 0; i < helpers; i++) {
@@ -311,7 +314,9 @@ int qk_pool_run_if_free(long chunks, long threads, qk_pool_task task, void *cont
         int expected = SLOT_POSTED;
         if (atomic_compare_exchange_strong_explicit(&w->state, &expected, SLOT_IDLE, memory_order_acquire,
                                                     memory_order_acquire)) {
-            stalled |= awake && ran > 1;  // a spinning worker that never claimed a chunk was off its CPU
+            // A worker that was spinning yet claimed nothing while the caller ran chunks for 20 µs (a spinning
+            // worker answers within a microsecond) was off its CPU.
+            stalled |= awake && caller_time > 20000;
             continue;
         }
         stalled |= await_idle(w, patience);

@@ -43,8 +43,16 @@ public func parallelChunkSize(_ count: Int, threads: Int) -> Int {
 
 /// Chunks per thread that ``parallelChunks(_:threads:_:)`` makes: more than one, so that the work of a worker
 /// that starts late is taken over chunk by chunk, and few, so that per-chunk set-up (packing, scratch buffers)
-/// stays small.
+/// stays small. The environment variable QK_CHUNKS_PER_THREAD overrides it (for measurements).
 public let chunksPerThread = ProcessInfo.processInfo.environment["QK_CHUNKS_PER_THREAD"].flatMap { Int($0) } ?? 4
+
+/// Turns the pool's back-off on or off (``qk_pool_set_backoff``): after a worker stalls on a busy machine, jobs
+/// run on the calling thread alone for a while. Off, every job uses the workers (tests of the parallel path, or a
+/// machine known to be idle). Returns the previous setting.
+@discardableResult
+public func setParallelBackoff(_ enabled: Bool) -> Bool {
+    qk_pool_set_backoff(enabled ? 1 : 0) != 0
+}
 
 /// Marks the start of one model run with `threads` threads (``Interpreter`` calls it; pair it with
 /// ``endParallelRun(threads:)``): while the run is in progress, pool workers that got a job in it keep spinning

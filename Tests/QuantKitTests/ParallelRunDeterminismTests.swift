@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import QKKernels
 import Testing
 @testable import QuantKit
 
@@ -23,6 +24,8 @@ import Testing
                       ("encoder", "encoder/inputs.npz", "encoder/calibration.npz")])
     func repeatedAndConcurrentRunsMatchOneThread(name: String, data: String, calibration: String) throws {
         let support = ThreadDeterminismTests()
+        let backoff = setParallelBackoff(false)  // every job on the workers, even on a busy test machine
+        defer { setParallelBackoff(backoff) }
         for (index, model) in try variants(of: name, calibration: calibration).enumerated() {
             for batch in [1, 32] {
                 let feeds = try support.feeds(for: model, from: data, batch: batch)

@@ -27,7 +27,7 @@ int qk_pool_run_if_free(long chunks, long threads, qk_pool_task task, void *cont
 
 /// Turns the back-off after stalls on (1, the default) or off (0, which also ends a back-off in progress: every
 /// job then uses the workers, e.g. for tests of the workers or on a machine known to be idle); returns the
-/// previous setting.
+/// previous setting. The environment variable QK_POOL_BACKOFF=0 turns it off from the start.
 int qk_pool_set_backoff(int enabled);
 
 /// Brackets one model run that may call ``qk_pool_run`` with `threads` threads (no-ops for threads ≤ 1; pairs may
