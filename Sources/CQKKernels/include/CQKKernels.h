@@ -348,4 +348,8 @@ void qk_i8conv_single_channel(long images, const uint8_t *x, long in_plane, cons
                               const void *w, const qk_i8_epilogue *e, void *out, long element_size,
                               uint8_t *scratch);
 
+/// Per-column byte tables (i8lookup.c): for r < rows, j < n, y[r·n + j] = table[j·256 + (x[r·n + j] ^ flip)]
+/// (flip 0x80 indexes int8 data from −128, 0 uint8 data). x and y may be the same memory.
+void qk_i8_column_lookup(long rows, long n, const uint8_t *x, const uint8_t *table, uint8_t flip, uint8_t *y);
+
 #endif

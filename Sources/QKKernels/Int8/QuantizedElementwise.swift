@@ -89,7 +89,8 @@ private let shortPeriod = 128
 /// Output element i = a[i] ∘ b[i % bPeriod] (see ``QuantizedBinaryParameters`` for the formula), one byte each, for
 /// i < count: `bPeriod` = count is the same shape, 1 a scalar b, anything between a b repeated along the leading
 /// axes (a bias row). `count` must be a multiple of `bPeriod`; a, b and output are bytes (uint8 or int8 as the
-/// parameters say) and output must not overlap them. Large counts are split over `threads`.
+/// parameters say) and output must not overlap them, except that it may be a itself (in place: each element
+/// is read before it is written). Large counts are split over `threads`.
 public func quantizedBinary(_ parameters: QuantizedBinaryParameters, count: Int, a: UnsafeRawPointer,
                             b: UnsafeRawPointer, bPeriod: Int, output: UnsafeMutableRawPointer, threads: Int = 1,
                             path: QuantizedElementwisePath = .best) {
