@@ -119,9 +119,8 @@ public func quantizedBinary(_ parameters: QuantizedBinaryParameters, count: Int,
         return
     }
     let repeats = (shortPeriod + bPeriod - 1) / bPeriod
-    var repeated = [UInt8](repeating: 0, count: bPeriod * repeats)
-    repeated.withUnsafeMutableBytes { r in
+    withUnsafeTemporaryAllocation(byteCount: bPeriod * repeats, alignment: 16) { r in
         for k in 0..<repeats { (r.baseAddress! + k * bPeriod).copyMemory(from: b, byteCount: bPeriod) }
+        run(UnsafeRawPointer(r.baseAddress!), period: bPeriod * repeats)
     }
-    repeated.withUnsafeBytes { run($0.baseAddress!, period: bPeriod * repeats) }
 }
