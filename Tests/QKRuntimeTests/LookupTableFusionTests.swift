@@ -33,7 +33,7 @@ import Testing
         return (b.model(input: [3, 5, n], outputs: outputs), Tensor(shape: [3, 5, n], values: input))
     }
 
-    /// The integer graph without lookup tables and post-ops, run as written.
+    /// The integer graph without lookup tables, post-ops and DequantizedAdd, run as written.
     func withoutTables(_ model: Model) throws -> Interpreter {
         try Interpreter(model: IntegerFusion.apply(to: model, elementwiseFolds: false).model, threads: 1, integerExecution: false)
     }
@@ -98,6 +98,28 @@ import Testing
             #expect(fused.executedGraph.nodes.map(\.opType).filter { $0.hasPrefix("Integer") || $0.hasPrefix("QLinear") } == ["IntegerGemm"])
             #expect(try fused.run(["x": x0]) == withoutTables(model).run(["x": x0]))
         }
+    }
+
+    /// DQ(a), DQ(b) → Add with a float output (a residual before LayerNorm) is one DequantizedAdd node with the
+    /// same fp32 bytes, for same shapes (the fused path) and broadcast shapes (dequantize, then the Add kernel).
+    @Test(arguments: [(false, false), (true, false), (false, true)])
+    func dequantizedAddKeepsTheFloatBytes(signed: Bool, broadcast: Bool) throws {
+        var b = QDQModelBuilder()
+        func qdq(_ value: String, _ scale: Float) -> (q: String, dq: String) {
+            signed ? b.quantizeDequantize(value, scale: scale, zero: Int8(-9)) : b.quantizeDequantize(value, scale: scale, zero: UInt8(117))
+        }
+        let first = qdq("x", 0.013)
+        let other = broadcast ? b.constant(Tensor(shape: [7], values: (0..<7).map { Float($0) / 3 - 1 }))
+            : b.add("Mul", ["x", b.constant(Tensor(scalar: Float(-1.7)))], name: "scaled")
+        let second = qdq(other, 0.021)
+        let sum = b.add("Add", [first.dq, second.dq], name: "residual")
+        let model = b.model(input: [2, 3, 7], outputs: [sum])
+        let x = Tensor(shape: [2, 3, 7], values: b.input([2, 3, 7]).floatValues.map { $0 * 3 })
+        let fused = try Interpreter(model: model, threads: 2)
+        #expect(fused.executedGraph.nodes.map(\.opType).contains("DequantizedAdd"))
+        #expect(!fused.executedGraph.nodes.contains { $0.opType == "DequantizeLinear" })
+        let got = try fused.run(["x": x])[sum]!, want = try withoutTables(model).run(["x": x])[sum]!
+        #expect(got.shape == want.shape && got.floatValues.map(\.bitPattern) == want.floatValues.map(\.bitPattern))
     }
 
     @Test func lookupKernelMapsEachColumnThroughItsTable() {

@@ -21,6 +21,7 @@ extension OpTable {
     static let integerPreparers: [String: KernelPreparer] = [
         "IntegerConv": prepareIntegerConv,
         "IntegerGemm": prepareIntegerGemm,
+        "DequantizedAdd": prepareDequantizedAdd,
     ]
 
     /// Kernels of the ai.quantkit domain; IntegerConv and IntegerGemm prepare themselves on every call here
@@ -30,6 +31,7 @@ extension OpTable {
         "IntegerGemm": { ctx in try prepareIntegerGemm(ctx)(ctx) },
         "IntegerMatMul": integerMatMulKernel,
         "IntegerLookup": integerLookupKernel,
+        "DequantizedAdd": { ctx in try prepareDequantizedAdd(ctx)(ctx) },
     ]
 
     /// The shared parameters of IntegerConv/IntegerGemm: x's zero point and dtype, the output stage for `n`

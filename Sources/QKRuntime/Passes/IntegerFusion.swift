@@ -14,6 +14,7 @@ import QKTensor
 /// | DQ → AveragePool/GlobalAveragePool → Q; DQ… → Concat → Q             | com.microsoft QLinear… op             |
 /// | DQ(x) → MaxPool/Reshape/Transpose/Flatten/Squeeze/Unsqueeze → Q, same scale and zero point | the op on x |
 /// | IntegerGemm → QLinearAdd/QLinearMul(constant row)                   | IntegerGemm with `post_op`            |
+/// | DQ(a), DQ(b) → Add, float out                                        | DequantizedAdd (ai.quantkit)          |
 /// | 8-bit x → elementwise chain with per-column constants → 8-bit y     | IntegerLookup (``LookupTableFusion``) |
 ///
 /// Relu folds into the output range as max(q, y_zero_point) and Clip(lo, hi) as clamp(q, Q(lo), Q(hi)), both
@@ -55,8 +56,9 @@ public enum IntegerFusion {
         if elementwiseFolds {
             let lookups = LookupTableFusion.apply(to: graph, model: model)
             let postOps = foldPostOps(lookups.0)
-            graph = postOps.0
-            report.fused += lookups.1 + postOps.1
+            let adds = foldDequantizedAdds(postOps.0)
+            graph = adds.0
+            report.fused += lookups.1 + postOps.1 + adds.1
         }
         report.floatIslands = floatIslands(in: graph, refusals: refusals)
         var result = model
