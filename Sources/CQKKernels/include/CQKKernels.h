@@ -386,5 +386,8 @@ int qk_i8conv_single_channel_vnni(long images, const uint8_t *x, long in_plane, 
                                   long pixels, long panels, long taps, const int32_t *start, const uint8_t *index,
                                   const uint64_t *inside, long channels, const int8_t *w, const qk_i8_epilogue *e,
                                   void *out, uint8_t *scratch);
+/// Per-column byte tables (i8lookup.c): for r < rows, j < n, y[r·n + j] = table[j·256 + (x[r·n + j] ^ flip)]
+/// (flip 0x80 indexes int8 data from −128, 0 uint8 data). x and y may be the same memory.
+void qk_i8_column_lookup(long rows, long n, const uint8_t *x, const uint8_t *table, uint8_t flip, uint8_t *y);
 
 #endif
