@@ -44,6 +44,12 @@ RECIPES = {
     "shift 1, 3 epochs, distill 1": ["--no-clip-weights", "--augment-shift", "1", "--epochs", "3", "--distill", "1"],
     "shift 1, 10 epochs": ["--no-clip-weights", "--augment-shift", "1"],
     "shift 1, 3 epochs, clipped": ["--augment-shift", "1", "--epochs", "3"],
+    "clipped, AdaRound start": ["--adaround"],
+    "min/max, AdaRound start": ["--no-clip-weights", "--adaround"],
+    "clipped, EMA 0.99": ["--ema", "0.99"],
+    "clipped, average last 3": ["--average-last", "3"],
+    "clipped, scales frozen from epoch 7": ["--freeze-quantization", "7"],
+    "clipped, 20 epochs": ["--epochs", "20"],
 }
 
 
