@@ -192,3 +192,29 @@ struct WeightRows {
         return result
     }
 }
+
+extension AdaRound {
+    /// Float starting weights for QAT whose nearest rounding gives AdaRound's codes: with d_a = s (q_a − z) and
+    /// d_n = s (q_n − z) the dequantized AdaRound and nearest codes of a float weight w, w stays where d_a = d_n
+    /// and becomes its mirror across the rounding boundary, d_a + d_n − w, where AdaRound flipped it (same
+    /// distance to the boundary, on the chosen side; d_a itself if the mirror is not strictly nearer d_a, a tie).
+    /// Only weights of `float` that `rounded` and `nearest` both store as quantized constants are returned.
+    public static func latentWeights(rounded: Model, nearest: Model, float: [String: Tensor]) throws -> [String: Tensor] {
+        var result: [String: Tensor] = [:]
+        for node in rounded.graph.nodes where node.opType == "DequantizeLinear" && node.inputs[0].hasSuffix("_quantized") {
+            let name = String(node.inputs[0].dropLast("_quantized".count))
+            guard let weight = float[name], let learned = rounded.graph.initializers[node.inputs[0]],
+                  let plain = nearest.graph.initializers[node.inputs[0]], learned.dtype != .int32,
+                  learned.shape == weight.shape, plain.shape == weight.shape else { continue }
+            let a = try FakeQuantRewriter.dequantized(learned, node, rounded.graph.initializers).floatValues
+            let n = try FakeQuantRewriter.dequantized(plain, node, nearest.graph.initializers).floatValues
+            let values = weight.floatValues.enumerated().map { i, w -> Float in
+                guard a[i] != n[i] else { return w }
+                let mirrored = a[i] + n[i] - w
+                return abs(mirrored - a[i]) < abs(mirrored - n[i]) ? mirrored : a[i]
+            }
+            result[name] = Tensor(shape: weight.shape, values: values)
+        }
+        return result
+    }
+}

@@ -12,8 +12,8 @@ public struct FakeQuantOptions: Codable, Sendable, Equatable {
     public var weightSymmetric = true
     /// Momentum of the moving-average activation ranges.
     public var momentum: Float = 0.9
-    /// When set, QAT starts from the PTQ weights re-rounded by ``AdaRound`` (the dequantized learned codes)
-    /// instead of the float weights.
+    /// When set, QAT starts from the PTQ weights re-rounded by ``AdaRound`` (see
+    /// ``QuantizationAwareTraining/prepare(_:config:calibration:options:threads:)``).
     public var adaRound: AdaRoundOptions?
 
     public init(weightMode: FakeQuantize.Mode = .minmax, activationMode: FakeQuantize.Mode = .lsq,

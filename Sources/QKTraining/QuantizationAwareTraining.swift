@@ -11,7 +11,9 @@ import QKTensor
 ///    type).
 /// 3. With ``FakeQuantOptions/adaRound`` set, ``AdaRound`` re-rounds the PTQ weights on the calibration data.
 /// 4. ``FakeQuantRewriter`` turns the QDQ model into the trainable form, starting from the float (folded) weights,
-///    or from the dequantized AdaRound weights (which the fake quantization then rounds to the same codes).
+///    or with AdaRound from ``AdaRound/latentWeights(rounded:nearest:float:)`` (the float weights, with those
+///    AdaRound rounded the other way mirrored across the rounding boundary, so the fake quantization starts from
+///    the learned codes).
 public enum QuantizationAwareTraining {
     /// The trainable fake-quantization model for `model`.
     public static func prepare(_ model: Model, config: QuantizationConfig, calibration: [String: Tensor],
@@ -21,7 +23,8 @@ public enum QuantizationAwareTraining {
         if let adaRound = options.adaRound {
             let rounded = try AdaRound.apply(to: quantized, float: folded, calibration: calibration, options: adaRound,
                                              threads: threads).model
-            return try FakeQuantRewriter.rewrite(rounded, options: options)
+            return try FakeQuantRewriter.rewrite(rounded, options: options, floatWeights: try AdaRound.latentWeights(
+                rounded: rounded, nearest: quantized, float: folded.graph.initializers))
         }
         return try FakeQuantRewriter.rewrite(quantized, options: options, floatWeights: folded.graph.initializers)
     }

@@ -118,6 +118,32 @@ final class AdaRoundTests: XCTestCase {
         }
     }
 
+    /// QAT's starting weights round to AdaRound's codes (as the fake quantization rounds: to nearest, ties to
+    /// even) and equal the float weights wherever AdaRound kept nearest rounding.
+    func testLatentWeightsRoundToTheLearnedCodes() throws {
+        let model = convGemmModel(), feeds = calibration()
+        let ptq = try quantized(model, feeds)
+        var options = AdaRoundOptions()
+        options.iterations = 300
+        let rounded = try AdaRound.apply(to: ptq, float: model, calibration: feeds, options: options, threads: 1).model
+        let latent = try AdaRound.latentWeights(rounded: rounded, nearest: ptq, float: model.graph.initializers)
+        XCTAssertEqual(Set(latent.keys), ["cw", "gw"])
+        var flipped = 0
+        for (name, start) in latent {
+            let weight = model.graph.initializers[name]!
+            let scales = rounded.graph.initializers[name + "_scale"]!.floatValues
+            let codes = rounded.graph.initializers[name + "_quantized"]!.int64Values
+            let nearest = ptq.graph.initializers[name + "_quantized"]!.int64Values
+            let perRow = weight.count / weight.shape[0]
+            for (i, w) in start.floatValues.enumerated() {
+                let code = min(max((w / scales[i / perRow]).rounded(.toNearestOrEven), -8), 7)
+                XCTAssertEqual(Int64(code), codes[i], "\(name)[\(i)]")
+                if codes[i] == nearest[i] { XCTAssertEqual(w, weight.floatValues[i], "\(name)[\(i)]") } else { flipped += 1 }
+            }
+        }
+        XCTAssertGreaterThan(flipped, 0)
+    }
+
     func testBadOptionsAreRefusedByName() {
         var options = AdaRoundOptions()
         options.betaEnd = 30

@@ -10,6 +10,7 @@ per-channel weights, checked with numpy and onnxruntime as peers:
 
 import numpy as np
 import onnx
+import pytest
 from onnx import helper, numpy_helper
 
 from interop_support import FIXTURES, min_row_cosine, ort_outputs
@@ -43,10 +44,20 @@ def codes_and_scales(path, name):
     return initializers[name + "_quantized"].astype(np.int64), initializers[name + "_scale"].astype(np.float32)
 
 
-def test_adaround_rounds_to_floor_or_ceil_and_reconstructs_layers_better(run_qkit, tmp_path, report_line):
-    nearest, learned = tmp_path / "nearest.onnx", tmp_path / "adaround.onnx"
-    run_qkit("quantize", DIGITS / "model.onnx", "-o", nearest, *BASE)
-    run_qkit("quantize", DIGITS / "model.onnx", "-o", learned, *BASE, "--adaround")
+@pytest.fixture(scope="module")
+def quantized(run_qkit, tmp_path_factory):
+    """(nearest-rounding PTQ, AdaRound PTQ, AdaRound PTQ again) paths; AdaRound is slow in a debug build, so the
+    models are made once for the module."""
+    folder = tmp_path_factory.mktemp("adaround")
+    paths = folder / "nearest.onnx", folder / "adaround.onnx", folder / "adaround-again.onnx"
+    run_qkit("quantize", DIGITS / "model.onnx", "-o", paths[0], *BASE)
+    for path in paths[1:]:
+        run_qkit("quantize", DIGITS / "model.onnx", "-o", path, *BASE, "--adaround")
+    return paths
+
+
+def test_adaround_rounds_to_floor_or_ceil_and_reconstructs_layers_better(quantized, tmp_path, report_line):
+    nearest, learned, _ = quantized
     weights = {t.name: numpy_helper.to_array(t) for t in onnx.load(DIGITS / "model.onnx").graph.initializer}
     inputs = float_activations(tmp_path, list(LAYERS.values()))
     for name, source in LAYERS.items():
@@ -70,10 +81,8 @@ def test_adaround_rounds_to_floor_or_ceil_and_reconstructs_layers_better(run_qki
         assert after < before, f"{name}: AdaRound error {after} is not below nearest rounding's {before}"
 
 
-def test_adaround_model_runs_alike_in_onnxruntime_and_is_deterministic(run_qkit, tmp_path):
-    first, second = tmp_path / "a.onnx", tmp_path / "b.onnx"
-    run_qkit("quantize", DIGITS / "model.onnx", "-o", first, *BASE, "--adaround")
-    run_qkit("quantize", DIGITS / "model.onnx", "-o", second, *BASE, "--adaround")
+def test_adaround_model_runs_alike_in_onnxruntime_and_is_deterministic(run_qkit, quantized, tmp_path):
+    _, first, second = quantized
     assert first.read_bytes() == second.read_bytes()
     test = np.load(DIGITS / "test.npz")
     reference = ort_outputs(first, {"input": test["input"]})["logits"]
