@@ -23,7 +23,7 @@ let package = Package(
         .target(name: "QKKernels", dependencies: ["CQKKernels"]),
         .target(name: "QKRuntime", dependencies: ["QKGraph", "QKKernels"]),
         .target(name: "QKQuantization", dependencies: ["QKGraph", "QKKernels", "QKRuntime"]),
-        .target(name: "QKTraining", dependencies: ["QKTensor", "QKGraph", "QKKernels", "QKQuantization"]),
+        .target(name: "QKTraining", dependencies: ["QKTensor", "QKGraph", "QKKernels", "QKRuntime", "QKQuantization"]),
         .target(name: "QuantKit", dependencies: ["QKTensor", "QKGraph", "QKONNX", "QKKernels", "QKRuntime", "QKQuantization",
                                                  "QKTraining", .product(name: "Yams", package: "Yams")]),
         .executableTarget(name: "qkit", dependencies: ["QuantKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]),

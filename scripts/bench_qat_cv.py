@@ -44,6 +44,15 @@ RECIPES = {
     "shift 1, 3 epochs, distill 1": ["--no-clip-weights", "--augment-shift", "1", "--epochs", "3", "--distill", "1"],
     "shift 1, 10 epochs": ["--no-clip-weights", "--augment-shift", "1"],
     "shift 1, 3 epochs, clipped": ["--augment-shift", "1", "--epochs", "3"],
+    "clipped, AdaRound start": ["--adaround"],
+    "min/max, AdaRound start": ["--no-clip-weights", "--adaround"],
+    "clipped, EMA 0.99": ["--ema", "0.99"],
+    "clipped, average last 3": ["--average-last", "3"],
+    "clipped, scales frozen from epoch 5": ["--freeze-quantization", "5"],
+    "clipped, scales frozen from epoch 7": ["--freeze-quantization", "7"],
+    "clipped, scales frozen from epoch 8": ["--freeze-quantization", "8"],
+    "clipped, AdaRound start, scales frozen from epoch 7": ["--adaround", "--freeze-quantization", "7"],
+    "clipped, 20 epochs": ["--epochs", "20"],
 }
 
 
@@ -103,11 +112,14 @@ def main() -> None:
         for recipe, futures in jobs.items():
             results = [f.result() for f in futures]
             sums = [sum(r[i] for r in results) for i in range(5)]
-            rows.append((sums[0] + sums[3], sums[2] / total, recipe, sums))
+            per_seed = [sum(r[0] + r[3] for r, (seed, _, _) in zip(results, splits) if seed == s) for s in args.seeds]
+            rows.append((sums[0] + sums[3], sums[2] / total, recipe, sums, per_seed))
     print(f"| recipe | held-out disagreements with fp32 (of {total}) | label errors | mean KL from fp32 "
-          f"| shifted held-out disagreements (of {8 * total}) | shifted mean KL |\n|---|---|---|---|---|---|")
-    for _, _, recipe, sums in sorted(rows):
-        print(f"| {recipe} | {sums[0]} | {sums[1]} | {sums[2] / total:.5f} | {sums[3]} | {sums[4] / total:.5f} |")
+          f"| shifted held-out disagreements (of {8 * total}) | shifted mean KL "
+          f"| disagreements per seed ({' / '.join(map(str, args.seeds))}) |\n|---|---|---|---|---|---|---|")
+    for _, _, recipe, sums, per_seed in sorted(rows):
+        print(f"| {recipe} | {sums[0]} | {sums[1]} | {sums[2] / total:.5f} | {sums[3]} | {sums[4] / total:.5f} "
+              f"| {' / '.join(map(str, per_seed))} |")
 
 
 if __name__ == "__main__":

@@ -199,10 +199,24 @@ void qk_avx2_channel_block(long kq, const int16_t *w, long w_step, const uint8_t
     }
 }
 
-/// The epilogue of channel c's 8 pixels: bias, zero-point correction by the pixel sums, requantization, store.
+/// qk_requantize8 − zero_point through the exact double scale of qk_i8conv_channels_scaled_vnni (same conditions):
+/// v · scale is exact, rounded to nearest with ties to even by an explicit rounding (not the MXCSR mode), then
+/// converted exactly and clamped to [low, high].
+static inline __attribute__((always_inline)) QK_AVX2
+__m256i qk_requantize8_scaled(__m256i v, __m256d scale, __m256i low, __m256i high) {
+    __m256d a = _mm256_mul_pd(_mm256_cvtepi32_pd(_mm256_castsi256_si128(v)), scale);
+    __m256d b = _mm256_mul_pd(_mm256_cvtepi32_pd(_mm256_extracti128_si256(v, 1)), scale);
+    a = _mm256_round_pd(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    b = _mm256_round_pd(b, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    const __m256i q = _mm256_set_m128i(_mm256_cvtpd_epi32(b), _mm256_cvtpd_epi32(a));
+    return _mm256_min_epi32(_mm256_max_epi32(q, low), high);
+}
+
+/// The epilogue of channel c's 8 pixels: bias, zero-point correction by the pixel sums, requantization (through
+/// `scale` when not NULL), store.
 static inline __attribute__((always_inline)) QK_AVX2
 void qk_avx2_channel_finish(__m256i v, long c, __m256i sums, long lanes, const long *lane_offset,
-                            const qk_i8_epilogue *e, void *out, long channel_stride) {
+                            const qk_i8_epilogue *e, const double *scale, void *out, long channel_stride) {
     if (e->bias) v = _mm256_add_epi32(v, _mm256_set1_epi32(e->bias[c]));
     if (e->col_zero) v = _mm256_sub_epi32(v, _mm256_mullo_epi32(sums, _mm256_set1_epi32(e->col_zero[c])));
     const long base = c * channel_stride;
@@ -216,10 +230,18 @@ void qk_avx2_channel_finish(__m256i v, long c, __m256i sums, long lanes, const l
         for (long l = 0; l < lanes; l++) ((int32_t *)out)[base + (lane_offset ? lane_offset[l] : l)] = values[l];
         return;
     }
-    const __m256i m[2] = {_mm256_set1_epi64x(e->multiplier[c]), _mm256_set1_epi64x(e->multiplier[c])};
-    const __m256i r[2] = {_mm256_set1_epi64x(e->shift[c]), _mm256_set1_epi64x(e->shift[c])};
-    const __m256i rounding[2] = {_mm256_set1_epi64x(e->rounding[c]), _mm256_set1_epi64x(e->rounding[c])};
-    __m128i bytes = qk_pack8(qk_requantize8(v, m, r, rounding, e->zero_point, e->qmin, e->qmax), e->qmin < 0);
+    __m256i q;
+    if (scale) {
+        q = qk_requantize8_scaled(v, _mm256_set1_pd(scale[c]), _mm256_set1_epi32(e->qmin - e->zero_point),
+                                  _mm256_set1_epi32(e->qmax - e->zero_point));
+        q = _mm256_add_epi32(q, _mm256_set1_epi32(e->zero_point));
+    } else {
+        const __m256i m[2] = {_mm256_set1_epi64x(e->multiplier[c]), _mm256_set1_epi64x(e->multiplier[c])};
+        const __m256i r[2] = {_mm256_set1_epi64x(e->shift[c]), _mm256_set1_epi64x(e->shift[c])};
+        const __m256i rounding[2] = {_mm256_set1_epi64x(e->rounding[c]), _mm256_set1_epi64x(e->rounding[c])};
+        q = qk_requantize8(v, m, r, rounding, e->zero_point, e->qmin, e->qmax);
+    }
+    __m128i bytes = qk_pack8(q, e->qmin < 0);
     if (!lane_offset && lanes == 8) {
         _mm_storel_epi64((__m128i *)((uint8_t *)out + base), bytes);
         return;
@@ -231,25 +253,34 @@ void qk_avx2_channel_finish(__m256i v, long c, __m256i sums, long lanes, const l
 
 static inline __attribute__((always_inline)) QK_AVX2
 void qk_avx2_channels(long kq, long first, long channels, const int16_t *w, const uint8_t *panel, __m256i sums,
-                      long lanes, const long *lane_offset, const qk_i8_epilogue *e, void *out, long channel_stride,
-                      const int mb) {
+                      long lanes, const long *lane_offset, const qk_i8_epilogue *e, const double *scale, void *out,
+                      long channel_stride, const int mb) {
     __m256i acc[8];
     qk_avx2_channel_block(kq, w + first * 4, channels * 4, panel, acc, mb);
 #pragma clang loop unroll(full)
     for (int i = 0; i < mb; i++) {
-        qk_avx2_channel_finish(acc[i], first + i, sums, lanes, lane_offset, e, out, channel_stride);
+        qk_avx2_channel_finish(acc[i], first + i, sums, lanes, lane_offset, e, scale, out, channel_stride);
     }
 }
 
 QK_AVX2 void qk_i8conv_channels_avx2(long kq, long channels, const int16_t *w, const uint8_t *panel,
                                      const int32_t *pixel_sums, long lanes, const long *lane_offset,
                                      const qk_i8_epilogue *e, void *out, long channel_stride) {
+    qk_i8conv_channels_scaled_avx2(kq, channels, w, panel, pixel_sums, lanes, lane_offset, e, NULL, out,
+                                   channel_stride);
+}
+
+QK_AVX2 void qk_i8conv_channels_scaled_avx2(long kq, long channels, const int16_t *w, const uint8_t *panel,
+                                            const int32_t *pixel_sums, long lanes, const long *lane_offset,
+                                            const qk_i8_epilogue *e, const double *scale, void *out,
+                                            long channel_stride) {
+    if (!e->multiplier) scale = NULL;
     int32_t padded[8] = {0};
     if (e->col_zero) memcpy(padded, pixel_sums, (size_t)(lanes < 8 ? lanes : 8) * sizeof(int32_t));
     const __m256i sums = _mm256_loadu_si256((const __m256i *)padded);
     long c = 0;
 #define QK_AVX2_CHANNELS(mb) \
-    qk_avx2_channels(kq, c, channels, w, panel, sums, lanes, lane_offset, e, out, channel_stride, mb)
+    qk_avx2_channels(kq, c, channels, w, panel, sums, lanes, lane_offset, e, scale, out, channel_stride, mb)
     for (; c + 8 <= channels; c += 8) QK_AVX2_CHANNELS(8);
     for (; c + 4 <= channels; c += 4) QK_AVX2_CHANNELS(4);
     for (; c < channels; c++) QK_AVX2_CHANNELS(1);

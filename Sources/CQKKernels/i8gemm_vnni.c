@@ -151,11 +151,13 @@ QK_AVX512 void qk_i8_requantize_avx512(long n, const int32_t *acc, int32_t multi
 }
 
 /// Channel-major int8 Conv (qk_i8conv_channels_vnni): MB output channels × one 16-pixel panel, vpdpbusd of each
-/// pixel quad vector with channel i's broadcast weight quad (quad q of channel i at w + q·w_step + 4i).
+/// pixel quad vector with channel i's broadcast weight quad (quad q of channel i at w + q·w_step + 4i), each
+/// accumulator starting from its channel's bias (NULL: 0; the same wrapping sum as adding it last).
 static inline __attribute__((always_inline)) QK_VNNI
-void qk_vnni_channel_block(long kq, const int8_t *w, long w_step, const uint8_t *panel, __m512i *acc, const int mb) {
+void qk_vnni_channel_block(long kq, const int8_t *w, long w_step, const uint8_t *panel, const int32_t *bias,
+                           __m512i *acc, const int mb) {
 #pragma clang loop unroll(full)
-    for (int i = 0; i < mb; i++) acc[i] = _mm512_setzero_si512();
+    for (int i = 0; i < mb; i++) acc[i] = bias ? _mm512_set1_epi32(bias[i]) : _mm512_setzero_si512();
     for (long q = 0; q < kq; q++) {
         __m512i x = _mm512_loadu_si512(panel + q * 64);
 #pragma clang loop unroll(full)
@@ -180,17 +182,37 @@ __m512i qk_requantize16_channel(__m512i v, __m512i m, __m128i r, __m512i roundin
     return _mm512_mask_blend_epi32((__mmask16)0xAAAA, half[0], _mm512_slli_epi64(half[1], 32));
 }
 
-/// The epilogue of channel c's 16 pixels: bias, zero-point correction by the pixel sums (`zero`), requantization
-/// (`quantized`), store.
+/// qk_requantize16_channel's result from a double path, for channels whose accumulators all satisfy
+/// |v| · |multiplier| < 2^53 and |v| · |multiplier| / 2^r ≤ 2^30: v · scale (scale = multiplier · 2^−r) is then exact
+/// in double (an integer below 2^53 times a power of two), and one fused multiply-add with 1.5 · 2^52, rounded to
+/// nearest with ties to even, leaves round(v · scale) (the magic constant is even, so the ties go the same way) in
+/// the low 32 bits of the result: the 64-bit path's value, with fewer instructions. Then clamped to [low, high].
+static inline __attribute__((always_inline)) QK_AVX512
+__m512i qk_requantize16_scaled(__m512i v, __m512d scale, __m512i low, __m512i high) {
+    const __m512d magic = _mm512_set1_pd(0x1.8p52);
+    const __m512i low_words = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    __m512d a = _mm512_cvtepi32_pd(_mm512_castsi512_si256(v));
+    __m512d b = _mm512_cvtepi32_pd(_mm512_extracti64x4_epi64(v, 1));
+    a = _mm512_fmadd_round_pd(a, scale, magic, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    b = _mm512_fmadd_round_pd(b, scale, magic, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    const __m512i q = _mm512_permutex2var_epi32(_mm512_castpd_si512(a), low_words, _mm512_castpd_si512(b));
+    return _mm512_min_epi32(_mm512_max_epi32(q, low), high);
+}
+
+/// How a channel block's epilogue stores: int32, requantized through the 64-bit products, or through the exact
+/// double scales.
+enum { QK_STORE_INT32 = 0, QK_STORE_REQUANTIZED = 1, QK_STORE_SCALED = 2 };
+
+/// The epilogue of channel c's 16 pixels (the bias already in v): zero-point correction by the pixel sums (`zero`),
+/// requantization (`mode`), store.
 static inline __attribute__((always_inline)) QK_VNNI
 void qk_vnni_channel_finish(__m512i v, long c, __m512i sums, long lanes, const long *lane_offset,
-                            const qk_i8_epilogue *e, void *out, long channel_stride, const int zero,
-                            const int quantized) {
-    if (e->bias) v = _mm512_add_epi32(v, _mm512_set1_epi32(e->bias[c]));
+                            const qk_i8_epilogue *e, const double *scale, void *out, long channel_stride,
+                            const int zero, const int mode) {
     if (zero) v = _mm512_sub_epi32(v, _mm512_mullo_epi32(sums, _mm512_set1_epi32(e->col_zero[c])));
     const __mmask16 valid = (__mmask16)(lanes >= 16 ? 0xFFFF : (1u << lanes) - 1);
     const long base = c * channel_stride;
-    if (!quantized) {
+    if (mode == QK_STORE_INT32) {
         if (!lane_offset) {
             _mm512_mask_storeu_epi32((int32_t *)out + base, valid, v);
             return;
@@ -200,9 +222,15 @@ void qk_vnni_channel_finish(__m512i v, long c, __m512i sums, long lanes, const l
         for (long l = 0; l < lanes; l++) ((int32_t *)out)[base + lane_offset[l]] = values[l];
         return;
     }
-    __m512i q = qk_requantize16_channel(v, _mm512_set1_epi64(e->multiplier[c]), _mm_cvtsi64_si128(e->shift[c]),
-                                        _mm512_set1_epi64(e->rounding[c]), _mm512_set1_epi64(e->qmin - e->zero_point),
-                                        _mm512_set1_epi64(e->qmax - e->zero_point));
+    __m512i q;
+    if (mode == QK_STORE_SCALED) {
+        q = qk_requantize16_scaled(v, _mm512_set1_pd(scale[c]), _mm512_set1_epi32(e->qmin - e->zero_point),
+                                   _mm512_set1_epi32(e->qmax - e->zero_point));
+    } else {
+        q = qk_requantize16_channel(v, _mm512_set1_epi64(e->multiplier[c]), _mm_cvtsi64_si128(e->shift[c]),
+                                    _mm512_set1_epi64(e->rounding[c]), _mm512_set1_epi64(e->qmin - e->zero_point),
+                                    _mm512_set1_epi64(e->qmax - e->zero_point));
+    }
     q = _mm512_add_epi32(q, _mm512_set1_epi32(e->zero_point));
     if (!lane_offset && lanes >= 16) {
         _mm_storeu_si128((__m128i *)((uint8_t *)out + base), _mm512_cvtepi32_epi8(q));
@@ -219,24 +247,24 @@ void qk_vnni_channel_finish(__m512i v, long c, __m512i sums, long lanes, const l
 
 static inline __attribute__((always_inline)) QK_VNNI
 void qk_vnni_channels(long kq, long first, long channels, const int8_t *w, const uint8_t *panel, __m512i sums,
-                      long lanes, const long *lane_offset, const qk_i8_epilogue *e, void *out, long channel_stride,
-                      const int mb, const int zero, const int quantized) {
+                      long lanes, const long *lane_offset, const qk_i8_epilogue *e, const double *scale, void *out,
+                      long channel_stride, const int mb, const int zero, const int mode) {
     __m512i acc[16];
-    qk_vnni_channel_block(kq, w + first * 4, channels * 4, panel, acc, mb);
+    qk_vnni_channel_block(kq, w + first * 4, channels * 4, panel, e->bias ? e->bias + first : NULL, acc, mb);
 #pragma clang loop unroll(full)
     for (int i = 0; i < mb; i++) {
-        qk_vnni_channel_finish(acc[i], first + i, sums, lanes, lane_offset, e, out, channel_stride, zero, quantized);
+        qk_vnni_channel_finish(acc[i], first + i, sums, lanes, lane_offset, e, scale, out, channel_stride, zero, mode);
     }
 }
 
 /// Every channel block (16, 8, 4, then 1 at a time) of one panel, for one combination of the epilogue's options.
 static inline __attribute__((always_inline)) QK_VNNI
 void qk_vnni_channel_blocks(long kq, long channels, const int8_t *w, const uint8_t *panel, __m512i sums, long lanes,
-                            const long *lane_offset, const qk_i8_epilogue *e, void *out, long channel_stride,
-                            const int zero, const int quantized) {
+                            const long *lane_offset, const qk_i8_epilogue *e, const double *scale, void *out,
+                            long channel_stride, const int zero, const int mode) {
     long c = 0;
 #define QK_VNNI_CHANNELS(mb) \
-    qk_vnni_channels(kq, c, channels, w, panel, sums, lanes, lane_offset, e, out, channel_stride, mb, zero, quantized)
+    qk_vnni_channels(kq, c, channels, w, panel, sums, lanes, lane_offset, e, scale, out, channel_stride, mb, zero, mode)
     for (; c + 16 <= channels; c += 16) QK_VNNI_CHANNELS(16);
     for (; c + 8 <= channels; c += 8) QK_VNNI_CHANNELS(8);
     for (; c + 4 <= channels; c += 4) QK_VNNI_CHANNELS(4);
@@ -244,21 +272,33 @@ void qk_vnni_channel_blocks(long kq, long channels, const int8_t *w, const uint8
 #undef QK_VNNI_CHANNELS
 }
 
-QK_VNNI void qk_i8conv_channels_vnni(long kq, long channels, const int8_t *w, const uint8_t *panel,
-                                     const int32_t *pixel_sums, long lanes, const long *lane_offset,
-                                     const qk_i8_epilogue *e, void *out, long channel_stride) {
+QK_VNNI void qk_i8conv_channels_scaled_vnni(long kq, long channels, const int8_t *w, const uint8_t *panel,
+                                            const int32_t *pixel_sums, long lanes, const long *lane_offset,
+                                            const qk_i8_epilogue *e, const double *scale, void *out,
+                                            long channel_stride) {
     const __mmask16 valid = (__mmask16)(lanes >= 16 ? 0xFFFF : (1u << lanes) - 1);
     const __m512i sums = e->col_zero ? _mm512_maskz_loadu_epi32(valid, pixel_sums) : _mm512_setzero_si512();
     // A private copy: stores through `out` cannot change it, so its pointers stay in registers.
     const qk_i8_epilogue local = *e;
     e = &local;
-    if (e->col_zero && e->multiplier) {
-        qk_vnni_channel_blocks(kq, channels, w, panel, sums, lanes, lane_offset, e, out, channel_stride, 1, 1);
-    } else if (e->col_zero) {
-        qk_vnni_channel_blocks(kq, channels, w, panel, sums, lanes, lane_offset, e, out, channel_stride, 1, 0);
-    } else if (e->multiplier) {
-        qk_vnni_channel_blocks(kq, channels, w, panel, sums, lanes, lane_offset, e, out, channel_stride, 0, 1);
+    const int mode = !e->multiplier ? QK_STORE_INT32 : scale ? QK_STORE_SCALED : QK_STORE_REQUANTIZED;
+#define QK_VNNI_BLOCKS(zero, mode) \
+    qk_vnni_channel_blocks(kq, channels, w, panel, sums, lanes, lane_offset, e, scale, out, channel_stride, zero, mode)
+    if (e->col_zero) {
+        if (mode == QK_STORE_SCALED) QK_VNNI_BLOCKS(1, QK_STORE_SCALED);
+        else if (mode == QK_STORE_REQUANTIZED) QK_VNNI_BLOCKS(1, QK_STORE_REQUANTIZED);
+        else QK_VNNI_BLOCKS(1, QK_STORE_INT32);
     } else {
-        qk_vnni_channel_blocks(kq, channels, w, panel, sums, lanes, lane_offset, e, out, channel_stride, 0, 0);
+        if (mode == QK_STORE_SCALED) QK_VNNI_BLOCKS(0, QK_STORE_SCALED);
+        else if (mode == QK_STORE_REQUANTIZED) QK_VNNI_BLOCKS(0, QK_STORE_REQUANTIZED);
+        else QK_VNNI_BLOCKS(0, QK_STORE_INT32);
     }
+#undef QK_VNNI_BLOCKS
+}
+
+QK_VNNI void qk_i8conv_channels_vnni(long kq, long channels, const int8_t *w, const uint8_t *panel,
+                                     const int32_t *pixel_sums, long lanes, const long *lane_offset,
+                                     const qk_i8_epilogue *e, void *out, long channel_stride) {
+    qk_i8conv_channels_scaled_vnni(kq, channels, w, panel, pixel_sums, lanes, lane_offset, e, NULL, out,
+                                   channel_stride);
 }

@@ -80,6 +80,8 @@ public final class Interpreter: @unchecked Sendable {
         }
         let pool = checkOutPool()
         defer { checkInPool(pool) }
+        beginParallelRun(threads: threads)
+        defer { endParallelRun(threads: threads) }
         var inputs: [Tensor?] = []
         inputs.reserveCapacity(plan.maxInputCount)
         for step in plan.steps {

@@ -12,13 +12,18 @@ public struct FakeQuantOptions: Codable, Sendable, Equatable {
     public var weightSymmetric = true
     /// Momentum of the moving-average activation ranges.
     public var momentum: Float = 0.9
+    /// When set, QAT starts from the PTQ weights re-rounded by ``AdaRound`` (see
+    /// ``QuantizationAwareTraining/prepare(_:config:calibration:options:threads:)``).
+    public var adaRound: AdaRoundOptions?
 
     public init(weightMode: FakeQuantize.Mode = .minmax, activationMode: FakeQuantize.Mode = .lsq,
-                weightType: QuantType? = nil, weightSymmetric: Bool = true, momentum: Float = 0.9) {
+                weightType: QuantType? = nil, weightSymmetric: Bool = true, momentum: Float = 0.9,
+                adaRound: AdaRoundOptions? = nil) {
         self.weightMode = weightMode
         self.activationMode = activationMode
         self.weightType = weightType
         self.weightSymmetric = weightSymmetric
         self.momentum = momentum
+        self.adaRound = adaRound
     }
 }

@@ -9,13 +9,23 @@ import QKTensor
 ///    weights, so the exported integer model has the structure training saw.
 /// 2. ``StaticQuantizer`` runs with `config` (its calibration method, weight type and granularity, activation
 ///    type).
-/// 3. ``FakeQuantRewriter`` turns the QDQ model into the trainable form, starting from the float (folded) weights.
+/// 3. With ``FakeQuantOptions/adaRound`` set, ``AdaRound`` re-rounds the PTQ weights on the calibration data.
+/// 4. ``FakeQuantRewriter`` turns the QDQ model into the trainable form, starting from the float (folded) weights,
+///    or with AdaRound from ``AdaRound/latentWeights(rounded:nearest:float:)`` (the float weights, with those
+///    AdaRound rounded the other way mirrored across the rounding boundary, so the fake quantization starts from
+///    the learned codes).
 public enum QuantizationAwareTraining {
     /// The trainable fake-quantization model for `model`.
     public static func prepare(_ model: Model, config: QuantizationConfig, calibration: [String: Tensor],
                                options: FakeQuantOptions = FakeQuantOptions(), threads: Int = 2) throws -> Model {
         let quantized = try StaticQuantizer.quantize(model, config: config, feeds: calibration, threads: threads).model
         let folded = ConvBatchNormFolding.apply(to: model).model
+        if let adaRound = options.adaRound {
+            let rounded = try AdaRound.apply(to: quantized, float: folded, calibration: calibration, options: adaRound,
+                                             threads: threads).model
+            return try FakeQuantRewriter.rewrite(rounded, options: options, floatWeights: try AdaRound.latentWeights(
+                rounded: rounded, nearest: quantized, float: folded.graph.initializers))
+        }
         return try FakeQuantRewriter.rewrite(quantized, options: options, floatWeights: folded.graph.initializers)
     }
 

@@ -55,6 +55,7 @@ public enum Trainer {
         var order = Array(0..<data.count)
         var lastGood: (epoch: Int, graph: TrainingGraph)?
         var average = ParameterAverage()
+        var ema = config.emaDecay > 0 ? ParameterEMA(graph.parameters, names: graph.learnable, decay: config.emaDecay) : nil
         for epoch in 0..<config.epochs {
             let start = DispatchTime.now().uptimeNanoseconds
             let rate = config.learningRate(epoch: epoch)
@@ -84,7 +85,9 @@ public enum Trainer {
                 graph.apply(pass.stateUpdates)
                 optimizer.update(&graph.parameters, gradients: gradients, rate: rate,
                                  positive: graph.positiveParameters)
+                ema?.add(graph.parameters)
             }
+            if epoch == config.epochs - 1 { ema?.write(into: &graph.parameters) }
             if epoch >= config.epochs - config.averageEpochs {
                 average.add(graph.parameters, names: graph.learnable)
                 if epoch == config.epochs - 1 { average.write(into: &graph.parameters) }
@@ -117,6 +120,30 @@ public enum Trainer {
         func write(into parameters: inout [String: TrainTensor]) {
             guard count > 0 else { return }
             for (name, sum) in sums { parameters[name]?.values = sum.map { Float($0 / Double(count)) } }
+        }
+    }
+
+    /// Exponential moving average of learnable parameters over steps (``TrainingConfig/emaDecay``), in Double:
+    /// p̄ ← d · p̄ + (1 − d) · p.
+    struct ParameterEMA {
+        private var averages: [String: [Double]] = [:]
+        let decay: Double
+
+        init(_ parameters: [String: TrainTensor], names: [String], decay: Float) {
+            self.decay = Double(decay)
+            for name in names { if let values = parameters[name]?.values { averages[name] = values.map(Double.init) } }
+        }
+
+        mutating func add(_ parameters: [String: TrainTensor]) {
+            for (name, var average) in averages {
+                guard let values = parameters[name]?.values else { continue }
+                for i in values.indices { average[i] = decay * average[i] + (1 - decay) * Double(values[i]) }
+                averages[name] = average
+            }
+        }
+
+        func write(into parameters: inout [String: TrainTensor]) {
+            for (name, average) in averages { parameters[name]?.values = average.map { Float($0) } }
         }
     }
 

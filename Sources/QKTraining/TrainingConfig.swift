@@ -56,6 +56,10 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     /// Number K of final epochs whose end-of-epoch parameters are averaged into the result (0: the last epoch's).
     /// Only learnable parameters are averaged (running statistics and tracked ranges keep their last values).
     public var averageEpochs = 0
+    /// Decay d of an exponential moving average of the learnable parameters, updated after every step
+    /// (p̄ ← d · p̄ + (1 − d) · p, starting from the initial parameters); the result is the average instead of the
+    /// last step's parameters (0: no average). Applied before ``averageEpochs`` would be, so set only one.
+    public var emaDecay: Float = 0
     /// From this epoch (0-based) on, quantization scales and zero points stay where they are (learned scales stop
     /// learning, min/max and moving-average ranges stop tracking); nil never freezes them.
     public var freezeQuantizationEpoch: Int?
@@ -103,6 +107,10 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
         }
         if warmupEpochs < 0 { throw TrainingError.invalidConfig("warm-up epochs must be ≥ 0, got \(warmupEpochs)") }
         if averageEpochs < 0 { throw TrainingError.invalidConfig("averaged epochs must be ≥ 0, got \(averageEpochs)") }
+        if !(0..<1).contains(emaDecay) { throw TrainingError.invalidConfig("EMA decay must be in [0, 1), got \(emaDecay)") }
+        if emaDecay > 0, averageEpochs > 0 {
+            throw TrainingError.invalidConfig("use either an EMA of the parameters or an average of the last epochs, not both")
+        }
         if let freeze = freezeQuantizationEpoch, freeze < 0 {
             throw TrainingError.invalidConfig("the epoch that freezes quantization must be ≥ 0, got \(freeze)")
         }
@@ -110,7 +118,7 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case epochs, learningRate, optimizer, momentum, weightDecay, schedule, stepEvery, stepGamma, batchSize, seed
-        case batchNorm, threads, distillation, temperature, warmupEpochs, averageEpochs, freezeQuantizationEpoch
+        case batchNorm, threads, distillation, temperature, warmupEpochs, averageEpochs, emaDecay, freezeQuantizationEpoch
         case validationSplit, shiftAugmentation
     }
 
@@ -133,6 +141,7 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
         temperature = try c.decodeIfPresent(Float.self, forKey: .temperature) ?? temperature
         warmupEpochs = try c.decodeIfPresent(Int.self, forKey: .warmupEpochs) ?? warmupEpochs
         averageEpochs = try c.decodeIfPresent(Int.self, forKey: .averageEpochs) ?? averageEpochs
+        emaDecay = try c.decodeIfPresent(Float.self, forKey: .emaDecay) ?? emaDecay
         freezeQuantizationEpoch = try c.decodeIfPresent(Int.self, forKey: .freezeQuantizationEpoch)
         validationSplit = try c.decodeIfPresent(Float.self, forKey: .validationSplit) ?? validationSplit
         shiftAugmentation = try c.decodeIfPresent(Int.self, forKey: .shiftAugmentation) ?? shiftAugmentation

@@ -88,6 +88,82 @@ import Testing
                 .check(path: path, threads: trial % 2 + 1)
         }
     }
+
+    /// Inputs of at most 16 positions per plane with channels in whole quads (the small-plane VNNI path: each
+    /// image's panel permuted straight from its planes), 1-D/2-D/3-D with strides, dilations and padding, u8 and s8
+    /// inputs and weights, weight zero points, batches split over two threads.
+    @Test(arguments: Int8KernelPath.available) func smallPlanes(path: Int8KernelPath) throws {
+        var rng = SeededGenerator(seed: 55)
+        for trial in 0..<16 {
+            let channels = 4 * Int.random(in: 1...8, using: &rng), out = Int.random(in: 1...40, using: &rng)
+            let batch = Int.random(in: 1...5, using: &rng), threads = trial % 2 + 1
+            try ConvProblem<UInt8, Int8>(channels: channels, groups: 1, perGroupOut: out, rng: &rng, batch: batch,
+                                         spatial: 1...4).check(path: path, threads: threads)
+            try ConvProblem<Int8, UInt8>(channels: channels, groups: 1, perGroupOut: out, rng: &rng, batch: batch,
+                                         spatial: 1...4).check(path: path, threads: threads)
+            var oneDimensional = try ConvProblem<UInt8, Int8>(channels: channels, groups: 1, perGroupOut: out,
+                                                              rng: &rng, batch: batch, spatial: 3...16)
+            oneDimensional.wZero = [0]
+            oneDimensional.check(path: path, threads: threads)
+        }
+    }
+
+    /// The requantization through exact double scales (taken when every accumulator bound allows it) against the
+    /// scalar `requantize`: multipliers that are powers of two (every odd accumulator a tie), per-tensor and per
+    /// channel, Relu-like clamps, u8 and s8 outputs; and a weight range too wide for it, which must keep the 64-bit
+    /// path and stay exact.
+    @Test(arguments: Int8KernelPath.available) func exactScaleRequantization(path: Int8KernelPath) throws {
+        var rng = SeededGenerator(seed: 56)
+        for trial in 0..<8 {
+            var problem = try ConvProblem<UInt8, Int8>(channels: 16, out: 32, side: 4, batch: 3, rng: &rng)
+            problem.wZero = trial % 2 == 0 ? [0] : (0..<32).map { _ in Int32.random(in: -3...3, using: &rng) }
+            let reals = (0..<(trial % 4 < 2 ? 1 : 32)).map { _ in [0.5, 0.25, 2.0 / 1024, 1.0 / 4096].randomElement(using: &rng)! }
+            let signed = trial % 3 == 0
+            let zero = Int32.random(in: signed ? -128...127 : 0...255, using: &rng)
+            var r = Int8Requantization(realMultipliers: reals, zeroPoint: zero, signed: signed)
+            if trial % 2 == 1 { r = r.clamped(lower: zero, upper: nil) }
+            // The last trial: one channel's bias past the bound (2⁵³ / 2³⁰), so the group keeps the 64-bit path.
+            let bias = trial == 7 ? (0..<32).map { $0 == 5 ? 9_000_000 : Int32($0) } : problem.bias
+            ConvProblem(problem, bias: bias, requantization: r).check(path: path, threads: trial % 2 + 1)
+        }
+    }
+
+    /// The small-plane lane sources of the digits CNN's conv2 (4×4, 3×3, pad 1) from the ONNX definition: pixel
+    /// (i, j) at tap (a, b) reads input (i − 1 + a, j − 1 + b), −1 outside; a 5×5 input (25 positions) has none.
+    @Test func laneSourcesFollowTheWindow() throws {
+        let geometry = try WindowGeometry(input: [4, 4], kernel: [3, 3], strides: nil, dilations: nil,
+                                          pads: [1, 1, 1, 1], autoPad: .notSet, ceilMode: false)
+        var expected: [Int32] = []
+        for a in 0..<3 {
+            for b in 0..<3 {
+                for i in 0..<4 {
+                    for j in 0..<4 {
+                        let (h, w) = (i - 1 + a, j - 1 + b)
+                        expected.append((0..<4).contains(h) && (0..<4).contains(w) ? Int32(h * 4 + w) : -1)
+                    }
+                }
+            }
+        }
+        #expect(ConvRowPlan(geometry.promotedTo3D).laneSources == expected)
+        let wide = try WindowGeometry(input: [5, 5], kernel: [3, 3], strides: [2, 2], dilations: nil,
+                                      pads: [1, 1, 1, 1], autoPad: .notSet, ceilMode: false)
+        #expect(ConvRowPlan(wide.promotedTo3D).laneSources.isEmpty)
+    }
+
+    /// Which channels take the double requantization: the bound |bias| + 255·Σ|w − zw| times the multiplier must
+    /// stay below 2⁵³, and one channel past it sends the whole group to the 64-bit path.
+    @Test func exactScalesNeedTheBound() {
+        let r = Int8Requantization(multipliers: [1 << 30, 1 << 30], shifts: [0, 0], zeroPoint: 0, qmin: 0, qmax: 255)
+        let small = ChannelConvEpilogue.exactScales(r, bounds: [1 << 22, 1 << 22])
+        #expect(small?[0] == 0.5 && small?[1] == 0.5)
+        small?.deallocate()
+        #expect(ChannelConvEpilogue.exactScales(r, bounds: [1 << 22, 1 << 23]) == nil)
+        let weights = ChannelConvWeights([Int8](repeating: -100, count: 6), channels: 2, k: 3, kernel: .vnni)
+        // Channel 0: |−7| + 255·(3·100 + |0 − 0|); channel 1: 5 + 255·(3·102 + |0 − 2|) (the padding weight counts).
+        let expected: [Int64] = [76_507, 78_545]
+        let bounds = ChannelConvEpilogue.accumulatorBounds(weights, zeroPoints: [0, 2], bias: [0, -7, 5], first: 1)
+        #expect(bounds == expected)
+    }
 }
 
 extension ConvProblem {
@@ -97,5 +173,16 @@ extension ConvProblem {
                                           pads: [1, 1, 1, 1], autoPad: .notSet, ceilMode: false)
         self.init(shape: ConvShape(batch: batch, inputChannels: channels, outputChannels: out, groups: 1,
                                    geometry: geometry), rng: &rng)
+    }
+
+    /// The same problem with another bias and requantization.
+    init(_ problem: ConvProblem, bias: [Int32]?, requantization: Int8Requantization) {
+        shape = problem.shape
+        x = problem.x
+        w = problem.w
+        xZero = problem.xZero
+        wZero = problem.wZero
+        self.bias = bias
+        self.requantization = requantization
     }
 }

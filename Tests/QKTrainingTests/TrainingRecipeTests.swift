@@ -65,6 +65,34 @@ final class TrainingRecipeTests: XCTestCase {
         }
     }
 
+    /// With one step per epoch, the EMA after 2 steps is d²·p₀ + d(1 − d)·p₁ + (1 − d)·p₂ of the plain run's
+    /// initial, first-epoch and second-epoch parameters.
+    func testEMAIsTheDecayedAverageOfEveryStepsParameters() throws {
+        var config = TrainingConfig()
+        config.epochs = 2
+        config.batchSize = 60
+        config.learningRate = 0.05
+        var plain = try TrainingGraph(model: quantizedMLP())
+        var snapshots = [plain.parameters]
+        try Trainer.train(&plain, data: try clusterData(), validation: nil, config: config) { _, state in
+            snapshots.append(state.parameters)
+        }
+        config.emaDecay = 0.9
+        var smoothed = try TrainingGraph(model: quantizedMLP())
+        try Trainer.train(&smoothed, data: try clusterData(), validation: nil, config: config)
+        XCTAssertTrue(smoothed.learnable.contains("w1_s"), "learned scales are averaged too")
+        for name in smoothed.learnable {
+            let (p0, p1, p2) = (snapshots[0][name]!.values, snapshots[1][name]!.values, snapshots[2][name]!.values)
+            XCTAssertNotEqual(p1, p2, name)
+            for i in p0.indices {
+                XCTAssertEqual(smoothed.parameters[name]!.values[i], 0.81 * p0[i] + 0.09 * p1[i] + 0.1 * p2[i],
+                               accuracy: 1e-6, name)
+            }
+        }
+        config.averageEpochs = 1
+        XCTAssertThrowsError(try config.validate(), "EMA and epoch averaging exclude each other")
+    }
+
     func testFrozenQuantizationKeepsScalesWhileWeightsStillLearn() throws {
         var config = TrainingConfig()
         config.epochs = 3

@@ -348,6 +348,29 @@ void qk_i8conv_single_channel(long images, const uint8_t *x, long in_plane, cons
                               const void *w, const qk_i8_epilogue *e, void *out, long element_size,
                               uint8_t *scratch);
 
+/// qk_i8conv_channels_vnni with the requantization through per-channel double scales when `scale` is not NULL:
+/// scale[c] = multiplier[c] · 2^−r[c], valid only when every accumulator v channel c can reach (bias and zero-point
+/// corrections included) has |v| < 2^31, |v| · |multiplier[c]| < 2^53 and |v| · |multiplier[c]| / 2^r[c] ≤ 2^30, so
+/// that v · scale[c] is exact and its rounding to nearest, ties to even (then clamped to [qmin − zero_point,
+/// qmax − zero_point]) equals qk_i8_epilogue's 64-bit requantization. Ignored for int32 output.
+void qk_i8conv_channels_scaled_vnni(long kq, long channels, const int8_t *w, const uint8_t *panel,
+                                    const int32_t *pixel_sums, long lanes, const long *lane_offset,
+                                    const qk_i8_epilogue *e, const double *scale, void *out, long channel_stride);
+/// The AVX2 twin of qk_i8conv_channels_scaled_vnni (w as int16 pairs, 8 lanes; needs avx2).
+void qk_i8conv_channels_scaled_avx2(long kq, long channels, const int16_t *w, const uint8_t *panel,
+                                    const int32_t *pixel_sums, long lanes, const long *lane_offset,
+                                    const qk_i8_epilogue *e, const double *scale, void *out, long channel_stride);
+/// Int8 Conv (one group) of `images` NCHW images of `channels` planes of in_plane ≤ 16 bytes each (u8 values, each
+/// ^ flip; channels a multiple of 4) with pixels ≤ 16 output pixels, one 16-lane panel per image packed without a
+/// padded copy (i8conv_small_plane.c; needs avx512f/bw/vnni): depth t·channels + c of lane l reads
+/// x[c·in_plane + lane_source[16·t + l]], or `padding` where lane_source is negative, then runs
+/// qk_i8conv_channels_scaled_vnni (kq = taps·channels/4 quads, `out_channels` channels, w and e and scale as there)
+/// into out + n·out_channels·pixels·element_size. `scratch` holds qk_i8conv_small_plane_scratch bytes.
+long qk_i8conv_small_plane_scratch(long channels, long taps);
+void qk_i8conv_small_plane_vnni(long images, const uint8_t *x, long channels, long in_plane, uint8_t padding,
+                                uint8_t flip, const int32_t *lane_source, long taps, long pixels, long out_channels,
+                                const int8_t *w, const qk_i8_epilogue *e, const double *scale, void *out,
+                                long element_size, uint8_t *scratch);
 /// Int8 Conv of single-channel inputs on AVX-512 VNNI + VBMI (i8conv_single_channel_vnni.c), needs
 /// qk_cpu_has_avx512vbmi(): the same result as qk_i8conv_single_channel with kernel 0 (w as s8 quads, channel c's
 /// quad q at w + (q·channels + c)·4; e as there) for `images` images of in_plane bytes at x, without a padded copy:
@@ -363,5 +386,8 @@ int qk_i8conv_single_channel_vnni(long images, const uint8_t *x, long in_plane, 
                                   long pixels, long panels, long taps, const int32_t *start, const uint8_t *index,
                                   const uint64_t *inside, long channels, const int8_t *w, const qk_i8_epilogue *e,
                                   void *out, uint8_t *scratch);
+/// Per-column byte tables (i8lookup.c): for r < rows, j < n, y[r·n + j] = table[j·256 + (x[r·n + j] ^ flip)]
+/// (flip 0x80 indexes int8 data from −128, 0 uint8 data). x and y may be the same memory.
+void qk_i8_column_lookup(long rows, long n, const uint8_t *x, const uint8_t *table, uint8_t flip, uint8_t *y);
 
 #endif

@@ -44,6 +44,26 @@ struct ChannelConvWeights: Sendable {
             values = pairs
         }
     }
+
+    /// Σ_k |w[j, k] − zw[j]| per channel j on the stored values (`zeroPoints[j]` stored alike), the padding depth
+    /// past k counted as well (so the sums bound the true ones from above).
+    func absoluteDeviationSums(zeroPoints: [Int32]) -> [Int64] {
+        let bytesPerQuad = kernel == .vnni ? 4 : 8
+        var sums = [Int64](repeating: 0, count: channels)
+        values.withUnsafeBytes { bytes in
+            for q in 0..<quads {
+                for j in 0..<channels {
+                    let base = (q * channels + j) * bytesPerQuad
+                    for b in 0..<4 {
+                        let value = kernel == .vnni ? Int64(Int8(bitPattern: bytes[base + b]))
+                            : Int64(Int16(bitPattern: UInt16(bytes[base + 2 * b]) | UInt16(bytes[base + 2 * b + 1]) << 8))
+                        sums[j] += abs(value - Int64(zeroPoints[j]))
+                    }
+                }
+            }
+        }
+        return sums
+    }
 }
 
 /// Which channel-major kernel a packing path runs (nil: the portable path keeps the pixel-row GEMM).
@@ -83,6 +103,11 @@ func int8ChannelConv<X: FixedWidthInteger>(_ shape: ConvShape, input: UnsafePoin
                               gathers: weights.singleChannelGathers)
         return
     }
+    if kernel == .vnni && groups == 1 && !plan.laneSources.isEmpty && shape.inputChannels % 4 == 0 {
+        int8SmallPlaneConv(shape, input: input, storedZeroPoint: storedZeroPoint, plan: plan,
+                           weights: channelWeights[0], epilogue: epilogues[0], output: output, threads: threads)
+        return
+    }
     let m = shape.batch * pixels, k = shape.inputChannelsPerGroup * plan.tapOffset.count
     let rows = (0..<groups).map { _ in PackedInt8Rows(m: m, k: k, mr: lanes, zeroed: false) }
     defer { rows.forEach { $0.deallocate() } }
@@ -110,16 +135,16 @@ func int8ChannelConv<X: FixedWidthInteger>(_ shape: ConvShape, input: UnsafePoin
                 let lanePointer = contiguous ? nil : UnsafePointer(offsets.baseAddress)
                 let values = rows[group].values + panel * rows[group].panelBytes
                 let sums = rows[group].rowSums + first
-                let epilogue = epilogues[group].epilogue
+                let epilogue = epilogues[group].epilogue, scales = epilogues[group].exactScales
                 channelWeights[group].values.withUnsafeBufferPointer { w in
                     switch kernel {
                     case .vnni:
-                        qk_i8conv_channels_vnni(quads, mg, w.baseAddress, values, sums, count, lanePointer,
-                                                epilogue, target, pixels)
+                        qk_i8conv_channels_scaled_vnni(quads, mg, w.baseAddress, values, sums, count, lanePointer,
+                                                       epilogue, scales, target, pixels)
                     case .avx2:
                         UnsafeRawPointer(w.baseAddress!).withMemoryRebound(to: Int16.self, capacity: w.count / 2) {
-                            qk_i8conv_channels_avx2(quads, mg, $0, values, sums, count, lanePointer, epilogue,
-                                                    target, pixels)
+                            qk_i8conv_channels_scaled_avx2(quads, mg, $0, values, sums, count, lanePointer,
+                                                           epilogue, scales, target, pixels)
                         }
                     }
                 }
@@ -138,7 +163,9 @@ extension PackedInt8ConvWeights {
         return epilogues.value(for: key) {
             groupWeights.indices.map { group in
                 ChannelConvEpilogue(group: group, channels: channels, storedZeroPoint: storedZeroPoint,
-                                    weights: groupWeights[group], bias: bias, output: output)
+                                    weights: groupWeights[group],
+                                    channelWeights: channelWeights.isEmpty ? nil : channelWeights[group], bias: bias,
+                                    output: output)
             }
         }
     }
@@ -154,14 +181,17 @@ struct ChannelConvEpilogueKey: Equatable {
 
 /// The per-channel constants of one group's epilogue: bias folded with the input zero point
 /// (bias[c] − zx·(Σ w − K·zw)), the stored weight zero points (when not all 0), and the requantization columns,
-/// in memory owned by this object, which `epilogue` points at.
+/// in memory owned by this object, which `epilogue` points at; and, when every channel's accumulators provably
+/// stay small enough, the exact double scales of ``qk_i8conv_channels_scaled_vnni``.
 final class ChannelConvEpilogue: @unchecked Sendable {
     let epilogue: UnsafeMutablePointer<qk_i8_epilogue>
+    /// multiplier[c] · 2^−r[c] per channel, or nil where some channel's bound fails (see ``exactScales(_:_:)``).
+    let exactScales: UnsafeMutablePointer<Double>?
     private let storage: UnsafeMutablePointer<Int32>
     private let scales: UnsafeMutablePointer<Int64>
 
-    init(group: Int, channels: Int, storedZeroPoint: Int32, weights: PackedInt8Weights, bias: [Int32]?,
-         output: Int8Output) {
+    init(group: Int, channels: Int, storedZeroPoint: Int32, weights: PackedInt8Weights,
+         channelWeights: ChannelConvWeights?, bias: [Int32]?, output: Int8Output) {
         let first = group * channels
         storage = .allocate(capacity: 2 * channels)
         scales = .allocate(capacity: 3 * channels)
@@ -180,11 +210,48 @@ final class ChannelConvEpilogue: @unchecked Sendable {
             rounding: quantized ? UnsafePointer(scales + 2 * channels) : nil,
             zero_point: requantization?.zeroPoint ?? 0, qmin: requantization?.qmin ?? 0,
             qmax: requantization?.qmax ?? 0))
+        exactScales = requantization.flatMap { r in
+            channelWeights.flatMap { w in
+                Self.exactScales(r, bounds: Self.accumulatorBounds(w, zeroPoints: weights.zeroPoints, bias: bias,
+                                                                   first: first))
+            }
+        }
+    }
+
+    /// Per channel c, a bound on |v| for every input: |bias[c]| + 255 · Σ_k |w[c, k] − zw[c]| (v = bias +
+    /// Σ (x − zx)(w − zw) with |x − zx| ≤ 255).
+    static func accumulatorBounds(_ weights: ChannelConvWeights, zeroPoints: [Int32], bias: [Int32]?,
+                                  first: Int) -> [Int64] {
+        weights.absoluteDeviationSums(zeroPoints: zeroPoints).enumerated().map { j, sum in
+            Int64((bias?[first + j]).map { abs(Int64($0)) } ?? 0) + 255 * sum
+        }
+    }
+
+    /// multiplier[c] · 2^−r[c] for every channel when each has bounds[c] < 2³¹, bounds[c] · |multiplier[c]| < 2⁵³
+    /// and bounds[c] · |multiplier[c]| / 2^r[c] ≤ 2³⁰ (then v · scale is exact in double, its rounding fits in int32,
+    /// and ``qk_i8conv_channels_scaled_vnni`` gives the 64-bit requantization's result), else nil.
+    static func exactScales(_ r: Int8Requantization, bounds: [Int64]) -> UnsafeMutablePointer<Double>? {
+        let fits = bounds.indices.allSatisfy { j in
+            let c = r.channels == 1 ? 0 : j
+            let multiplier = Int64(r.multipliers[c]).magnitude
+            let product = UInt64(bounds[j]).multipliedReportingOverflow(by: multiplier)
+            return bounds[j] < 1 << 31 && !product.overflow && product.partialValue < 1 << 53
+                && product.partialValue >> UInt64(requantizeRightShift(Int(r.shifts[c]))) < 1 << 30
+        }
+        guard fits else { return nil }
+        let values = UnsafeMutablePointer<Double>.allocate(capacity: Swift.max(1, bounds.count))
+        for j in bounds.indices {
+            let c = r.channels == 1 ? 0 : j
+            let shift = requantizeRightShift(Int(r.shifts[c]))
+            values[j] = Double(r.multipliers[c]) * Double(sign: .plus, exponent: -shift, significand: 1)
+        }
+        return values
     }
 
     deinit {
         storage.deallocate()
         scales.deallocate()
+        exactScales?.deallocate()
         epilogue.deallocate()
     }
 }

@@ -136,6 +136,10 @@ struct ConvRowPlan {
     let positions: Int
     let pixelBase: [Int32]
     let tapOffset: [Int32]
+    /// For inputs of at most 16 positions and at most 16 output pixels (else empty): 16 values per tap t, lane
+    /// o < pixels holding the input position (row-major in the input plane) that pixel o reads at tap t, −1 where it
+    /// falls in the padding or past the pixels (``qk_i8conv_small_plane_vnni``'s lane_source).
+    let laneSources: [Int32]
 
     init(_ g: WindowGeometry) {
         let extent = (0..<3).map { (axis: Int) -> Int in
@@ -163,5 +167,24 @@ struct ConvRowPlan {
         }
         pixelBase = bases
         tapOffset = offsets
+        laneSources = g.inputSize <= 16 && bases.count <= 16
+            ? ConvRowPlan.laneSources(bases, offsets, input: g.input, extent: extent, padsBegin: g.padsBegin) : []
+    }
+
+    private static func laneSources(_ bases: [Int32], _ offsets: [Int32], input: [Int], extent: [Int],
+                                    padsBegin: [Int]) -> [Int32] {
+        var sources = [Int32](repeating: -1, count: 16 * offsets.count)
+        for (t, offset) in offsets.enumerated() {
+            for (o, base) in bases.enumerated() {
+                let position = Int(base + offset)
+                let d = position / (extent[1] * extent[2]) - padsBegin[0]
+                let h = position / extent[2] % extent[1] - padsBegin[1], w = position % extent[2] - padsBegin[2]
+                guard (0..<input[0]).contains(d) && (0..<input[1]).contains(h) && (0..<input[2]).contains(w) else {
+                    continue
+                }
+                sources[16 * t + o] = Int32((d * input[1] + h) * input[2] + w)
+            }
+        }
+        return sources
     }
 }

@@ -89,7 +89,8 @@ private let shortPeriod = 128
 /// Output element i = a[i] ∘ b[i % bPeriod] (see ``QuantizedBinaryParameters`` for the formula), one byte each, for
 /// i < count: `bPeriod` = count is the same shape, 1 a scalar b, anything between a b repeated along the leading
 /// axes (a bias row). `count` must be a multiple of `bPeriod`; a, b and output are bytes (uint8 or int8 as the
-/// parameters say) and output must not overlap them. Large counts are split over `threads`.
+/// parameters say) and output must not overlap them, except that it may be a itself (in place: each element
+/// is read before it is written). Large counts are split over `threads`.
 public func quantizedBinary(_ parameters: QuantizedBinaryParameters, count: Int, a: UnsafeRawPointer,
                             b: UnsafeRawPointer, bPeriod: Int, output: UnsafeMutableRawPointer, threads: Int = 1,
                             path: QuantizedElementwisePath = .best) {
@@ -118,9 +119,8 @@ public func quantizedBinary(_ parameters: QuantizedBinaryParameters, count: Int,
         return
     }
     let repeats = (shortPeriod + bPeriod - 1) / bPeriod
-    var repeated = [UInt8](repeating: 0, count: bPeriod * repeats)
-    repeated.withUnsafeMutableBytes { r in
+    withUnsafeTemporaryAllocation(byteCount: bPeriod * repeats, alignment: 16) { r in
         for k in 0..<repeats { (r.baseAddress! + k * bPeriod).copyMemory(from: b, byteCount: bPeriod) }
+        run(UnsafeRawPointer(r.baseAddress!), period: bPeriod * repeats)
     }
-    repeated.withUnsafeBytes { run($0.baseAddress!, period: bPeriod * repeats) }
 }

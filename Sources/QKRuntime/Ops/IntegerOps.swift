@@ -21,6 +21,7 @@ extension OpTable {
     static let integerPreparers: [String: KernelPreparer] = [
         "IntegerConv": prepareIntegerConv,
         "IntegerGemm": prepareIntegerGemm,
+        "DequantizedAdd": prepareDequantizedAdd,
     ]
 
     /// Kernels of the ai.quantkit domain; IntegerConv and IntegerGemm prepare themselves on every call here
@@ -29,6 +30,8 @@ extension OpTable {
         "IntegerConv": { ctx in try prepareIntegerConv(ctx)(ctx) },
         "IntegerGemm": { ctx in try prepareIntegerGemm(ctx)(ctx) },
         "IntegerMatMul": integerMatMulKernel,
+        "IntegerLookup": integerLookupKernel,
+        "DequantizedAdd": { ctx in try prepareDequantizedAdd(ctx)(ctx) },
     ]
 
     /// The shared parameters of IntegerConv/IntegerGemm: x's zero point and dtype, the output stage for `n`
@@ -92,6 +95,7 @@ extension OpTable {
         guard let packed = EightBit.packed(b, k: k, n: n, transposed: transB, zeroPoints: wZero) else {
             throw prep.invalid("B must be uint8 or int8, got \(b.dtype)")
         }
+        let postOp = try IntegerGemmPostOp(prep, columns: n, outputType: parameters.stage.dtype)
         return { ctx in
             let a = try quantizedInput(ctx, parameters)
             guard a.rank >= 1, a.shape.last == k else { throw ctx.invalid("a \(a.shape) does not end in K = \(k) (B is \(b.shape))") }
@@ -99,6 +103,7 @@ extension OpTable {
             return [parameters.stage.output(shape: Array(a.shape.dropLast()) + [n], channel: { $0 % n }, buffers: ctx.outputBuffers) { out in
                 EightBit.gemm(a, offset: 0, m: m, zeroPoint: parameters.xZeroPoint, weights: packed, bias: parameters.bias,
                               output: out, ldc: n, threads: ctx.threads)
+                postOp?.apply(out, count: m * n, threads: ctx.threads)
             }]
         }
     }

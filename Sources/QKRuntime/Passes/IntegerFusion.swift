@@ -13,6 +13,9 @@ import QKTensor
 /// | DQ(a), DQ(b) → Add/Mul → Q                                           | com.microsoft QLinearAdd / QLinearMul |
 /// | DQ → AveragePool/GlobalAveragePool → Q; DQ… → Concat → Q             | com.microsoft QLinear… op             |
 /// | DQ(x) → MaxPool/Reshape/Transpose/Flatten/Squeeze/Unsqueeze → Q, same scale and zero point | the op on x |
+/// | IntegerGemm → QLinearAdd/QLinearMul(constant row)                   | IntegerGemm with `post_op`            |
+/// | DQ(a), DQ(b) → Add, float out                                        | DequantizedAdd (ai.quantkit)          |
+/// | 8-bit x → elementwise chain with per-column constants → 8-bit y     | IntegerLookup (``LookupTableFusion``) |
 ///
 /// Relu folds into the output range as max(q, y_zero_point) and Clip(lo, hi) as clamp(q, Q(lo), Q(hi)), both
 /// exact because quantization is monotone and Q(0) = y_zero_point. Without a trailing Q the integer node
@@ -23,8 +26,11 @@ public enum IntegerFusion {
     /// The private domain of the integer nodes this pass writes (never saved to a file).
     public static let domain = "ai.quantkit"
 
-    /// The rewritten model and what was (and was not) fused.
-    public static func apply(to model: Model) -> (model: Model, report: IntegerFusionReport) {
+    /// The rewritten model and what was (and was not) fused. `elementwiseFolds` also replaces chains of
+    /// elementwise nodes between 8-bit values by table lookups (``LookupTableFusion``) and folds a quantized bias
+    /// add into the IntegerGemm before it (``foldPostOps(_:)``); both give the same bytes (tests turn them off to
+    /// compare).
+    public static func apply(to model: Model, elementwiseFolds: Bool = true) -> (model: Model, report: IntegerFusionReport) {
         var graph = model.graph
         let index = QuantizedGraphIndex(graph)
         var replaced: [Int: Node] = [:]
@@ -47,6 +53,13 @@ public enum IntegerFusion {
             nodes.append(replaced[position] ?? node)
         }
         graph.nodes = removeUnreadDequantizers(nodes, outputs: index.graphOutputs)
+        if elementwiseFolds {
+            let lookups = LookupTableFusion.apply(to: graph, model: model)
+            let postOps = foldPostOps(lookups.0)
+            let adds = foldDequantizedAdds(postOps.0)
+            graph = adds.0
+            report.fused += lookups.1 + postOps.1 + adds.1
+        }
         report.floatIslands = floatIslands(in: graph, refusals: refusals)
         var result = model
         result.graph = graph

@@ -56,6 +56,10 @@ struct QATCommand: ParsableCommand {
             + "(default on for 4-bit per-channel weights)."))
     var clipWeights: Bool?
 
+    @Flag(inversion: .prefixedNo, help: ArgumentHelp(
+        "Start from PTQ weights re-rounded by AdaRound on the calibration data instead of the float weights."))
+    var adaround: Bool?
+
     func run() throws {
         var quantization = QuantizationConfig()
         quantization.weightType = try options.choice(weightType, "--weight-type", QuantType.init(rawValue:))
@@ -77,7 +81,8 @@ struct QATCommand: ParsableCommand {
         let fakeQuant = FakeQuantOptions(
             weightMode: try options.choice(weightRanges ?? (lowBit ? "lsq" : "minmax"), "--weight-ranges",
                                            FakeQuantize.Mode.init(rawValue:)),
-            activationMode: try options.choice(activationRanges, "--activation-ranges", FakeQuantize.Mode.init(rawValue:)))
+            activationMode: try options.choice(activationRanges, "--activation-ranges", FakeQuantize.Mode.init(rawValue:)),
+            adaRound: adaround ?? false ? AdaRoundOptions() : nil)
         let calibrationData = try calibration.map { try DataSet.load(path: $0) }
         try options.run(model: model, defaults: defaults) { _ in
             .quantizationAware(quantization: quantization, calibration: calibrationData, options: fakeQuant)

@@ -43,6 +43,9 @@ struct QuantizeCommand: ParsableCommand {
     @Flag(help: "Static weight ranges clipped to the least squared quantization error (helps 4-bit weights).")
     var clipWeights = false
 
+    @Flag(help: "Static QDQ: choose each weight's rounding (floor or ceil) to minimize its layer's output error on the calibration data (AdaRound).")
+    var adaround = false
+
     @Flag(help: "Symmetric activations (weights are symmetric by default).")
     var symmetric = false
 
@@ -82,6 +85,7 @@ struct QuantizeCommand: ParsableCommand {
         try ModelFile.requireDistinct(input: model, output: output)
         try requireWritableDirectory(of: output)
         let settings = try makeConfig()
+        try checkAdaRound(settings)
         let loaded = try ModelFile.load(model)
         if let node = loaded.graph.nodes.first(where: { StaticQuantizer.quantizedOps.contains($0.opType) }) {
             throw StaticQuantizationError.alreadyQuantized(node: node.displayName, opType: node.opType)
@@ -89,7 +93,8 @@ struct QuantizeCommand: ParsableCommand {
         let reporter = try makeReporter(for: loaded)
         let data = try calibration.map { try DataSet.load(path: $0) }
         let progress = progressOptions.reporter("calibrating", unit: "samples")
-        let result = try Quantizer.quantize(loaded, config: settings, calibration: data, progress: progress.update)
+        var result = try Quantizer.quantize(loaded, config: settings, calibration: data, progress: progress.update)
+        try applyAdaRound(to: &result, float: loaded, calibration: data)
         try ModelFile.save(result.model, to: output)
         print(result.summary)
         print("wrote \(output)")

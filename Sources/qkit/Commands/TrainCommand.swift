@@ -58,6 +58,9 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "Average the parameters of the last N epochs into the result.")
     var averageLast: Int?
 
+    @Option(help: "Decay in [0, 1) of an exponential moving average of the parameters over steps; the result is the average.")
+    var ema: Float?
+
     @Option(help: "Freeze quantization scales from this epoch (0-based) on.")
     var freezeQuantization: Int?
 
@@ -116,6 +119,7 @@ struct TrainingOptions: ParsableArguments {
         if let warmup { config.warmupEpochs = warmup }
         if let averageLast { config.averageEpochs = averageLast }
         if let freezeQuantization { config.freezeQuantizationEpoch = freezeQuantization }
+        if let ema { config.emaDecay = ema }
         if let augmentShift { config.shiftAugmentation = augmentShift }
         return config
     }
