@@ -6,12 +6,9 @@ extension IntegerFusion {
     /// each DequantizeLinear has a constant per-tensor scale and 8-bit zero point and only the Add reads it. The
     /// node computes the same fp32 values (each operand dequantized by the same kernel, then added) in one node.
     static func foldDequantizedAdds(_ graph: Graph) -> (Graph, [IntegerFusionReport.Entry]) {
-        let index = QuantizedGraphIndex(graph)
-        var replaced: [Int: Node] = [:]
-        var absorbed = Set<Int>()
-        var entries: [IntegerFusionReport.Entry] = []
-        for (position, node) in graph.nodes.enumerated() where node.opType == "Add" && node.normalizedDomain == "" {
-            guard node.inputs.count == 2, node.inputs[0] != node.inputs[1], node.attributes.isEmpty else { continue }
+        rewriteNodes(graph) { position, node, index in
+            guard node.opType == "Add", node.normalizedDomain == "", node.inputs.count == 2, node.inputs[0] != node.inputs[1],
+                  node.attributes.isEmpty else { return nil }
             let operands = node.inputs.compactMap { input -> (index: Int, node: Node)? in
                 guard let producer = index.producer(of: input), producer.node.opType == "DequantizeLinear",
                       producer.node.normalizedDomain == "", index.soleReader(of: input)?.index == position,
@@ -22,14 +19,10 @@ extension IntegerFusion {
                       zero.dtype == .uint8 || zero.dtype == .int8 else { return nil }
                 return producer
             }
-            guard operands.count == 2 else { continue }
-            replaced[position] = Node(name: node.name, opType: "DequantizedAdd", domain: domain,
-                                      inputs: operands[0].node.inputs + operands[1].node.inputs, outputs: node.outputs)
-            absorbed.formUnion(operands.map(\.index))
-            entries.append(.init(node: node.displayName, opType: node.opType, detail: "DequantizedAdd"))
+            guard operands.count == 2 else { return nil }
+            let fused = Node(name: node.name, opType: "DequantizedAdd", domain: domain,
+                             inputs: operands[0].node.inputs + operands[1].node.inputs, outputs: node.outputs)
+            return (fused, operands.map(\.index), .init(node: node.displayName, opType: node.opType, detail: "DequantizedAdd"))
         }
-        var result = graph
-        result.nodes = graph.nodes.enumerated().compactMap { absorbed.contains($0) ? nil : replaced[$0] ?? $1 }
-        return (result, entries)
     }
 }
