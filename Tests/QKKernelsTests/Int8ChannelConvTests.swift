@@ -117,7 +117,8 @@ import Testing
         for trial in 0..<8 {
             var problem = try ConvProblem<UInt8, Int8>(channels: 16, out: 32, side: 4, batch: 3, rng: &rng)
             problem.wZero = trial % 2 == 0 ? [0] : (0..<32).map { _ in Int32.random(in: -3...3, using: &rng) }
-            let reals = (0..<(trial % 4 < 2 ? 1 : 32)).map { _ in [0.5, 0.25, 2.0 / 1024, 1.0 / 4096].randomElement(using: &rng)! }
+            let powers = [0.5, 0.25, 2.0 / 1024, 1.0 / 4096]
+            let reals = (0..<(trial % 4 < 2 ? 1 : 32)).map { _ in powers.randomElement(using: &rng)! }
             let signed = trial % 3 == 0
             let zero = Int32.random(in: signed ? -128...127 : 0...255, using: &rng)
             var r = Int8Requantization(realMultipliers: reals, zeroPoint: zero, signed: signed)

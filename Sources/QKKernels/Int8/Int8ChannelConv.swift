@@ -55,8 +55,13 @@ struct ChannelConvWeights: Sendable {
                 for j in 0..<channels {
                     let base = (q * channels + j) * bytesPerQuad
                     for b in 0..<4 {
-                        let value = kernel == .vnni ? Int64(Int8(bitPattern: bytes[base + b]))
-                            : Int64(Int16(bitPattern: UInt16(bytes[base + 2 * b]) | UInt16(bytes[base + 2 * b + 1]) << 8))
+                        let value: Int64
+                        if kernel == .vnni {
+                            value = Int64(Int8(bitPattern: bytes[base + b]))
+                        } else {
+                            let pair = UInt16(bytes[base + 2 * b]) | UInt16(bytes[base + 2 * b + 1]) << 8
+                            value = Int64(Int16(bitPattern: pair))
+                        }
                         sums[j] += abs(value - Int64(zeroPoints[j]))
                     }
                 }
@@ -88,7 +93,10 @@ enum ChannelConvKernel: Sendable {
 /// mr = lanes) and the output channels broadcast from the weights, so that each channel's pixels come out as one
 /// vector and are stored straight into the N×M×P planes with the epilogue (bias, zero points, requantization)
 /// fused: no transpose and no int32 scratch. Bit-identical to ``int8ConvReference`` (zero points enter through
-/// v = Σ x·w − zw·Σ x − zx·(Σ w − K·zw) on the stored values).
+/// v = Σ x·w − zw·Σ x − zx·(Σ w − K·zw) on the stored values). The requantization runs through exact double scales
+/// where every channel's accumulator bound allows it (``ChannelConvEpilogue/exactScales(_:bounds:)``). One group on
+/// VNNI with at most 16 input positions and 16 output pixels per image (and whole channel quads) runs
+/// ``int8SmallPlaneConv`` instead.
 func int8ChannelConv<X: FixedWidthInteger>(_ shape: ConvShape, input: UnsafePointer<X>, storedZeroPoint: Int32,
                                            plan: ConvRowPlan, weights: PackedInt8ConvWeights,
                                            channelWeights: [ChannelConvWeights], bias: [Int32]?,
@@ -185,7 +193,7 @@ struct ChannelConvEpilogueKey: Equatable {
 /// stay small enough, the exact double scales of ``qk_i8conv_channels_scaled_vnni``.
 final class ChannelConvEpilogue: @unchecked Sendable {
     let epilogue: UnsafeMutablePointer<qk_i8_epilogue>
-    /// multiplier[c] · 2^−r[c] per channel, or nil where some channel's bound fails (see ``exactScales(_:_:)``).
+    /// multiplier[c] · 2^−r[c] per channel, or nil where some channel's bound fails (see ``exactScales(_:bounds:)``).
     let exactScales: UnsafeMutablePointer<Double>?
     private let storage: UnsafeMutablePointer<Int32>
     private let scales: UnsafeMutablePointer<Int64>

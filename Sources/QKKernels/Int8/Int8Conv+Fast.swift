@@ -13,10 +13,11 @@ import CQKKernels
 /// channel run at position o·s + t·d, and its row sum is the sum of the per-position channel sums. Byte results are
 /// stored pixel-major and then transposed to channel planes 16 × 16 at a time; int32 results are stored transposed
 /// tile by tile. On the AVX2 and AVX-512 VNNI paths the same packed pixels run the channel-major kernel instead
-/// (``int8ChannelConv``: channels × pixel panels, epilogue stored straight into the channel planes, no transpose);
-/// this pixel-row GEMM remains for the portable path. Depthwise weights (groups = C = M) run a direct loop. Images are
-/// packed in parallel when there is enough work; the GEMMs are split over groups when there are at least
-/// `threads` of them, otherwise inside the GEMM.
+/// (``int8ChannelConv``: channels × pixel panels, epilogue stored straight into the channel planes, no transpose;
+/// on VNNI, inputs of at most 16 positions per plane permute each image's panel straight from X instead,
+/// ``int8SmallPlaneConv``); this pixel-row GEMM remains for the portable path. Depthwise weights (groups = C = M) run
+/// a direct loop. Images are packed in parallel when there is enough work; the GEMMs are split over groups when
+/// there are at least `threads` of them, otherwise inside the GEMM.
 public func int8Conv<X: FixedWidthInteger>(_ shape: ConvShape, input: UnsafePointer<X>, inputZeroPoint: Int32,
                                            weights: PackedInt8ConvWeights, bias: [Int32]?, output: Int8Output,
                                            threads: Int = 1) {

@@ -21,7 +21,8 @@ func int8SmallPlaneConv<X: FixedWidthInteger>(_ shape: ConvShape, input: UnsafeP
     let out = output.baseAddress, size = output.elementSize, imageBytes = outChannels * pixels * size
     plan.laneSources.withUnsafeBufferPointer { sources in
         weights.values.withUnsafeBufferPointer { w in
-            parallelChunks(shape.batch, threads: threads, workPerItem: pixels * taps * channels * outChannels) { images in
+            let work = pixels * taps * channels * outChannels
+            parallelChunks(shape.batch, threads: threads, workPerItem: work) { images in
                 withUnsafeTemporaryAllocation(of: UInt8.self, capacity: scratchBytes) { scratch in
                     qk_i8conv_small_plane_vnni(images.count, x + images.lowerBound * channels * inPlane, channels,
                                                inPlane, UInt8(storedZeroPoint), X.isSigned ? 0x80 : 0,
