@@ -14,6 +14,9 @@ exported models. Rows: fp32, then per weight type PTQ (no training) and three QA
   warm-up, freezing the ranges late; over seeds 0-9 the leading settings stay within one another's seed noise
   (validation accuracy is 100 % for all of them), and this one had the lowest mean;
 - "distill + average": the same, with the parameters of the last 3 epochs averaged (--average-last 3).
+Since scripts/bench_qat_cv.py chose it, 4-bit per-channel QAT also freezes the quantization scales for the last 3
+epochs by default (--freeze-quantization 7 with 10 epochs), so the "distill" rows with 4-bit per-channel weights
+include it.
 The "clipped" weight rows start from per-channel ranges clipped to the least squared error (--clip-weights).
 
 Usage: python scripts/bench_qat.py [QKIT] [--seeds 0 1 2] [--weights NAME ...] [--settings NAME ...]

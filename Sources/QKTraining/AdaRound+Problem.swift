@@ -48,6 +48,25 @@ struct RoundingProblem {
                                            flipped: flipped, count: codes.count))
     }
 
+    /// (H Δ_r)_i for every row r and input i, row-major: Σ_j H[i, j] · Δ[r, j], summed in j order.
+    static func rowProducts(_ gram: [Double], _ delta: [Double], rows: Int, width: Int) -> [Double] {
+        var result = [Double](repeating: 0, count: rows * width)
+        gram.withUnsafeBufferPointer { g in
+            delta.withUnsafeBufferPointer { d in
+                result.withUnsafeMutableBufferPointer { out in
+                    for r in 0..<rows {
+                        for i in 0..<width {
+                            var sum = 0.0
+                            for j in 0..<width { sum += g[i * width + j] * d[r * width + j] }
+                            out[r * width + i] = sum
+                        }
+                    }
+                }
+            }
+        }
+        return result
+    }
+
     /// Adam on V (``AdaRound``'s relaxation), then hard rounding h = [V ≥ 0].
     func optimize(options: AdaRoundOptions) -> [Float] {
         let n = weights.count
@@ -77,12 +96,11 @@ struct RoundingProblem {
             }
             let beta = step < warm ? 0 : options.betaStart + (options.betaEnd - options.betaStart)
                 * Float(step - warm) / Float(max(options.iterations - warm - 1, 1))
+            let products = Self.rowProducts(gram, delta, rows: rows, width: width)
             for r in 0..<rows {
                 for i in 0..<width {
-                    var hd = 0.0
-                    for j in 0..<width { hd += gram[i * width + j] * delta[r * width + j] }
                     let index = r * width + i
-                    var dh = inside[index] ? Float(recScale * hd) * scales[r] : 0
+                    var dh = inside[index] ? Float(recScale * products[index]) * scales[r] : 0
                     if beta > 0 {
                         let centred = 2 * h[index] - 1
                         let magnitude = abs(centred)

@@ -78,14 +78,18 @@ enum AdaRoundStatistics {
     /// triangle computed, mirrored).
     static func addOuterProducts(_ v: [Float], width: Int, count: Int, strideWithin: Int, strideBetween: Int,
                                  into sum: inout [Double]) {
-        for i in 0..<width {
-            for j in i..<width {
-                var dot = 0.0
-                for p in 0..<count {
-                    dot += Double(v[i * strideBetween + p * strideWithin]) * Double(v[j * strideBetween + p * strideWithin])
+        v.withUnsafeBufferPointer { v in
+            sum.withUnsafeMutableBufferPointer { sum in
+                for i in 0..<width {
+                    for j in i..<width {
+                        var dot = 0.0
+                        for p in 0..<count {
+                            dot += Double(v[i * strideBetween + p * strideWithin]) * Double(v[j * strideBetween + p * strideWithin])
+                        }
+                        sum[i * width + j] += dot
+                        if i != j { sum[j * width + i] += dot }
+                    }
                 }
-                sum[i * width + j] += dot
-                if i != j { sum[j * width + i] += dot }
             }
         }
     }

@@ -42,16 +42,22 @@ final class TrainingRecipeTests: XCTestCase {
         XCTAssertThrowsError(try config.validate())
     }
 
+    /// The parameters of quantizedMLP() before training and after each epoch of a plain run with `config`.
+    func trainedSnapshots(_ config: TrainingConfig) throws -> [[String: TrainTensor]] {
+        var plain = try TrainingGraph(model: quantizedMLP())
+        var snapshots = [plain.parameters]
+        try Trainer.train(&plain, data: try clusterData(), validation: nil, config: config) { _, state in
+            snapshots.append(state.parameters)
+        }
+        return snapshots
+    }
+
     func testAveragingReturnsTheMeanOfTheLastEpochsParameters() throws {
         var config = TrainingConfig()
         config.epochs = 4
         config.batchSize = 8
         config.learningRate = 0.02
-        var plain = try TrainingGraph(model: quantizedMLP())
-        var snapshots: [[String: TrainTensor]] = []
-        try Trainer.train(&plain, data: try clusterData(), validation: nil, config: config) { _, state in
-            snapshots.append(state.parameters)
-        }
+        let snapshots = Array(try trainedSnapshots(config).dropFirst())
         config.averageEpochs = 2
         var averaged = try TrainingGraph(model: quantizedMLP())
         try Trainer.train(&averaged, data: try clusterData(), validation: nil, config: config)
@@ -72,11 +78,7 @@ final class TrainingRecipeTests: XCTestCase {
         config.epochs = 2
         config.batchSize = 60
         config.learningRate = 0.05
-        var plain = try TrainingGraph(model: quantizedMLP())
-        var snapshots = [plain.parameters]
-        try Trainer.train(&plain, data: try clusterData(), validation: nil, config: config) { _, state in
-            snapshots.append(state.parameters)
-        }
+        let snapshots = try trainedSnapshots(config)
         config.emaDecay = 0.9
         var smoothed = try TrainingGraph(model: quantizedMLP())
         try Trainer.train(&smoothed, data: try clusterData(), validation: nil, config: config)
