@@ -249,14 +249,16 @@ static int await_idle(qk_worker *w, long long patience) {
 
 /// After a stall (a caller slept waiting for a worker descheduled mid-chunk, or ran several chunks while a
 /// worker that had been spinning never took one: either way the machine has no idle CPU for the worker),
-/// jobs run on the caller alone for a back-off period that doubles with each stall (1 ms up to 256 ms) and
-/// starts over after a second without one. On a busy machine a second thread cannot help anyway, and waiting
-/// for a preempted worker costs milliseconds per job.
+/// jobs run on the caller alone for a back-off period that doubles with each stall that follows soon after the
+/// last one (within 8 back-off periods; 1 ms up to 256 ms) and starts over at 1 ms otherwise. On a busy machine
+/// stalls come back at once, a second thread cannot help anyway, and waiting for a preempted worker costs
+/// milliseconds per job; on an idle machine the rare stall (a worker briefly preempted by the system) costs
+/// about a millisecond of serial jobs, not a doubling series.
 static void note_stall(long long now) {
     if (!atomic_load_explicit(&backoff_enabled, memory_order_relaxed)) return;
     long long backoff = atomic_load_explicit(&backoff_nanoseconds, memory_order_relaxed);
     long long quiet = now - atomic_load_explicit(&last_stall, memory_order_relaxed);
-    backoff = quiet > 1000000000LL ? 1000000 : (backoff * 2 < 256000000 ? backoff * 2 : 256000000);
+    backoff = quiet > 8 * backoff ? 1000000 : (backoff * 2 < 256000000 ? backoff * 2 : 256000000);
     atomic_store_explicit(&backoff_nanoseconds, backoff, memory_order_relaxed);
     atomic_store_explicit(&last_stall, now, memory_order_relaxed);
     atomic_store_explicit(&serial_until, now + backoff, memory_order_relaxed);
