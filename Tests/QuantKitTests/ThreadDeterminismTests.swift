@@ -24,14 +24,7 @@ import Testing
     @Test(arguments: [("digits", "digits/test.npz", "digits/calibration.npz"),
                       ("encoder", "encoder/inputs.npz", "encoder/calibration.npz")])
     func outputsDoNotDependOnThreads(name: String, data: String, calibration: String) throws {
-        let model = try ModelFile.load(Self.fixtures.appendingPathComponent("\(name)/model.onnx").path)
-        var config = QuantizationConfig()
-        config.weightGranularity = .perChannel(axis: nil)
-        let names = Set(model.graph.runtimeInputs.map(\.name))
-        var calibrationSet = try DataSet.load(path: Self.fixtures.appendingPathComponent(calibration).path)
-        calibrationSet.arrays = calibrationSet.arrays.filter { names.contains($0.name) }
-        let quantized = try Quantizer.quantize(model, config: config, calibration: calibrationSet).model
-        for variant in [model, quantized] {
+        for variant in try ParallelRunDeterminismTests().variants(of: name, calibration: calibration) {
             let batch = try feeds(for: variant, from: data, batch: 32)
             let single = try outputBytes(variant, batch, threads: 1)
             #expect(!single.isEmpty)
