@@ -62,35 +62,41 @@ static void qk_sconv_pixels_unstage(const float *stage, long ld, long m, long pi
     }
 }
 
+/// Interleaves the inputs of `count` (≤ 8) images for the kernel: xi[q·8 + i] = x[i·x_image_stride + q] for
+/// q < values, the last image repeated in the lanes past `count` (their sums are computed and never stored).
+static void qk_sconv_pixels_interleave(const float *x, long x_image_stride, long count, long values, float *xi) {
+    const float *rows[QK_IMAGES];
+    for (int i = 0; i < QK_IMAGES; i++) rows[i] = x + (i < count ? i : count - 1) * x_image_stride;
+    for (long q = 0; q < values; q++) {
+#pragma clang loop unroll(full)
+        for (int i = 0; i < QK_IMAGES; i++) xi[q * QK_IMAGES + i] = rows[i][q];
+    }
+}
+
 __attribute__((target("avx512f")))
-void qk_sconv_pixels_avx512(long images, long m, long channels, long in_plane, long taps, const float *x,
-                            long x_image_stride, const float *wt, long ldwt, const int32_t *pixel_start,
-                            const int32_t *entry_tap, const int32_t *entry_src, long pixels,
-                            const qk_sconv_output *out, float *stage) {
+void qk_sconv_pixels_avx512(long images, long m, long values, const float *x, long x_image_stride, const float *wt,
+                            long ldwt, const int32_t *pixel_start, const int32_t *entry_weight,
+                            const int32_t *entry_input, long pixels, const qk_sconv_output *out, float *stage,
+                            float *interleaved) {
     const __m512 lo = _mm512_set1_ps(out->lo), hi = _mm512_set1_ps(out->hi);
     for (long i0 = 0; i0 < images; i0 += QK_IMAGES) {
         const long mr = images - i0 < QK_IMAGES ? images - i0 : QK_IMAGES;
-        const float *rows[QK_IMAGES];
-        for (int i = 0; i < QK_IMAGES; i++) rows[i] = x + (i0 + (i < mr ? i : mr - 1)) * x_image_stride;
+        qk_sconv_pixels_interleave(x + i0 * x_image_stride, x_image_stride, mr, values, interleaved);
         for (long o = 0; o < pixels; o++) {
             const long e_begin = pixel_start[o], e_end = pixel_start[o + 1];
             for (long j0 = 0; j0 < m; j0 += 32) {
                 __m512 acc[QK_IMAGES][2];
 #pragma clang loop unroll(full)
                 for (int i = 0; i < QK_IMAGES; i++) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
-                for (long c = 0; c < channels; c++) {
-                    const float *wc = wt + c * taps * ldwt + j0;
-                    const long xc = c * in_plane;
-                    for (long e = e_begin; e < e_end; e++) {
-                        const float *wp = wc + entry_tap[e] * ldwt;
-                        const long xo = xc + entry_src[e];
-                        const __m512 b0 = _mm512_loadu_ps(wp), b1 = _mm512_loadu_ps(wp + 16);
+                const float *wj = wt + j0;
+                for (long e = e_begin; e < e_end; e++) {
+                    const float *wp = wj + entry_weight[e], *xp = interleaved + entry_input[e];
+                    const __m512 b0 = _mm512_loadu_ps(wp), b1 = _mm512_loadu_ps(wp + 16);
 #pragma clang loop unroll(full)
-                        for (int i = 0; i < QK_IMAGES; i++) {
-                            const __m512 a = _mm512_set1_ps(rows[i][xo]);
-                            acc[i][0] = _mm512_fmadd_ps(a, b0, acc[i][0]);
-                            acc[i][1] = _mm512_fmadd_ps(a, b1, acc[i][1]);
-                        }
+                    for (int i = 0; i < QK_IMAGES; i++) {
+                        const __m512 a = _mm512_set1_ps(xp[i]);
+                        acc[i][0] = _mm512_fmadd_ps(a, b0, acc[i][0]);
+                        acc[i][1] = _mm512_fmadd_ps(a, b1, acc[i][1]);
                     }
                 }
                 const long nc = m - j0 < 32 ? m - j0 : 32;

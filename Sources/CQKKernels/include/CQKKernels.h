@@ -307,18 +307,20 @@ void qk_i8conv_channels_avx2(long kq, long channels, const int16_t *w, const uin
 /// fp32 convolution of `images` images by output pixel (sconv_pixels_avx512.c; needs avx512f), for i < images,
 /// j < m, o < pixels:
 ///
-///     v = Σ_{c < channels} Σ_{e ∈ [pixel_start[o], pixel_start[o + 1])} x[i·x_image_stride + c·in_plane + entry_src[e]]
-///                                                                 · wt[(c·taps + entry_tap[e])·ldwt + j]
+///     v = Σ_{e ∈ [pixel_start[o], pixel_start[o + 1])} x[i·x_image_stride + entry_input[e] / 8] · wt[entry_weight[e] + j]
 ///
 /// one fused multiply-add per term in that order from 0, stored through `out` (output row j = channel j, column o
 /// of image i at y[i·image_stride + j·row_stride + o]). wt is the transposed weight matrix (row c·taps + t holds
-/// the m output channels, ldwt a multiple of 32 with zeros past m). Listing only a pixel's taps that fall inside
-/// the input gives the im2col + GEMM sum without its zero terms. `stage` is scratch of 8·pixels·ldwt floats (the
-/// outputs of 8 images, pixel-major, before they are transposed into place).
-void qk_sconv_pixels_avx512(long images, long m, long channels, long in_plane, long taps, const float *x,
-                            long x_image_stride, const float *wt, long ldwt, const int32_t *pixel_start,
-                            const int32_t *entry_tap, const int32_t *entry_src, long pixels,
-                            const qk_sconv_output *out, float *stage);
+/// the m output channels, ldwt a multiple of 32 with zeros past m); entry e of pixel o is one (channel c, tap t)
+/// inside the input, in (c, t) order: entry_weight[e] = (c·taps + t)·ldwt, entry_input[e] = 8·(c·in_plane +
+/// position read). Listing only a pixel's taps inside the input gives the im2col + GEMM sum without its zero terms.
+/// `values` = channels·in_plane is the input per image; `interleaved` is scratch of 8·values floats (8 images'
+/// inputs, image fastest) and `stage` of 8·pixels·ldwt floats (the outputs of 8 images, pixel-major, before they
+/// are transposed into place).
+void qk_sconv_pixels_avx512(long images, long m, long values, const float *x, long x_image_stride, const float *wt,
+                            long ldwt, const int32_t *pixel_start, const int32_t *entry_weight,
+                            const int32_t *entry_input, long pixels, const qk_sconv_output *out, float *stage,
+                            float *interleaved);
 
 /// fp32 convolution by shifted input vectors (sconv_shifted_avx512.c; needs avx512f) for unit strides and output
 /// rows as wide as the input rows, where im2col row r = (c, t) at output pixel o reads x[c·in_plane + o +

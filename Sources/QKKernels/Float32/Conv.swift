@@ -14,6 +14,14 @@ import CQKKernels
 /// when there are enough of them, otherwise the GEMM itself runs on `threads` threads.
 public func conv(_ shape: ConvShape, input: [Float], weights: [Float], bias: [Float]?, sum: [Float]? = nil,
                  activation: Activation = .identity, threads: Int = 1) -> [Float] {
+    conv(shape, input: input, weights: weights, bias: bias, sum: sum, activation: activation, threads: threads,
+         prepared: nil)
+}
+
+/// ``conv(_:input:weights:bias:sum:activation:threads:)`` reading the weight layouts and tap tables from
+/// `prepared` (built from `weights`) instead of building them.
+func conv(_ shape: ConvShape, input: [Float], weights: [Float], bias: [Float]?, sum: [Float]?, activation: Activation,
+          threads: Int, prepared: PreparedConvWeights?) -> [Float] {
     precondition(input.count == shape.inputCount && weights.count == shape.weightCount, "conv operand sizes")
     precondition(bias.map { $0.count == shape.outputChannels } ?? true, "conv bias size")
     precondition(sum.map { $0.count == shape.outputCount } ?? true, "conv sum size")
@@ -25,8 +33,12 @@ public func conv(_ shape: ConvShape, input: [Float], weights: [Float], bias: [Fl
             weights.withUnsafeBufferPointer { w in
                 sum.withOptionalBuffer { s in
                     let epilogue = ConvEpilogue(bias: bias, sum: s, activation: activation)
-                    let job = ConvJob(shape: shape, g: g, x: x.baseAddress!, w: w.baseAddress!, y: y.baseAddress!,
+                    var job = ConvJob(shape: shape, g: g, x: x.baseAddress!, w: w.baseAddress!, y: y.baseAddress!,
                                       epilogue: epilogue)
+                    if let prepared {
+                        job.prepared = prepared
+                        job.tables = prepared.tapTables(for: g)
+                    }
                     if shape.groups == shape.inputChannels && shape.groups == shape.outputChannels {
                         job.depthwise(threads: threads)
                     } else if job.pixelTapsApply {
@@ -61,6 +73,10 @@ struct ConvJob: @unchecked Sendable {
     let w: UnsafePointer<Float>
     let y: UnsafeMutablePointer<Float>
     let epilogue: ConvEpilogue
+    /// W laid out at load for the paths below, nil when each path lays it out itself.
+    var prepared: PreparedConvWeights? = nil
+    /// The tap tables of `g`, nil when each path builds its own.
+    var tables: ConvTapTables? = nil
 
     var inPlane: Int { g.inputSize }
     var outPlane: Int { g.outputSize }
@@ -84,7 +100,7 @@ struct ConvJob: @unchecked Sendable {
         let tasks = blocks * shape.groups
         // One task = one (block of images, group) GEMM:
         // Y[block, group] (mg × images·P) = W[group] (mg × rows) · col (rows × images·P).
-        let table = !pointwise && Im2colTable.pays(for: g) ? Im2colTable(g) : nil
+        let table = pointwise ? nil : tables.map(\.table) ?? (Im2colTable.pays(for: g) ? Im2colTable(g) : nil)
         let runTasks = { (range: Range<Int>, gemmThreads: Int) in
             let direct = pointwise && imagesPerTask == 1
             let columns = imagesPerTask * outPlane

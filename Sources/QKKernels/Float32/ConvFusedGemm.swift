@@ -42,8 +42,9 @@ extension ConvJob {
         let blocks = (shape.batch + imagesPerTask - 1) / imagesPerTask
         let tasks = blocks * shape.groups
         let direct = isPointwise && imagesPerTask == 1
-        let shuffle = isPointwise ? nil : Im2colShuffle(g)
-        let table = !isPointwise && shuffle == nil && Im2colTable.pays(for: g) ? Im2colTable(g) : nil
+        let shuffle = isPointwise ? nil : tables.map(\.shuffle) ?? Im2colShuffle(g)
+        let table = isPointwise || shuffle != nil ? nil
+            : tables.map(\.table) ?? (Im2colTable.pays(for: g) ? Im2colTable(g) : nil)
         let clamp = fusedClamp!
         let taskWork = imagesPerTask * outPlane * (rows * mg + rows)
         // One task's column panels split over threads only when tasks alone cannot keep them busy.

@@ -62,36 +62,47 @@ extension ConvJob {
     /// 24 output channels per group (the kernel computes them 32 at a time), small output planes and per-image
     /// inputs that stay in cache.
     var pixelTapsApply: Bool {
-        fusedGemmApplies && shape.batch >= 8 && shape.outputChannelsPerGroup >= 24 && outPlane <= 64
-            && shape.inputChannelsPerGroup * inPlane <= 4096
+        fusedGemmApplies && shape.batch >= 8 && shape.outputChannelsPerGroup >= ConvJob.pixelMinimumChannels
+            && outPlane <= ConvJob.pixelMaximumPlane && shape.inputChannelsPerGroup * inPlane <= ConvJob.pixelMaximumInput
     }
 
-    func pixelTaps(threads: Int) {
-        let cg = shape.inputChannelsPerGroup, mg = shape.outputChannelsPerGroup, taps = g.kernelSize
-        let rows = cg * taps, ldwt = (mg + 31) / 32 * 32
-        let lists = PixelTaps(g)
-        // Wᵀ per group: row r = (c, t) holds the group's mg output channels, zero-padded to ldwt.
-        var transposed = [Float](repeating: 0, count: shape.groups * rows * ldwt)
+    static let pixelMinimumChannels = 24
+    static let pixelMaximumPlane = 64
+    static let pixelMaximumInput = 4096
+
+    /// Wᵀ per group: row r = (c, t) holds the group's mg output channels, zero-padded to a multiple of 32.
+    static func pixelWeights(_ w: UnsafePointer<Float>, groups: Int, mg: Int, rows: Int) -> [Float] {
+        let ldwt = (mg + 31) / 32 * 32
+        var transposed = [Float](repeating: 0, count: groups * rows * ldwt)
         transposed.withUnsafeMutableBufferPointer { wt in
-            for group in 0..<shape.groups {
+            for group in 0..<groups {
                 let src = w + group * mg * rows, dst = wt.baseAddress! + group * rows * ldwt
                 for m in 0..<mg {
                     for r in 0..<rows { dst[r * ldwt + m] = src[m * rows + r] }
                 }
             }
         }
+        return transposed
+    }
+
+    func pixelTaps(threads: Int) {
+        let cg = shape.inputChannelsPerGroup, mg = shape.outputChannelsPerGroup, taps = g.kernelSize
+        let rows = cg * taps, ldwt = (mg + 31) / 32 * 32
+        let entries = tables?.pixel ?? PixelEntries(g, channels: cg, ldwt: ldwt)
+        let transposed = prepared?.pixel ?? ConvJob.pixelWeights(w, groups: shape.groups, mg: mg, rows: rows)
         let blockImages = 8
         let blocks = (shape.batch + blockImages - 1) / blockImages
         let clamp = fusedClamp!
+        let values = cg * inPlane
         epilogue.bias.withOptionalBuffer { biasBase in
             transposed.withUnsafeBufferPointer { wt in
-                lists.start.withUnsafeBufferPointer { start in
-                    lists.tap.withUnsafeBufferPointer { tap in
-                        lists.source.withUnsafeBufferPointer { source in
+                entries.start.withUnsafeBufferPointer { start in
+                    entries.weight.withUnsafeBufferPointer { weight in
+                        entries.input.withUnsafeBufferPointer { input in
                             parallelChunks(blocks * shape.groups, threads: threads,
                                            workPerItem: blockImages * outPlane * rows * mg) { range in
                                 let stageCount = blockImages * outPlane * ldwt
-                                let stage = UnsafeMutablePointer<Float>.allocate(capacity: stageCount)
+                                let stage = UnsafeMutablePointer<Float>.allocate(capacity: stageCount + 8 * values)
                                 defer { stage.deallocate() }
                                 for task in range {
                                     let (group, first, images) = self.task(task, imagesPerTask: blockImages)
@@ -101,11 +112,10 @@ extension ConvJob {
                                         row_stride: outPlane, bias: biasBase.map { $0 + group * mg },
                                         lo: clamp.lo, hi: clamp.hi)
                                     qk_sconv_pixels_avx512(
-                                        images, mg, cg, inPlane, taps,
-                                        groupInput(image: first, group: group),
+                                        images, mg, values, groupInput(image: first, group: group),
                                         shape.inputChannels * inPlane, wt.baseAddress! + group * rows * ldwt, ldwt,
-                                        start.baseAddress, tap.baseAddress, source.baseAddress, outPlane, &output,
-                                        stage)
+                                        start.baseAddress, weight.baseAddress, input.baseAddress, outPlane, &output,
+                                        stage, stage + stageCount)
                                 }
                             }
                         }
@@ -113,5 +123,31 @@ extension ConvJob {
                 }
             }
         }
+    }
+}
+
+/// The per-pixel term lists of ``qk_sconv_pixels_avx512`` for `channels` input channels: pixel o's terms are
+/// entries `start[o] ..< start[o + 1]`, one per (channel c, tap t inside the input) in (c, t) order, reading
+/// transposed weight row `weight[e] = (c·K + t)·ldwt` and interleaved input `input[e] = 8·(c·plane + source)`.
+struct PixelEntries {
+    let start: [Int32]
+    let weight: [Int32]
+    let input: [Int32]
+
+    init(_ g: WindowGeometry, channels: Int, ldwt: Int) {
+        let lists = PixelTaps(g), taps = g.kernelSize, plane = g.inputSize
+        var start: [Int32] = [0], weight: [Int32] = [], input: [Int32] = []
+        weight.reserveCapacity(lists.tap.count * channels)
+        input.reserveCapacity(lists.tap.count * channels)
+        for o in 0..<lists.start.count - 1 {
+            for c in 0..<channels {
+                for e in Int(lists.start[o])..<Int(lists.start[o + 1]) {
+                    weight.append(Int32((c * taps + Int(lists.tap[e])) * ldwt))
+                    input.append(Int32(8 * (c * plane + Int(lists.source[e]))))
+                }
+            }
+            start.append(Int32(weight.count))
+        }
+        (self.start, self.weight, self.input) = (start, weight, input)
     }
 }

@@ -67,24 +67,30 @@ extension ConvJob {
             && ShiftedTaps.apply(to: g)
     }
 
-    /// Runs the convolution on the shifted-plane path, split over (image, group) tasks.
-    func shiftedTaps(threads: Int) {
-        let cg = shape.inputChannelsPerGroup, mg = shape.outputChannelsPerGroup
-        let rows = cg * g.kernelSize
-        let taps = ShiftedTaps(g)
-        let clamp = fusedClamp!
-        let tasks = shape.batch * shape.groups
-        // W per group in blocks of 16 channels, each rows × 16 (channel fastest), zero-padded past mg.
+    /// W per group in blocks of 16 channels, each rows × 16 (channel fastest), zero-padded past mg.
+    static func shiftedWeights(_ w: UnsafePointer<Float>, groups: Int, mg: Int, rows: Int) -> [Float] {
         let ldwt = (mg + 15) / 16 * 16
-        var blocked = [Float](repeating: 0, count: shape.groups * ldwt * rows)
+        var blocked = [Float](repeating: 0, count: groups * ldwt * rows)
         blocked.withUnsafeMutableBufferPointer { wt in
-            for group in 0..<shape.groups {
+            for group in 0..<groups {
                 let src = w + group * mg * rows, dst = wt.baseAddress! + group * ldwt * rows
                 for m in 0..<mg {
                     for r in 0..<rows { dst[(m / 16 * rows + r) * 16 + m % 16] = src[m * rows + r] }
                 }
             }
         }
+        return blocked
+    }
+
+    /// Runs the convolution on the shifted-plane path, split over (image, group) tasks.
+    func shiftedTaps(threads: Int) {
+        let cg = shape.inputChannelsPerGroup, mg = shape.outputChannelsPerGroup
+        let rows = cg * g.kernelSize
+        let taps = tables?.shifted ?? ShiftedTaps(g)
+        let clamp = fusedClamp!
+        let tasks = shape.batch * shape.groups
+        let ldwt = (mg + 15) / 16 * 16
+        let blocked = prepared?.shifted ?? ConvJob.shiftedWeights(w, groups: shape.groups, mg: mg, rows: rows)
         epilogue.bias.withOptionalBuffer { biasBase in
             taps.offset.withUnsafeBufferPointer { offset in
                 taps.mask.withUnsafeBufferPointer { mask in

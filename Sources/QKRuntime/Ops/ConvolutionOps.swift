@@ -41,8 +41,14 @@ extension OpTable {
         if let sum, sum.tensor.shape != yShape {
             throw ctx.invalid("Z must have the output shape \(yShape), got \(sum.tensor.shape)")
         }
-        let y = conv(shape, input: xValues, weights: wValues, bias: bias?.values, sum: sum?.values,
+        let y: [Float]
+        if x.dtype == .float32, let weights = prepared?.weights, weights.fits(shape, values: wValues) {
+            y = conv(shape, input: xValues, prepared: weights, bias: bias?.values, sum: sum?.values,
                      activation: activation, threads: ctx.threads)
+        } else {
+            y = conv(shape, input: xValues, weights: wValues, bias: bias?.values, sum: sum?.values,
+                     activation: activation, threads: ctx.threads)
+        }
         return [ctx.floatOutput(y, shape: yShape, as: x.dtype)]
     }
 

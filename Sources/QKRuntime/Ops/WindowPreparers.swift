@@ -47,6 +47,8 @@ struct PreparedConv: Sendable {
     /// `kernel_shape`, nil when absent (the kernel is W's).
     let declaredKernel: [Int]?
     let window: PreparedWindow
+    /// W laid out for the fp32 kernels when it is a constant float32 tensor that fits `group`, else nil.
+    let weights: PreparedConvWeights?
 
     /// Nil when an attribute does not parse: the table kernel then reports it when the node runs.
     init?(_ prep: KernelContext) {
@@ -56,6 +58,15 @@ struct PreparedConv: Sendable {
         self.group = group
         declaredKernel = declared
         window = PreparedWindow(attributes)
+        weights = PreparedConv.constantWeights(prep, group: group)
+    }
+
+    /// A constant float32 W of rank ≥ 3 whose output channels `group` divides, laid out once.
+    private static func constantWeights(_ prep: KernelContext, group: Int) -> PreparedConvWeights? {
+        guard group > 0, let w = prep.optionalInput(1), w.dtype == .float32, w.rank >= 3, w.count > 0,
+              w.shape[0] % group == 0, let values = w.values(as: Float.self) else { return nil }
+        return PreparedConvWeights(weights: values, outputChannels: w.shape[0], channelsPerGroup: w.shape[1],
+                                   groups: group, kernel: Array(w.shape[2...]))
     }
 }
 
