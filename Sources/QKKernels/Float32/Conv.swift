@@ -25,7 +25,8 @@ func conv(_ shape: ConvShape, input: [Float], weights: [Float], bias: [Float]?, 
     precondition(input.count == shape.inputCount && weights.count == shape.weightCount, "conv operand sizes")
     precondition(bias.map { $0.count == shape.outputChannels } ?? true, "conv bias size")
     precondition(sum.map { $0.count == shape.outputCount } ?? true, "conv sum size")
-    let g = shape.geometry.promotedTo3D
+    let tables = prepared?.tapTables(for: shape.geometry)
+    let g = tables?.g ?? shape.geometry.promotedTo3D
     return [Float](unsafeUninitializedCapacity: shape.outputCount) { y, initialized in
         initialized = shape.outputCount
         guard shape.outputCount > 0 else { return }
@@ -35,10 +36,7 @@ func conv(_ shape: ConvShape, input: [Float], weights: [Float], bias: [Float]?, 
                     let epilogue = ConvEpilogue(bias: bias, sum: s, activation: activation)
                     var job = ConvJob(shape: shape, g: g, x: x.baseAddress!, w: w.baseAddress!, y: y.baseAddress!,
                                       epilogue: epilogue)
-                    if let prepared {
-                        job.prepared = prepared
-                        job.tables = prepared.tapTables(for: g)
-                    }
+                    (job.prepared, job.tables) = (prepared, tables)
                     if shape.groups == shape.inputChannels && shape.groups == shape.outputChannels {
                         job.depthwise(threads: threads)
                     } else if job.pixelTapsApply {

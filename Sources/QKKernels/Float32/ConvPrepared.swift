@@ -48,16 +48,19 @@ public final class PreparedConvWeights: @unchecked Sendable {
         fits(shape) && values == weights
     }
 
-    /// The tap tables of the 3-D promoted geometry `g`, built on the first call with it.
-    func tapTables(for g: WindowGeometry) -> ConvTapTables {
-        tables.value(for: g) {
-            ConvTapTables(g, channels: channelsPerGroup, ldwt: (outputChannels / groups + 31) / 32 * 32)
+    /// The tap tables of `geometry`, built on the first call with it.
+    func tapTables(for geometry: WindowGeometry) -> ConvTapTables {
+        tables.value(for: geometry) {
+            ConvTapTables(geometry.promotedTo3D, channels: channelsPerGroup,
+                          ldwt: (outputChannels / groups + 31) / 32 * 32)
         }
     }
 }
 
 /// The tables the small-plane paths derive from the input geometry alone (each nil where its path cannot apply).
 final class ConvTapTables: Sendable {
+    /// The 3-D promoted geometry the tables are for.
+    let g: WindowGeometry
     let pixel: PixelEntries?
     let shifted: ShiftedTaps?
     let shuffle: Im2colShuffle?
@@ -65,6 +68,7 @@ final class ConvTapTables: Sendable {
 
     /// The tables for `channels` input channels per group and the pixel path's weight row stride `ldwt`.
     init(_ g: WindowGeometry, channels: Int, ldwt: Int) {
+        self.g = g
         let available = ConvJob.fusedKernelAvailable
         pixel = available && g.outputSize <= ConvJob.pixelMaximumPlane
             && channels * g.inputSize <= ConvJob.pixelMaximumInput
