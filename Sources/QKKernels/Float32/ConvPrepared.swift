@@ -1,6 +1,6 @@
-/// A convolution's constant weights laid out once (when a model is loaded) for the fp32 paths that can run them,
-/// with the tap tables of the last input geometry, so a ``conv(_:input:prepared:bias:sum:activation:threads:)``
-/// call does only the arithmetic. The layouts hold the same values as the ones the paths build per call from W
+/// A convolution's constant weights laid out once (when a model is loaded; the per-pixel layout on the first run
+/// that takes that path) for the fp32 paths that can run them, with the tap tables of the last input geometry, so
+/// a ``conv(_:input:prepared:bias:sum:activation:threads:)`` call does only the arithmetic. The layouts hold the same values as the ones the paths build per call from W
 /// (M × C/G × K, group-major), so prepared and unprepared calls give the same bits:
 ///
 ///     pixel[(grp · R + r) · ldp + m]              = W[grp · Mg + m, r]   (ldp = Mg rounded up to 32, 0 past Mg)
@@ -14,8 +14,11 @@ public final class PreparedConvWeights: @unchecked Sendable {
     public let channelsPerGroup: Int
     public let groups: Int
     public let kernel: [Int]
-    /// The pixel path's transposed weights, nil when that path can never run these weights.
-    let pixel: [Float]?
+    /// Whether the pixel path can ever run these weights.
+    private let pixelPossible: Bool
+    /// The pixel path's transposed weights, laid out on the first run that needs them (large-plane models never
+    /// take the path, so they do not pay for a second copy of W).
+    private let pixelLayout = LastValueCache<Int, [Float]>()
     /// The shifted path's 16-channel blocks, nil when that path can never run these weights.
     let shifted: [Float]?
     private let tables = LastValueCache<WindowGeometry, ConvTapTables>()
@@ -29,12 +32,21 @@ public final class PreparedConvWeights: @unchecked Sendable {
         let mg = outputChannels / groups, rows = channelsPerGroup * kernel.reduce(1, *)
         let fused = ConvJob.fusedKernelAvailable && rows <= ConvJob.fusedMaximumDepth && !weights.isEmpty
         let depthwise = channelsPerGroup == 1 && mg == 1
-        pixel = fused && !depthwise && mg >= ConvJob.pixelMinimumChannels
-            ? weights.withUnsafeBufferPointer { ConvJob.pixelWeights($0.baseAddress!, groups: groups, mg: mg, rows: rows) }
-            : nil
+        pixelPossible = fused && !depthwise && mg >= ConvJob.pixelMinimumChannels
         shifted = fused && !depthwise && rows <= ConvJob.shiftedMaximumDepth
             ? weights.withUnsafeBufferPointer { ConvJob.shiftedWeights($0.baseAddress!, groups: groups, mg: mg, rows: rows) }
             : nil
+    }
+
+    /// The pixel path's transposed weights, nil when that path can never run these weights.
+    var pixel: [Float]? {
+        guard pixelPossible else { return nil }
+        return pixelLayout.value(for: 0) {
+            weights.withUnsafeBufferPointer {
+                ConvJob.pixelWeights($0.baseAddress!, groups: groups, mg: outputChannels / groups,
+                                     rows: channelsPerGroup * kernel.reduce(1, *))
+            }
+        }
     }
 
     /// Whether these weights fit `shape` (same W shape and groups).
