@@ -18,6 +18,26 @@ import Testing
         guard let s = try? ConvTests.shape(batch: 1, channels: 3, outChannels: 2, groups: 1, spatial: spatial,
                                            kernel: kernel, strides: strides, dilations: dilations, pads: pads,
                                            autoPad: .notSet) else { return }
+        Self.expectGatherEqualsIm2col(s, &rng)
+    }
+
+    /// Stride-2 rows of 8, 16 and 24 outputs (the gather's vector reads, which end one float past the row).
+    @Test(arguments: 0..<12)
+    func stridedWideRowGatherEqualsDirectIm2col(seed: Int) throws {
+        var rng = SeededGenerator(seed: UInt64(seed) &+ 1717)
+        let width = [8, 16, 24][seed % 3], kernel = Int.random(in: 1...3, using: &rng)
+        let pads = (0..<4).map { _ in Int.random(in: 0...1, using: &rng) }
+        // Input width so that ⌊(W + pads − kernel) / 2⌋ + 1 = width.
+        let inputWidth = 2 * (width - 1) + kernel - pads[1] - pads[3] + seed % 2
+        let s = try ConvTests.shape(batch: 1, channels: 3, outChannels: 2, groups: 1,
+                                    spatial: [Int.random(in: 3...7, using: &rng), inputWidth],
+                                    kernel: [kernel, kernel], strides: [2, 2], pads: pads, autoPad: .notSet)
+        #expect(s.geometry.output[1] == width && Im2colTable.pays(for: s.geometry.promotedTo3D))
+        Self.expectGatherEqualsIm2col(s, &rng)
+    }
+
+    /// The table gather writes exactly the direct im2col's column matrix for 3 channels of `s`.
+    static func expectGatherEqualsIm2col(_ s: ConvShape, _ rng: inout SeededGenerator) {
         let g = s.geometry.promotedTo3D
         let x = rng.floats(s.inputCount), w = rng.floats(s.weightCount)
         let rows = 3 * g.kernelSize, columns = g.outputSize, rowStride = columns + 3

@@ -53,8 +53,11 @@ struct Im2colTable {
         self.starts = starts
     }
 
-    /// Floats of the zero-bordered plane scratch buffer.
-    var paddedCount: Int { padded.d * padded.h * padded.w }
+    /// Floats of the zero-bordered plane scratch buffer, with ``slack`` zeros past the plane for vector reads.
+    var paddedCount: Int { padded.d * padded.h * padded.w + Im2colTable.slack }
+
+    /// Floats a stride-2 row read may touch past the last value it keeps.
+    static let slack = 16
 
     /// Whether the table path beats the direct im2col: short output rows and a table of modest size.
     static func pays(for g: WindowGeometry) -> Bool {
@@ -93,6 +96,12 @@ struct Im2colTable {
                                 of: UnsafeRawPointer(line).loadUnaligned(as: SIMD4<Float>.self), as: SIMD4<Float>.self)
                         } else if step == 1 {
                             for zw in 0..<length { dst[zw] = line[zw] }
+                        } else if step == 2 && length % 8 == 0 {
+                            // Even elements of 16-float reads (the last read ends one float past the row).
+                            for zw in stride(from: 0, to: length, by: 8) {
+                                let pairs = UnsafeRawPointer(line + 2 &* zw).loadUnaligned(as: SIMD16<Float>.self)
+                                UnsafeMutableRawPointer(dst + zw).storeBytes(of: pairs.evenHalf, as: SIMD8<Float>.self)
+                            }
                         } else {
                             for zw in 0..<length { dst[zw] = line[zw * step] }
                         }
