@@ -25,6 +25,16 @@ extension Interpreter {
         return threads
     }
 
+    /// One line saying whether a run of `feeds` is batch-sliced, and why not (for `qkit bench --profile`; the
+    /// per-node profile itself is taken unsliced).
+    public func batchSlicingSummary(for feeds: [String: Tensor]) -> String {
+        let slices = sliceCount(for: feeds)
+        if slices > 1 { return "batch-sliced over \(slices) threads (each slice runs the whole graph with 1-thread kernels)" }
+        if threads == 1 { return "not batch-sliced: 1 thread" }
+        if let refusal = batchSlicing.refusal { return "not batch-sliced: \(refusal)" }
+        return "not batch-sliced: batch below \(Self.minimumSliceRows) rows per thread"
+    }
+
     /// The graph outputs of `feeds` computed slice by slice, or nil when the run is not sliced.
     func runBatchSliced(_ feeds: [String: Tensor], plan: ExecutionPlan) throws -> [String: Tensor]? {
         let count = sliceCount(for: feeds)
