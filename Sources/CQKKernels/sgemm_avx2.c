@@ -35,11 +35,9 @@ static inline void micro_rows(const int tile_rows, long kc, const float *a, long
 #pragma clang loop unroll(full)
         for (int i = 0; i < tile_rows; i++) {
             float *row = c + i * ldc;
-            if (accumulate && tile_rows == QK_MR) {
-                _mm256_storeu_ps(row, _mm256_fmadd_ps(va, acc[i][0], _mm256_loadu_ps(row)));
-                _mm256_storeu_ps(row + 8, _mm256_fmadd_ps(va, acc[i][1], _mm256_loadu_ps(row + 8)));
-            } else if (accumulate) {
-                // Rounded twice, as qk_sgemm_store_partial does for the edge panels these rows were before.
+            if (accumulate) {
+                // alpha · acc rounded, then added (as qk_sgemm_store_partial does): every tile height and
+                // position gives a C element the same bytes.
                 _mm256_storeu_ps(row, _mm256_add_ps(_mm256_loadu_ps(row), _mm256_mul_ps(va, acc[i][0])));
                 _mm256_storeu_ps(row + 8, _mm256_add_ps(_mm256_loadu_ps(row + 8), _mm256_mul_ps(va, acc[i][1])));
             } else {
@@ -61,32 +59,12 @@ static inline void micro_rows(const int tile_rows, long kc, const float *a, long
 __attribute__((target("avx2,fma")))
 void qk_sgemm_micro_avx2_6x16(long kc, const float *a, long row_stride, long depth_stride, const float *b,
                               float *c, long ldc, long mr, long nr, float alpha, int accumulate) {
+    // A short edge panel (m = 16: 6 + 6 + 4 rows) runs a shorter tile instead of repeating its last valid row up to
+    // the full height; a single row (a matrix-vector product) a one-row tile. Every height does the same
+    // multiply-adds in the same order, so a row's result never depends on where it falls in the batch.
     if (mr == 1) {
-        // A single row (a matrix-vector product): two independent sums per column vector instead of a full tile
-        // of repeated rows.
-        __m256 even0 = _mm256_setzero_ps(), even1 = _mm256_setzero_ps(), odd0 = _mm256_setzero_ps(), odd1 = _mm256_setzero_ps();
-        long p = 0;
-        for (; p + 2 <= kc; p += 2) {
-            __m256 a0 = _mm256_set1_ps(a[p * depth_stride]), a1 = _mm256_set1_ps(a[(p + 1) * depth_stride]);
-            even0 = _mm256_fmadd_ps(a0, _mm256_loadu_ps(b + p * QK_NR), even0);
-            even1 = _mm256_fmadd_ps(a0, _mm256_loadu_ps(b + p * QK_NR + 8), even1);
-            odd0 = _mm256_fmadd_ps(a1, _mm256_loadu_ps(b + (p + 1) * QK_NR), odd0);
-            odd1 = _mm256_fmadd_ps(a1, _mm256_loadu_ps(b + (p + 1) * QK_NR + 8), odd1);
-        }
-        if (p < kc) {
-            __m256 a0 = _mm256_set1_ps(a[p * depth_stride]);
-            even0 = _mm256_fmadd_ps(a0, _mm256_loadu_ps(b + p * QK_NR), even0);
-            even1 = _mm256_fmadd_ps(a0, _mm256_loadu_ps(b + p * QK_NR + 8), even1);
-        }
-        float tile[QK_NR];
-        _mm256_storeu_ps(tile, even0 + odd0);
-        _mm256_storeu_ps(tile + 8, even1 + odd1);
-        qk_sgemm_store_partial(tile, QK_NR, c, ldc, 1, nr, alpha, accumulate);
-        return;
-    }
-    // A short edge panel (m = 16: 6 + 6 + 4 rows) runs a shorter tile instead of
-    // repeating its last valid row up to the full height.
-    if (mr <= 2) {
+        micro_rows(1, kc, a, row_stride, depth_stride, b, c, ldc, mr, nr, alpha, accumulate);
+    } else if (mr <= 2) {
         micro_rows(2, kc, a, row_stride, depth_stride, b, c, ldc, mr, nr, alpha, accumulate);
     } else if (mr <= 4) {
         micro_rows(4, kc, a, row_stride, depth_stride, b, c, ldc, mr, nr, alpha, accumulate);

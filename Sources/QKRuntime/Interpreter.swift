@@ -31,6 +31,11 @@ public final class Interpreter: @unchecked Sendable {
     /// Output arrays freed by earlier runs (``BufferPool``), while no run holds them (tests may set one).
     var idlePool: BufferPool?
     private let poolLock = NSLock()
+    /// Whether runs of at least ``minimumSliceRows`` rows per thread split the batch over the threads, each slice
+    /// running the whole graph on one thread (``runBatchSliced(_:plan:)``).
+    public let batchSlicing: BatchSlicing
+    /// The buffer pools of batch slices, one per slice running at a time.
+    let slicePools = BufferPoolShelf()
 
     /// Prepares `model` for execution. Throws ``GraphError`` for a malformed graph and
     /// ``RuntimeError/unsupportedOp(opType:domain:opset:node:)`` for an op the runtime lacks.
@@ -59,6 +64,7 @@ public final class Interpreter: @unchecked Sendable {
         fused = try ExecutionPlan(linear.model)
         let changed = folded.report.changed || activations.report.changed || linear.report.changed
         unfused = changed ? try ExecutionPlan(unfusedModel) : nil
+        batchSlicing = BatchSlicing(model: model)
     }
 
     /// Runs the model on `feeds` (one tensor per runtime input, by name) and returns the graph outputs,
@@ -70,6 +76,9 @@ public final class Interpreter: @unchecked Sendable {
                     profile: ((_ node: Node, _ seconds: Double) -> Void)? = nil) throws -> [String: Tensor] {
         let plan = observe != nil || !(outputNames ?? []).allSatisfy(fused.holds) ? unfused ?? fused : fused
         try plan.validate(feeds)
+        if observe == nil, profile == nil, outputNames == nil, let sliced = try runBatchSliced(feeds, plan: plan) {
+            return sliced
+        }
         var values = plan.initialValues
         for (name, tensor) in feeds { values[plan.slots[name]!] = tensor }
         let wanted = outputNames ?? plan.outputNames
@@ -82,6 +91,23 @@ public final class Interpreter: @unchecked Sendable {
         defer { checkInPool(pool) }
         beginParallelRun(threads: threads)
         defer { endParallelRun(threads: threads) }
+        try runSteps(of: plan, values: &values, keep: keep, pool: pool, threads: threads, observe: observe,
+                     profile: profile)
+        var result: [String: Tensor] = [:]
+        for name in wanted {
+            guard let value = plan.slots[name].flatMap({ values[$0] }) ?? plan.constants[name] else {
+                throw RuntimeError.invalidInput(node: "graph", opType: "output", message: "no value named '\(name)' was computed")
+            }
+            result[name] = value
+        }
+        return result
+    }
+
+    /// Runs every step of `plan` on `values` (feeds in their slots), freeing each value after its last reader
+    /// unless `keep` holds it, with kernels on `threads` threads.
+    func runSteps(of plan: ExecutionPlan, values: inout [Tensor?], keep: [Bool], pool: BufferPool, threads: Int,
+                  observe: ((_ name: String, _ value: Tensor) -> Void)? = nil,
+                  profile: ((_ node: Node, _ seconds: Double) -> Void)? = nil) throws {
         var inputs: [Tensor?] = []
         inputs.reserveCapacity(plan.maxInputCount)
         for step in plan.steps {
@@ -95,7 +121,7 @@ public final class Interpreter: @unchecked Sendable {
                 }
             }
             let start = profile == nil ? 0 : DispatchTime.now().uptimeNanoseconds
-            let outputs = try execute(step, inputs: inputs, pool: pool)
+            let outputs = try execute(step, inputs: inputs, pool: pool, threads: threads)
             inputs.removeAll(keepingCapacity: true)  // the kernel's context is gone: the buffer is unique again
             if let profile { profile(step.node, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
             for (index, tensor) in outputs.enumerated() where index < step.outputSlots.count {
@@ -110,14 +136,6 @@ public final class Interpreter: @unchecked Sendable {
                 }
             }
         }
-        var result: [String: Tensor] = [:]
-        for name in wanted {
-            guard let value = plan.slots[name].flatMap({ values[$0] }) ?? plan.constants[name] else {
-                throw RuntimeError.invalidInput(node: "graph", opType: "output", message: "no value named '\(name)' was computed")
-            }
-            result[name] = value
-        }
-        return result
     }
 
     /// The error for a step input whose slot has no value (an input no earlier node produced).
@@ -146,7 +164,7 @@ public final class Interpreter: @unchecked Sendable {
         poolLock.unlock()
     }
 
-    private func execute(_ step: ExecutionPlan.Step, inputs: [Tensor?], pool: BufferPool) throws -> [Tensor] {
+    private func execute(_ step: ExecutionPlan.Step, inputs: [Tensor?], pool: BufferPool, threads: Int) throws -> [Tensor] {
         let context = KernelContext(bound: step.bound, inputs: inputs, opset: step.opset, threads: threads,
                                     outputBuffers: pool)
         let outputs: [Tensor]

@@ -17,10 +17,12 @@ public struct BenchReport: Codable, Sendable {
     public var ratio: Double?
     public var profile: NodeProfile?
     public var integer: IntegerFusionReport?
+    /// Whether the timed runs were batch-sliced, and why not (``Interpreter/batchSlicingSummary(for:)``).
+    public var batchSlicing: String?
 
     public init(model: String, batch: Int, threads: Int, integerExecution: Bool, qkit: LatencyStats,
                 qkitPeakResidentMB: Double, ort: ORTLatency? = nil, profile: NodeProfile? = nil,
-                integer: IntegerFusionReport? = nil) {
+                integer: IntegerFusionReport? = nil, batchSlicing: String? = nil) {
         self.model = model
         self.batch = batch
         self.threads = threads
@@ -31,6 +33,7 @@ public struct BenchReport: Codable, Sendable {
         self.ratio = ort.map { qkit.medianMs / max($0.latency.medianMs, 1e-9) }
         self.profile = profile
         self.integer = integer
+        self.batchSlicing = batchSlicing
     }
 
     /// Human-readable lines.
@@ -47,6 +50,7 @@ public struct BenchReport: Codable, Sendable {
             lines.append(String(format: "  qkit / onnxruntime = %.2f× (onnxruntime %@; below 1 means qkit is faster)",
                                 ratio, ort.onnxruntime))
         }
+        if let batchSlicing, profile != nil { lines.append(batchSlicing) }
         if let profile { lines.append(profile.text()) }
         if let integer, profile != nil { lines.append(contentsOf: Self.diagnosis(integer)) }
         return lines.joined(separator: "\n")

@@ -67,3 +67,15 @@ def test_compare_ort_finds_the_repository_venv_from_another_directory(qkit, tmp_
                             cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["ort"]["onnxruntime"]
+
+
+def test_profile_says_whether_runs_are_batch_sliced(run_qkit):
+    """The fp32 digits CNN is per-sample along axis 0: 2-thread runs of 32 rows are split into 2 slices."""
+    def slicing(*flags):
+        result = run_qkit("bench", DIGITS / "model.onnx", "--data", DIGITS / "test.npz", "--warmup", "0",
+                          "--runs", "2", "--json", "--profile", *flags)
+        return json.loads(result.stdout)["batchSlicing"]
+
+    assert slicing("--batch", "32", "--threads", "2").startswith("batch-sliced over 2 threads")
+    assert slicing("--batch", "32", "--threads", "1") == "not batch-sliced: 1 thread"
+    assert slicing("--batch", "1", "--threads", "2").startswith("not batch-sliced: batch below")

@@ -67,7 +67,8 @@ struct BenchCommand: ParsableCommand {
         let nodeProfile = try profile ? NodeProfile(interpreter, feeds: feeds, runs: runs) : nil
         let report = BenchReport(model: model, batch: batch, threads: threads, integerExecution: !noIntegerExecution,
                                  qkit: stats, qkitPeakResidentMB: peak, ort: ort, profile: nodeProfile,
-                                 integer: interpreter.integerFusion)
+                                 integer: interpreter.integerFusion,
+                                 batchSlicing: interpreter.batchSlicingSummary(for: feeds))
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]

@@ -1,0 +1,108 @@
+import Foundation
+import QKKernels
+import QKTensor
+
+/// Batch-sliced execution: for a graph that ``BatchSlicing`` proved per-sample, a run of B rows on T threads
+/// splits every input into T contiguous slices of ⌊B·(i+1)/T⌋ − ⌊B·i/T⌋ rows, runs the whole plan on each slice
+/// with one-thread kernels (one slice per pool thread, no synchronisation between nodes, activations stay in one
+/// core's caches) and joins the outputs along axis 0. Kernels give a sample the same bytes whatever its position
+/// in the batch and whatever the batch size, so the result equals the unsliced run's bytes.
+extension Interpreter {
+    /// Rows per thread below which a run is not sliced (QK_SLICE_MIN_ROWS overrides it, for measurements).
+    static let minimumSliceRows = ProcessInfo.processInfo.environment["QK_SLICE_MIN_ROWS"].flatMap { Int($0) } ?? 2
+
+    /// The number of slices a run of `feeds` is split into (1: not sliced): `threads` when the graph is
+    /// sliceable, the feeds are exactly its batched inputs with one batch size, and the batch has at least
+    /// ``minimumSliceRows`` rows per thread.
+    public func sliceCount(for feeds: [String: Tensor]) -> Int {
+        guard threads > 1, batchSlicing.isSliceable, feeds.count == batchSlicing.batchedInputs.count else { return 1 }
+        var batch: Int?
+        for name in batchSlicing.batchedInputs {
+            guard let tensor = feeds[name], let rows = tensor.shape.first, batch == nil || batch == rows else { return 1 }
+            batch = rows
+        }
+        guard let batch, batch >= Self.minimumSliceRows * threads else { return 1 }
+        return threads
+    }
+
+    /// One line saying whether a run of `feeds` is batch-sliced, and why not (for `qkit bench --profile`; the
+    /// per-node profile itself is taken unsliced).
+    public func batchSlicingSummary(for feeds: [String: Tensor]) -> String {
+        let slices = sliceCount(for: feeds)
+        if slices > 1 { return "batch-sliced over \(slices) threads (each slice runs the whole graph with 1-thread kernels)" }
+        if threads == 1 { return "not batch-sliced: 1 thread" }
+        if let refusal = batchSlicing.refusal { return "not batch-sliced: \(refusal)" }
+        return "not batch-sliced: batch below \(Self.minimumSliceRows) rows per thread"
+    }
+
+    /// The graph outputs of `feeds` computed slice by slice, or nil when the run is not sliced.
+    func runBatchSliced(_ feeds: [String: Tensor], plan: ExecutionPlan) throws -> [String: Tensor]? {
+        let count = sliceCount(for: feeds)
+        guard count > 1, let batch = feeds.first?.value.shape.first else { return nil }
+        var results = [Result<[String: Tensor], Error>?](repeating: nil, count: count)
+        beginParallelRun(threads: threads)
+        results.withUnsafeMutableBufferPointer { slots in
+            parallelChunks(count, threads: threads) { range in
+                for index in range {
+                    let rows = (batch * index / count)..<(batch * (index + 1) / count)
+                    slots[index] = Result { try runSlice(feeds, rows: rows, plan: plan) }
+                }
+            }
+        }
+        endParallelRun(threads: threads)
+        let parts = try results.map { try $0!.get() }  // the first slice's error, as the unsliced run meets it first
+        var joined: [String: Tensor] = [:]
+        for name in plan.outputNames { joined[name] = try Tensor.concatenatingRows(parts.map { $0[name]! }) }
+        return joined
+    }
+
+    /// The graph outputs of rows `rows` of every feed, computed on the calling thread with one-thread kernels.
+    private func runSlice(_ feeds: [String: Tensor], rows: Range<Int>, plan: ExecutionPlan) throws -> [String: Tensor] {
+        let pool = slicePools.take()
+        defer { slicePools.put(pool) }
+        var values = plan.initialValues
+        for (name, tensor) in feeds { values[plan.slots[name]!] = tensor.rows(rows) }
+        try runSteps(of: plan, values: &values, keep: plan.outputKeep, pool: pool, threads: 1)
+        var outputs: [String: Tensor] = [:]
+        for name in plan.outputNames {
+            guard let value = plan.slots[name].flatMap({ values[$0] }) else {
+                throw RuntimeError.invalidInput(node: "graph", opType: "output", message: "no value named '\(name)' was computed")
+            }
+            outputs[name] = value
+        }
+        return outputs
+    }
+}
+
+/// Buffer pools for batch slices: a slice takes one, runs, and puts it back, so that slices running at the same
+/// time never share a pool (``BufferPool`` is not thread-safe) and steady-state runs reuse their arrays.
+final class BufferPoolShelf: @unchecked Sendable {
+    private var pools: [BufferPool] = []
+    private var all: [BufferPool] = []
+    private let lock = NSLock()
+    /// ``BufferPool/minimumBytes`` of the pools made from now on (tests lower it).
+    var minimumBytes = BufferPool.defaultMinimumBytes
+
+    /// Arrays handed out again by all pools so far.
+    var reuses: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return all.reduce(0) { $0 + $1.reuses }
+    }
+
+    func take() -> BufferPool {
+        lock.lock()
+        defer { lock.unlock() }
+        if let pool = pools.popLast() { return pool }
+        let pool = BufferPool(minimumBytes: minimumBytes)
+        all.append(pool)
+        return pool
+    }
+
+    func put(_ pool: BufferPool) {
+        pool.endRun()
+        lock.lock()
+        pools.append(pool)
+        lock.unlock()
+    }
+}
