@@ -59,7 +59,7 @@ public enum Trainer {
         for epoch in 0..<config.epochs {
             let start = DispatchTime.now().uptimeNanoseconds
             let rate = config.learningRate(epoch: epoch)
-            let frozen = config.freezeQuantizationEpoch.map { epoch >= $0 } ?? false
+            let frozen = config.quantizationFrozenFrom.map { epoch >= $0 } ?? false
             shuffle(&order, &random)
             var total: Double = 0
             var step = 0
@@ -71,7 +71,9 @@ public enum Trainer {
                 let logits = try graph.logits(of: pass)
                 let (loss, gradient) = if let teacher = batch.teacher, config.distillation > 0 {
                     SoftmaxCrossEntropy.evaluate(logits: logits, labels: batch.labels, teacher: teacher,
-                                                 weight: config.distillation, temperature: config.temperature)
+                                                 weights: batch.labels.indices.map {
+                                                     batch.teacherOnly?[$0] == true ? 1 : config.distillation },
+                                                 temperature: config.temperature)
                 } else {
                     SoftmaxCrossEntropy.evaluate(logits: logits, labels: batch.labels)
                 }

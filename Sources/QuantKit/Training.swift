@@ -74,7 +74,8 @@ public enum Training {
         }
         if config.shiftAugmentation > 0 {
             do {
-                trainingData = try trainingData.shifted(maxShift: config.shiftAugmentation)
+                trainingData = try trainingData.shifted(maxShift: config.shiftAugmentation,
+                                                        teacherOnly: config.shiftTeacherOnly)
             } catch let error as TrainingError {
                 throw QuantKitError.invalidData(path: data.path, reason: error.description)
             }

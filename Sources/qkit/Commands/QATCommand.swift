@@ -75,11 +75,7 @@ struct QATCommand: ParsableCommand {
         // 4-bit per-channel weights: the recipe chosen by cross-validation on the training data (scripts/bench_qat_cv.py).
         let lowBit = quantization.weightType.bits == 4 && perChannel
         quantization.clipWeights = clipWeights ?? lowBit
-        var defaults = TrainingConfig()
-        if lowBit {
-            (defaults.epochs, defaults.learningRate, defaults.distillation, defaults.temperature) = (10, 1e-3, 0.5, 4)
-            defaults.freezeQuantizationEpoch = Swift.max((options.epochs ?? defaults.epochs) - 3, 0)
-        }
+        let defaults = lowBit ? TrainingConfig.lowBitQuantizationAware : TrainingConfig()
         let fakeQuant = FakeQuantOptions(
             weightMode: try options.choice(weightRanges ?? (lowBit ? "lsq" : "minmax"), "--weight-ranges",
                                            FakeQuantize.Mode.init(rawValue:)),
