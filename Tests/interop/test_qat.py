@@ -121,6 +121,22 @@ def test_4bit_per_channel_defaults_are_the_validated_recipe(run_qkit, tmp_path):
     assert implicit.read_bytes() != unclipped.read_bytes()
 
 
+def test_training_config_json_keeps_the_4bit_defaults_it_does_not_name(run_qkit, tmp_path):
+    """--training-config is read over the 4-bit per-channel recipe: a file naming only the epochs keeps the
+    distillation, learning rate and the freeze of the last 3 epochs (here from epoch 1 of 4)."""
+    common = ["--train", DIGITS / "calibration.npz", "--weight-type", "int4", "--per-channel", "--quiet"]
+    config = tmp_path / "epochs.json"
+    config.write_text(json.dumps({"epochs": 4}))
+    by_file, by_flags, unfrozen = (tmp_path / f"{name}.onnx" for name in ("file", "flags", "unfrozen"))
+    run_qkit("qat", DIGITS / "model.onnx", "-o", by_file, *common, "--training-config", config)
+    run_qkit("qat", DIGITS / "model.onnx", "-o", by_flags, *common, "--epochs", "4", "--lr", "0.001", "--distill",
+             "0.5", "--temperature", "4", "--freeze-quantization", "1")
+    run_qkit("qat", DIGITS / "model.onnx", "-o", unfrozen, *common, "--training-config", config,
+             "--freeze-quantization", "1000")
+    assert by_file.read_bytes() == by_flags.read_bytes()
+    assert by_file.read_bytes() != unfrozen.read_bytes()
+
+
 def test_clipped_4bit_weight_ranges_bring_ptq_closer_to_fp32(run_qkit, tmp_path):
     """`qkit quantize --clip-weights`: per-channel int4 weight ranges clipped to the least squared error. onnxruntime
     runs the result; its softmax is closer to fp32's than min/max ranges give (test set, KL)."""
