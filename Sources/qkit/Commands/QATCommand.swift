@@ -13,9 +13,10 @@ struct QATCommand: ParsableCommand {
 
             With 4-bit per-channel weights the defaults become 10 epochs, lr 0.001, learned (lsq) weight scales \
             starting from MSE-clipped ranges (--clip-weights), distillation 0.5 at T = 4 and the scales frozen for \
-            the last 3 epochs (--freeze-quantization EPOCHS-3) (chosen by 5-fold cross-validation on the training \
-            data, scripts/bench_qat_cv.py; flags, --no-clip-weights and --training-config override). --adaround \
-            starts from AdaRound's learned rounding of the PTQ weights instead of the float weights.
+            the last 3 epochs (--freeze-quantization-last 3) (chosen by 5-fold cross-validation on the training \
+            data, scripts/bench_qat_cv.py). Flags, --no-clip-weights and the keys of a --training-config file \
+            override them one by one (the file is read over these defaults). --adaround starts from AdaRound's \
+            learned rounding of the PTQ weights instead of the float weights.
 
             Example:
               qkit qat Fixtures/digits/model.onnx --train Fixtures/digits/train.npz \\
