@@ -66,6 +66,8 @@ RECIPES = {
     "clipped, frozen from 7, SGD lr 1e-2 momentum 0.9": ["--freeze-quantization", "7", "--optimizer", "sgd",
                                                          "--lr", "0.01", "--momentum", "0.9"],
     "clipped, frozen from 7, batch 16": ["--freeze-quantization", "7", "--batch", "16"],
+    "clipped, frozen from 7, keep the best epoch by KL on a 10 % split": ["--freeze-quantization", "7",
+                                                                           "--val-split", "0.1", "--keep-best-epoch"],
     "clipped, frozen from 7, shift 1 teacher only": ["--freeze-quantization", "7", "--augment-shift", "1",
                                                      "--shift-teacher-only"],
     "clipped, frozen from 2, 3 epochs, shift 1 teacher only": ["--freeze-quantization", "2", "--epochs", "3",

@@ -76,6 +76,11 @@ public struct TrainingConfig: Codable, Sendable, Equatable, FieldCodable {
     /// With ``shiftAugmentation``: the shifted copies learn the teacher's soft targets only (distillation weight 1
     /// on them, no label term), the unshifted samples keep the ``distillation`` mix. Needs ``distillation`` > 0.
     public var shiftTeacherOnly = false
+    /// Keep the epoch whose parameters agree best with the teacher on the validation data instead of the last:
+    /// the lowest mean KL(softmax(teacher) ‖ softmax(model)) over the validation samples, in evaluation mode, among
+    /// the start (before epoch 1) and every epoch's end (after any averaging). Needs validation data with teacher
+    /// logits (``TrainingData/teacherLogits``).
+    public var keepBestEpoch = false
 
     public init() {}
 
@@ -144,7 +149,7 @@ public struct TrainingConfig: Codable, Sendable, Equatable, FieldCodable {
          .init("freezeQuantizationEpoch", \.freezeQuantizationEpoch),
          .init("freezeQuantizationLastEpochs", \.freezeQuantizationLastEpochs),
          .init("validationSplit", \.validationSplit), .init("shiftAugmentation", \.shiftAugmentation),
-         .init("shiftTeacherOnly", \.shiftTeacherOnly)]
+         .init("shiftTeacherOnly", \.shiftTeacherOnly), .init("keepBestEpoch", \.keepBestEpoch)]
     }
 
     /// Decodes a config; absent keys keep their defaults.

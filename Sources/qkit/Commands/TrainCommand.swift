@@ -73,6 +73,9 @@ struct TrainingOptions: ParsableArguments {
     @Flag(help: "With --augment-shift and --distill: the shifted copies learn the float model's outputs only (no labels).")
     var shiftTeacherOnly = false
 
+    @Flag(help: "Keep the epoch (or the start) whose outputs are closest to the float model's on the validation data (KL).")
+    var keepBestEpoch = false
+
     @Option(help: "Threads for the matrix products.")
     var threads: Int?
 
@@ -132,6 +135,7 @@ struct TrainingOptions: ParsableArguments {
         if let freezeQuantizationLast { config.freezeQuantizationLastEpochs = freezeQuantizationLast }
         if let augmentShift { config.shiftAugmentation = augmentShift }
         if shiftTeacherOnly { config.shiftTeacherOnly = true }
+        if keepBestEpoch { config.keepBestEpoch = true }
         return config
     }
 
