@@ -56,6 +56,22 @@ RECIPES = {
     "clipped, scales frozen from epoch 8": ["--freeze-quantization", "8"],
     "clipped, AdaRound start, scales frozen from epoch 7": ["--adaround", "--freeze-quantization", "7"],
     "clipped, 20 epochs": ["--epochs", "20"],
+    "clipped, frozen from 7, lr 3e-4": ["--freeze-quantization", "7", "--lr", "0.0003"],
+    "clipped, frozen from 7, lr 1e-4": ["--freeze-quantization", "7", "--lr", "0.0001"],
+    "clipped, frozen from 17, lr 3e-4, 20 epochs": ["--freeze-quantization", "17", "--lr", "0.0003", "--epochs", "20"],
+    "clipped, frozen from 7, SGD lr 3e-3 momentum 0.9": ["--freeze-quantization", "7", "--optimizer", "sgd",
+                                                         "--lr", "0.003", "--momentum", "0.9"],
+    "clipped, frozen from 27, lr 3e-4, 30 epochs": ["--freeze-quantization", "27", "--lr", "0.0003", "--epochs", "30"],
+    "clipped, frozen from 17, lr 5e-4, 20 epochs": ["--freeze-quantization", "17", "--lr", "0.0005", "--epochs", "20"],
+    "clipped, frozen from 7, SGD lr 1e-2 momentum 0.9": ["--freeze-quantization", "7", "--optimizer", "sgd",
+                                                         "--lr", "0.01", "--momentum", "0.9"],
+    "clipped, frozen from 7, batch 16": ["--freeze-quantization", "7", "--batch", "16"],
+    "clipped, frozen from 7, keep the best epoch by KL on a 10 % split": ["--freeze-quantization", "7",
+                                                                           "--val-split", "0.1", "--keep-best-epoch"],
+    "clipped, frozen from 7, shift 1 teacher only": ["--freeze-quantization", "7", "--augment-shift", "1",
+                                                     "--shift-teacher-only"],
+    "clipped, frozen from 2, 3 epochs, shift 1 teacher only": ["--freeze-quantization", "2", "--epochs", "3",
+                                                               "--augment-shift", "1", "--shift-teacher-only"],
 }
 
 

@@ -3,7 +3,7 @@ import QKQuantization
 import QKTensor
 
 /// Settings of ``AdaRound`` (all JSON-codable with defaults).
-public struct AdaRoundOptions: Codable, Sendable, Equatable {
+public struct AdaRoundOptions: Codable, Sendable, Equatable, FieldCodable {
     /// Adam steps per layer.
     public var iterations = 2000
     /// Adam learning rate on the rounding variables V.
@@ -19,20 +19,16 @@ public struct AdaRoundOptions: Codable, Sendable, Equatable {
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey {
-        case iterations, learningRate, regularization, warmup, betaStart, betaEnd
+    static var fields: [ConfigField<AdaRoundOptions>] {
+        [.init("iterations", \.iterations), .init("learningRate", \.learningRate),
+         .init("regularization", \.regularization), .init("warmup", \.warmup), .init("betaStart", \.betaStart),
+         .init("betaEnd", \.betaEnd)]
     }
 
     /// Decodes options; absent keys keep their defaults.
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        iterations = try c.decodeIfPresent(Int.self, forKey: .iterations) ?? iterations
-        learningRate = try c.decodeIfPresent(Float.self, forKey: .learningRate) ?? learningRate
-        regularization = try c.decodeIfPresent(Float.self, forKey: .regularization) ?? regularization
-        warmup = try c.decodeIfPresent(Float.self, forKey: .warmup) ?? warmup
-        betaStart = try c.decodeIfPresent(Float.self, forKey: .betaStart) ?? betaStart
-        betaEnd = try c.decodeIfPresent(Float.self, forKey: .betaEnd) ?? betaEnd
-    }
+    public init(from decoder: Decoder) throws { try self.init(decodingFieldsFrom: decoder) }
+
+    public func encode(to encoder: Encoder) throws { try encodeFields(to: encoder) }
 
     /// Throws ``TrainingError/invalidConfig(_:)`` for settings out of range.
     public func validate() throws {

@@ -36,22 +36,41 @@ public enum SoftmaxCrossEntropy {
     /// (T² keeps the soft term's gradient on the scale of the label term's.)
     public static func evaluate(logits: TrainTensor, labels: [Int], teacher: TrainTensor, weight alpha: Float,
                                 temperature: Float) -> (loss: Double, gradient: TrainTensor) {
+        let rows = logits.count / max(logits.shape.last ?? 1, 1)
+        return evaluate(logits: logits, labels: labels, teacher: teacher,
+                        weights: [Float](repeating: alpha, count: rows), temperature: temperature)
+    }
+
+    /// The same with a weight α_n per row (1: that row learns the teacher only):
+    ///
+    ///     L = (1/N) Σ_n [(1 − α_n) · (−log p[n, label_n]) − α_n · T² · Σ_k q[n, k] log p_T[n, k]]
+    public static func evaluate(logits: TrainTensor, labels: [Int], teacher: TrainTensor, weights: [Float],
+                                temperature: Float) -> (loss: Double, gradient: TrainTensor) {
         precondition(teacher.shape == logits.shape, "teacher logits \(teacher.shape) vs logits \(logits.shape)")
-        var (loss, gradient) = evaluate(logits: logits, labels: labels)
         let classes = logits.shape.last ?? 1, rows = logits.count / max(classes, 1)
-        let t = Double(temperature), a = Double(alpha)
-        loss *= 1 - a
-        for index in gradient.values.indices { gradient.values[index] *= Float(1 - a) }
+        precondition(weights.count == rows, "\(weights.count) distillation weights for \(rows) rows")
+        var (_, gradient) = evaluate(logits: logits, labels: labels)
+        let t = Double(temperature)
+        var loss: Double = 0
         for row in 0..<rows {
-            let base = row * classes
+            let base = row * classes, a = Double(weights[row])
             let q = softmax(teacher.values[base..<base + classes], temperature: t)
             let p = softmax(logits.values[base..<base + classes], temperature: t)
+            loss += (1 - a) * negativeLogLikelihood(logits.values[base..<base + classes], label: labels[row]) / Double(rows)
             for k in 0..<classes {
                 loss -= a * t * t * q[k] * Foundation.log(max(p[k], Double.leastNormalMagnitude)) / Double(rows)
+                gradient.values[base + k] *= Float(1 - a)
                 gradient.values[base + k] += Float(a * t * (p[k] - q[k]) / Double(rows))
             }
         }
         return (loss, gradient)
+    }
+
+    /// −log softmax(z)[label] of one row: log Σ_k exp(z_k − max z) − (z_label − max z), in double precision.
+    static func negativeLogLikelihood(_ row: ArraySlice<Float>, label: Int) -> Double {
+        let peak = row.max() ?? 0
+        let sum = row.reduce(0.0) { $0 + Foundation.exp(Double($1 - peak)) }
+        return Foundation.log(sum) - Double(row[row.startIndex + label] - peak)
     }
 
     /// softmax(z / T) of one row, in double precision.

@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import QKTensor
 
 /// What one finished epoch reports.
@@ -56,10 +57,17 @@ public enum Trainer {
         var lastGood: (epoch: Int, graph: TrainingGraph)?
         var average = ParameterAverage()
         var ema = config.emaDecay > 0 ? ParameterEMA(graph.parameters, names: graph.learnable, decay: config.emaDecay) : nil
+        var best: (divergence: Double, graph: TrainingGraph)?
+        if config.keepBestEpoch {
+            guard let validation, validation.teacherLogits != nil else {
+                throw TrainingError.invalidConfig("keeping the best epoch needs validation data with teacher logits")
+            }
+            best = (try divergence(graph, from: validation, threads: config.threads), graph)
+        }
         for epoch in 0..<config.epochs {
             let start = DispatchTime.now().uptimeNanoseconds
             let rate = config.learningRate(epoch: epoch)
-            let frozen = config.freezeQuantizationEpoch.map { epoch >= $0 } ?? false
+            let frozen = config.quantizationFrozenFrom.map { epoch >= $0 } ?? false
             shuffle(&order, &random)
             var total: Double = 0
             var step = 0
@@ -71,7 +79,9 @@ public enum Trainer {
                 let logits = try graph.logits(of: pass)
                 let (loss, gradient) = if let teacher = batch.teacher, config.distillation > 0 {
                     SoftmaxCrossEntropy.evaluate(logits: logits, labels: batch.labels, teacher: teacher,
-                                                 weight: config.distillation, temperature: config.temperature)
+                                                 weights: batch.labels.indices.map {
+                                                     batch.teacherOnly?[$0] == true ? 1 : config.distillation },
+                                                 temperature: config.temperature)
                 } else {
                     SoftmaxCrossEntropy.evaluate(logits: logits, labels: batch.labels)
                 }
@@ -91,6 +101,11 @@ public enum Trainer {
             if epoch >= config.epochs - config.averageEpochs {
                 average.add(graph.parameters, names: graph.learnable)
                 if epoch == config.epochs - 1 { average.write(into: &graph.parameters) }
+            }
+            if let kept = best, let validation {
+                let current = try divergence(graph, from: validation, threads: config.threads)
+                if current < kept.divergence { best = (current, graph) }
+                if epoch == config.epochs - 1, let best { graph = best.graph }
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             let accuracy = try validation.map { try self.accuracy(graph, on: $0, threads: config.threads) }
@@ -166,6 +181,22 @@ public enum Trainer {
             values += try graph.logits(of: pass).values
         }
         return TrainTensor(shape: [data.count, values.count / max(data.count, 1)], values: values)
+    }
+
+    /// Mean KL(softmax(teacher) ‖ softmax(graph)) over the samples of `data` (its ``TrainingData/teacherLogits``;
+    /// 0 without them), the graph in evaluation mode: (1/N) Σ_n Σ_k q[n, k] (log q[n, k] − log p[n, k]).
+    public static func divergence(_ graph: TrainingGraph, from data: TrainingData, threads: Int = 2) throws -> Double {
+        guard let teacher = data.teacherLogits else { return 0 }
+        let ours = try logits(graph, on: data, threads: threads)
+        let classes = ours.shape.last ?? 1
+        var total: Double = 0
+        for row in 0..<data.count {
+            let range = row * classes..<(row + 1) * classes
+            let q = SoftmaxCrossEntropy.softmax(teacher.values[range], temperature: 1)
+            let p = SoftmaxCrossEntropy.softmax(ours.values[range], temperature: 1)
+            for k in 0..<classes where q[k] > 0 { total += q[k] * (log(q[k]) - log(max(p[k], .leastNormalMagnitude))) }
+        }
+        return total / Double(data.count)
     }
 
     /// Checks that `data` feeds every runtime input of the graph and that every label is a class the logits have.

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Everything that decides how a model is trained, as one value (JSON-codable; every key has a default).
-public struct TrainingConfig: Codable, Sendable, Equatable {
+public struct TrainingConfig: Codable, Sendable, Equatable, FieldCodable {
     /// Parameter update rule.
     public enum Optimizer: String, Codable, Sendable, CaseIterable {
         /// SGD with momentum μ: v ← μ·v + g, p ← p − lr·v.
@@ -61,8 +61,11 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     /// last step's parameters (0: no average). Applied before ``averageEpochs`` would be, so set only one.
     public var emaDecay: Float = 0
     /// From this epoch (0-based) on, quantization scales and zero points stay where they are (learned scales stop
-    /// learning, min/max and moving-average ranges stop tracking); nil never freezes them.
+    /// learning, min/max and moving-average ranges stop tracking); nil: see ``freezeQuantizationLastEpochs``.
     public var freezeQuantizationEpoch: Int?
+    /// Without ``freezeQuantizationEpoch``, the quantization is frozen for the last K epochs (from epoch
+    /// max(E − K, 0) on); 0 never freezes it. ``quantizationFrozenFrom`` is the epoch that results.
+    public var freezeQuantizationLastEpochs = 0
     /// Fraction of the training data held out for validation when no validation data is given
     /// (``TrainingData/split(validationFraction:seed:)`` seeded with ``seed``); 0 holds out nothing.
     public var validationSplit: Float = 0
@@ -70,8 +73,22 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     /// pixels along the last two axes (``TrainingData/shifted(maxShift:)``: (2S + 1)² copies, so an epoch does that
     /// many times the steps); 0 trains on the data as given. Validation data is not augmented.
     public var shiftAugmentation = 0
+    /// With ``shiftAugmentation``: the shifted copies learn the teacher's soft targets only (distillation weight 1
+    /// on them, no label term), the unshifted samples keep the ``distillation`` mix. Needs ``distillation`` > 0.
+    public var shiftTeacherOnly = false
+    /// Keep the epoch whose parameters agree best with the teacher on the validation data instead of the last:
+    /// the lowest mean KL(softmax(teacher) ‖ softmax(model)) over the validation samples, in evaluation mode, among
+    /// the start (before epoch 1) and every epoch's end (after any averaging). Needs validation data with teacher
+    /// logits (``TrainingData/teacherLogits``).
+    public var keepBestEpoch = false
 
     public init() {}
+
+    /// The first epoch (0-based) that trains with frozen quantization, nil for none: ``freezeQuantizationEpoch``,
+    /// else max(E − ``freezeQuantizationLastEpochs``, 0) when that is > 0.
+    public var quantizationFrozenFrom: Int? {
+        freezeQuantizationEpoch ?? (freezeQuantizationLastEpochs > 0 ? max(epochs - freezeQuantizationLastEpochs, 0) : nil)
+    }
 
     /// The learning rate of epoch `epoch` (0-based).
     public func learningRate(epoch: Int) -> Float {
@@ -114,36 +131,35 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
         if let freeze = freezeQuantizationEpoch, freeze < 0 {
             throw TrainingError.invalidConfig("the epoch that freezes quantization must be ≥ 0, got \(freeze)")
         }
+        if freezeQuantizationLastEpochs < 0 {
+            throw TrainingError.invalidConfig("the epochs with frozen quantization must be ≥ 0, got \(freezeQuantizationLastEpochs)")
+        }
+        if shiftTeacherOnly, !(shiftAugmentation > 0 && distillation > 0) {
+            throw TrainingError.invalidConfig("teacher-only shifted copies need shift augmentation and a distillation weight > 0")
+        }
     }
 
-    enum CodingKeys: String, CodingKey {
-        case epochs, learningRate, optimizer, momentum, weightDecay, schedule, stepEvery, stepGamma, batchSize, seed
-        case batchNorm, threads, distillation, temperature, warmupEpochs, averageEpochs, emaDecay, freezeQuantizationEpoch
-        case validationSplit, shiftAugmentation
+    static var fields: [ConfigField<TrainingConfig>] {
+        [.init("epochs", \.epochs), .init("learningRate", \.learningRate), .init("optimizer", \.optimizer),
+         .init("momentum", \.momentum), .init("weightDecay", \.weightDecay), .init("schedule", \.schedule),
+         .init("stepEvery", \.stepEvery), .init("stepGamma", \.stepGamma), .init("batchSize", \.batchSize),
+         .init("seed", \.seed), .init("batchNorm", \.batchNorm), .init("threads", \.threads),
+         .init("distillation", \.distillation), .init("temperature", \.temperature),
+         .init("warmupEpochs", \.warmupEpochs), .init("averageEpochs", \.averageEpochs), .init("emaDecay", \.emaDecay),
+         .init("freezeQuantizationEpoch", \.freezeQuantizationEpoch),
+         .init("freezeQuantizationLastEpochs", \.freezeQuantizationLastEpochs),
+         .init("validationSplit", \.validationSplit), .init("shiftAugmentation", \.shiftAugmentation),
+         .init("shiftTeacherOnly", \.shiftTeacherOnly), .init("keepBestEpoch", \.keepBestEpoch)]
     }
 
     /// Decodes a config; absent keys keep their defaults.
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        epochs = try c.decodeIfPresent(Int.self, forKey: .epochs) ?? epochs
-        learningRate = try c.decodeIfPresent(Float.self, forKey: .learningRate) ?? learningRate
-        optimizer = try c.decodeIfPresent(Optimizer.self, forKey: .optimizer) ?? optimizer
-        momentum = try c.decodeIfPresent(Float.self, forKey: .momentum) ?? momentum
-        weightDecay = try c.decodeIfPresent(Float.self, forKey: .weightDecay) ?? weightDecay
-        schedule = try c.decodeIfPresent(Schedule.self, forKey: .schedule) ?? schedule
-        stepEvery = try c.decodeIfPresent(Int.self, forKey: .stepEvery) ?? stepEvery
-        stepGamma = try c.decodeIfPresent(Float.self, forKey: .stepGamma) ?? stepGamma
-        batchSize = try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? batchSize
-        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? seed
-        batchNorm = try c.decodeIfPresent(BatchNormMode.self, forKey: .batchNorm) ?? batchNorm
-        threads = try c.decodeIfPresent(Int.self, forKey: .threads) ?? threads
-        distillation = try c.decodeIfPresent(Float.self, forKey: .distillation) ?? distillation
-        temperature = try c.decodeIfPresent(Float.self, forKey: .temperature) ?? temperature
-        warmupEpochs = try c.decodeIfPresent(Int.self, forKey: .warmupEpochs) ?? warmupEpochs
-        averageEpochs = try c.decodeIfPresent(Int.self, forKey: .averageEpochs) ?? averageEpochs
-        emaDecay = try c.decodeIfPresent(Float.self, forKey: .emaDecay) ?? emaDecay
-        freezeQuantizationEpoch = try c.decodeIfPresent(Int.self, forKey: .freezeQuantizationEpoch)
-        validationSplit = try c.decodeIfPresent(Float.self, forKey: .validationSplit) ?? validationSplit
-        shiftAugmentation = try c.decodeIfPresent(Int.self, forKey: .shiftAugmentation) ?? shiftAugmentation
+    public init(from decoder: Decoder) throws { try self.init(decodingFieldsFrom: decoder) }
+
+    public func encode(to encoder: Encoder) throws { try encodeFields(to: encoder) }
+
+    /// A JSON config read over `base`: the keys it has replace base's values, absent keys keep them (so a partial
+    /// file keeps, e.g., the 4-bit QAT recipe ``lowBitQuantizationAware`` for everything it does not name).
+    public static func decoded(from json: Data, over base: TrainingConfig) throws -> TrainingConfig {
+        try decode(json: json, over: base)
     }
 }

@@ -7,8 +7,10 @@ extension TrainingData {
     ///
     /// The result holds (2·maxShift + 1)² · count samples, copy k being shift k of the list above; labels repeat
     /// per copy. Teacher logits are dropped (they belong to the unshifted images; compute them on the result).
-    /// Every input must have rank ≥ 3 (samples, …, height, width), and each side must exceed `maxShift`.
-    public func shifted(maxShift: Int) throws -> TrainingData {
+    /// With `teacherOnly`, the shifted copies (samples from `count` on) are marked ``teacherOnly``; marks the
+    /// samples already have carry over to their copies. Every input must have rank ≥ 3 (samples, …, height, width), and each side
+    /// must exceed `maxShift`.
+    public func shifted(maxShift: Int, teacherOnly: Bool = false) throws -> TrainingData {
         guard maxShift >= 0 else { throw TrainingError.invalidConfig("shift augmentation must be ≥ 0, got \(maxShift)") }
         guard maxShift > 0 else { return self }
         for (name, tensor) in inputs.sorted(by: { $0.key < $1.key }) {
@@ -27,7 +29,12 @@ extension TrainingData {
             augmented[name] = TrainTensor(shape: [tensor.shape[0] * shifts.count] + tensor.shape.dropFirst(),
                                           values: values)
         }
-        return try TrainingData(inputs: augmented, labels: Array(repeating: labels, count: shifts.count).flatMap { $0 })
+        var result = try TrainingData(inputs: augmented, labels: Array(repeating: labels, count: shifts.count).flatMap { $0 })
+        if teacherOnly || self.teacherOnly != nil {
+            let original = self.teacherOnly ?? [Bool](repeating: false, count: count)
+            result.teacherOnly = original + Array(repeating: original.map { $0 || teacherOnly }, count: shifts.count - 1).flatMap { $0 }
+        }
+        return result
     }
 
     /// `tensor`'s planes (last two axes H × W) moved by dy rows and dx columns, zero filled.

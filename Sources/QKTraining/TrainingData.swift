@@ -6,6 +6,9 @@ public struct TrainingData: Sendable {
     public var labels: [Int]
     /// A teacher's logits [samples, classes] for distillation (``TrainingConfig/distillation``), when set.
     public var teacherLogits: TrainTensor?
+    /// Per sample: true where only the teacher's soft targets train it (distillation weight 1, labels unused);
+    /// nil for none (``TrainingConfig/shiftTeacherOnly``).
+    public var teacherOnly: [Bool]?
 
     /// Checks that every array has `labels.count` samples.
     public init(inputs: [String: TrainTensor], labels: [Int]) throws {
@@ -40,13 +43,15 @@ public struct TrainingData: Sendable {
             let rows = batch(sorted[...])
             var result = try TrainingData(inputs: rows.inputs, labels: rows.labels)
             result.teacherLogits = rows.teacher
+            result.teacherOnly = teacherOnly.map { flags in sorted.map { flags[$0] } }
             return result
         }
         return (try part(Array(order[held...])), try part(Array(order[..<held])))
     }
 
     /// The samples at `indices`, in that order.
-    func batch(_ indices: ArraySlice<Int>) -> (inputs: [String: TrainTensor], labels: [Int], teacher: TrainTensor?) {
+    func batch(_ indices: ArraySlice<Int>) -> (inputs: [String: TrainTensor], labels: [Int], teacher: TrainTensor?,
+                                               teacherOnly: [Bool]?) {
         var feeds: [String: TrainTensor] = [:]
         for (name, tensor) in inputs {
             let size = tensor.count / max(count, 1)
@@ -65,6 +70,6 @@ public struct TrainingData: Sendable {
             return TrainTensor(shape: [indices.count, classes],
                                values: indices.flatMap { all.values[$0 * classes..<($0 + 1) * classes] })
         }
-        return (feeds, indices.map { labels[$0] }, teacher)
+        return (feeds, indices.map { labels[$0] }, teacher, teacherOnly.map { flags in indices.map { flags[$0] } })
     }
 }

@@ -74,18 +74,24 @@ public enum Training {
         }
         if config.shiftAugmentation > 0 {
             do {
-                trainingData = try trainingData.shifted(maxShift: config.shiftAugmentation)
+                trainingData = try trainingData.shifted(maxShift: config.shiftAugmentation,
+                                                        teacherOnly: config.shiftTeacherOnly)
             } catch let error as TrainingError {
                 throw QuantKitError.invalidData(path: data.path, reason: error.description)
             }
         }
-        if config.distillation > 0 {
+        if config.distillation > 0 || config.keepBestEpoch {
             if case .fineTune = mode {
-                throw QuantKitError.invalidArgument("distillation needs the float model as teacher; fine-tuning of a "
-                    + "quantized model has none (use `qkit qat` on the float model)")
+                throw QuantKitError.invalidArgument("distillation and keeping the best epoch need the float model as "
+                    + "teacher; fine-tuning of a quantized model has none (use `qkit qat` on the float model)")
             }
-            trainingData.teacherLogits = try Trainer.logits(try TrainingGraph(model: model), on: trainingData,
-                                                            threads: config.threads)
+            let teacher = try TrainingGraph(model: model)
+            if config.distillation > 0 {
+                trainingData.teacherLogits = try Trainer.logits(teacher, on: trainingData, threads: config.threads)
+            }
+            if config.keepBestEpoch, let held = validationData {
+                validationData?.teacherLogits = try Trainer.logits(teacher, on: held, threads: config.threads)
+            }
         }
         var graph = try TrainingGraph(model: trainable)
         for (samples, source) in [(trainingData, data)] + zip([validationData].compactMap { $0 }, [validation].compactMap { $0 }) {

@@ -121,6 +121,22 @@ def test_4bit_per_channel_defaults_are_the_validated_recipe(run_qkit, tmp_path):
     assert implicit.read_bytes() != unclipped.read_bytes()
 
 
+def test_training_config_json_keeps_the_4bit_defaults_it_does_not_name(run_qkit, tmp_path):
+    """--training-config is read over the 4-bit per-channel recipe: a file naming only the epochs keeps the
+    distillation, learning rate and the freeze of the last 3 epochs (here from epoch 1 of 4)."""
+    common = ["--train", DIGITS / "calibration.npz", "--weight-type", "int4", "--per-channel", "--quiet"]
+    config = tmp_path / "epochs.json"
+    config.write_text(json.dumps({"epochs": 4}))
+    by_file, by_flags, unfrozen = (tmp_path / f"{name}.onnx" for name in ("file", "flags", "unfrozen"))
+    run_qkit("qat", DIGITS / "model.onnx", "-o", by_file, *common, "--training-config", config)
+    run_qkit("qat", DIGITS / "model.onnx", "-o", by_flags, *common, "--epochs", "4", "--lr", "0.001", "--distill",
+             "0.5", "--temperature", "4", "--freeze-quantization", "1")
+    run_qkit("qat", DIGITS / "model.onnx", "-o", unfrozen, *common, "--training-config", config,
+             "--freeze-quantization", "1000")
+    assert by_file.read_bytes() == by_flags.read_bytes()
+    assert by_file.read_bytes() != unfrozen.read_bytes()
+
+
 def test_clipped_4bit_weight_ranges_bring_ptq_closer_to_fp32(run_qkit, tmp_path):
     """`qkit quantize --clip-weights`: per-channel int4 weight ranges clipped to the least squared error. onnxruntime
     runs the result; its softmax is closer to fp32's than min/max ranges give (test set, KL)."""
@@ -334,3 +350,22 @@ def test_diverging_learning_rate_stops_and_keeps_the_last_good_checkpoint(run_qk
                       "--epochs", "3", "--lr", "0.001", "--training-config", config)
     assert "NaN" in message and "epoch 2" in message and "last good checkpoint (epoch 1)" in message
     assert ort_accuracy(out) > 0.9, "the checkpoint of epoch 1 is a working model"
+
+
+def test_keep_best_epoch_is_no_further_from_fp32_than_the_start_or_the_last_epoch(run_qkit, tmp_path):
+    """--keep-best-epoch keeps the start or the epoch with the lowest KL from the float model on the --val data
+    (here the test set); onnxruntime on the exported models must agree that it is no further from fp32 than PTQ or
+    the last epoch (up to 5 %: onnxruntime's integer kernels against training's fake quantization)."""
+    base = ["--train", DIGITS / "calibration.npz", "--weight-type", "int4", "--per-channel", "--seed", "1", "--quiet"]
+    common = [*base, "--epochs", "4", "--val", DIGITS / "test.npz"]
+    start, last, best, again = (tmp_path / f"{name}.onnx" for name in ("start", "last", "best", "again"))
+    run_qkit("qat", DIGITS / "model.onnx", "-o", start, *base, "--epochs", "0")
+    run_qkit("qat", DIGITS / "model.onnx", "-o", last, *common)
+    run_qkit("qat", DIGITS / "model.onnx", "-o", best, *common, "--keep-best-epoch")
+    run_qkit("qat", DIGITS / "model.onnx", "-o", again, *common, "--keep-best-epoch")
+    assert best.read_bytes() == again.read_bytes()
+    kl = {name: kl_from_fp32(path) for name, path in [("start", start), ("last", last), ("best", best)]}
+    assert kl["best"] <= 1.05 * min(kl["start"], kl["last"]), kl
+    message = failing(run_qkit, "qat", DIGITS / "model.onnx", "-o", tmp_path / "o.onnx", *base, "--epochs", "1",
+                      "--keep-best-epoch")
+    assert "validation" in message, message

@@ -61,3 +61,26 @@ def test_augment_shift_on_a_model_without_image_inputs_is_refused(run_qkit, tmp_
     message = failing(run_qkit, "train", DIGITS / "model.onnx", "-o", out, "--train", DIGITS / "calibration.npz",
                       "--augment-shift=-1")
     assert "shift augmentation must be ≥ 0, got -1" in message and not out.exists(), message
+
+
+def test_teacher_only_shifted_copies_are_deterministic_and_differ_from_labelled_ones(run_qkit, tmp_path):
+    """--shift-teacher-only drops the label term on the shifted copies only: with pure distillation (--distill 1)
+    labels are unused either way, so the flag changes nothing; with --distill 0.5 it changes the result."""
+    data = np.load(DIGITS / "calibration.npz")
+    small = save_npz(tmp_path / "small.npz", input=data["input"][:96], labels=data["labels"][:96])
+    common = ["--train", small, "--calibration", DIGITS / "calibration.npz", "--weight-type", "int4",
+              "--per-channel", "--epochs", "1", "--seed", "2", "--augment-shift", "1", "--quiet"]
+    outputs = {}
+    for name, flags in [("a", ["--distill", "0.5", "--shift-teacher-only"]),
+                        ("b", ["--distill", "0.5", "--shift-teacher-only"]), ("labelled", ["--distill", "0.5"]),
+                        ("pure", ["--distill", "1"]), ("pure only", ["--distill", "1", "--shift-teacher-only"])]:
+        out = tmp_path / f"{name}.onnx"
+        run_qkit("qat", DIGITS / "model.onnx", "-o", out, *common, *flags)
+        outputs[name] = out.read_bytes()
+    assert outputs["a"] == outputs["b"]
+    assert outputs["a"] != outputs["labelled"]
+    assert outputs["pure"] == outputs["pure only"]
+    assert ort_accuracy(tmp_path / "a.onnx") >= 0.95
+    message = failing(run_qkit, "qat", DIGITS / "model.onnx", "-o", tmp_path / "o.onnx", *common, "--distill", "0",
+                      "--shift-teacher-only")
+    assert "distillation" in message, message

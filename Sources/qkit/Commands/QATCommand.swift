@@ -13,9 +13,10 @@ struct QATCommand: ParsableCommand {
 
             With 4-bit per-channel weights the defaults become 10 epochs, lr 0.001, learned (lsq) weight scales \
             starting from MSE-clipped ranges (--clip-weights), distillation 0.5 at T = 4 and the scales frozen for \
-            the last 3 epochs (--freeze-quantization EPOCHS-3) (chosen by 5-fold cross-validation on the training \
-            data, scripts/bench_qat_cv.py; flags, --no-clip-weights and --training-config override). --adaround \
-            starts from AdaRound's learned rounding of the PTQ weights instead of the float weights.
+            the last 3 epochs (--freeze-quantization-last 3) (chosen by 5-fold cross-validation on the training \
+            data, scripts/bench_qat_cv.py). Flags, --no-clip-weights and the keys of a --training-config file \
+            override them one by one (the file is read over these defaults). --adaround starts from AdaRound's \
+            learned rounding of the PTQ weights instead of the float weights.
 
             Example:
               qkit qat Fixtures/digits/model.onnx --train Fixtures/digits/train.npz \\
@@ -75,11 +76,7 @@ struct QATCommand: ParsableCommand {
         // 4-bit per-channel weights: the recipe chosen by cross-validation on the training data (scripts/bench_qat_cv.py).
         let lowBit = quantization.weightType.bits == 4 && perChannel
         quantization.clipWeights = clipWeights ?? lowBit
-        var defaults = TrainingConfig()
-        if lowBit {
-            (defaults.epochs, defaults.learningRate, defaults.distillation, defaults.temperature) = (10, 1e-3, 0.5, 4)
-            defaults.freezeQuantizationEpoch = Swift.max((options.epochs ?? defaults.epochs) - 3, 0)
-        }
+        let defaults = lowBit ? TrainingConfig.lowBitQuantizationAware : TrainingConfig()
         let fakeQuant = FakeQuantOptions(
             weightMode: try options.choice(weightRanges ?? (lowBit ? "lsq" : "minmax"), "--weight-ranges",
                                            FakeQuantize.Mode.init(rawValue:)),

@@ -64,8 +64,17 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "Freeze quantization scales from this epoch (0-based) on.")
     var freezeQuantization: Int?
 
+    @Option(help: "Without --freeze-quantization: freeze quantization scales for the last N epochs.")
+    var freezeQuantizationLast: Int?
+
     @Option(help: "Augment the training images with copies shifted by up to N pixels (height/width; (2N+1)² copies).")
     var augmentShift: Int?
+
+    @Flag(help: "With --augment-shift and --distill: the shifted copies learn the float model's outputs only (no labels).")
+    var shiftTeacherOnly = false
+
+    @Flag(help: "Keep the epoch (or the start) whose outputs are closest to the float model's on the validation data (KL).")
+    var keepBestEpoch = false
 
     @Option(help: "Threads for the matrix products.")
     var threads: Int?
@@ -85,16 +94,19 @@ struct TrainingOptions: ParsableArguments {
         if let freezeQuantization, freezeQuantization < 0 {
             throw ValidationError("--freeze-quantization must be ≥ 0")
         }
+        if let freezeQuantizationLast, freezeQuantizationLast < 0 {
+            throw ValidationError("--freeze-quantization-last must be ≥ 0")
+        }
     }
 
-    /// The config file (if any; else `defaults`) with the flags applied on top.
+    /// `defaults`, with the config file's keys (if any) and then the flags applied on top.
     func makeConfig(defaults: TrainingConfig = TrainingConfig()) throws -> TrainingConfig {
         var config = defaults
         if let path = trainingConfig {
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw QuantKitError.unreadableFile(path: path, reason: "cannot read the training config")
             }
-            config = try JSONDecoder().decode(TrainingConfig.self, from: data)
+            config = try TrainingConfig.decoded(from: data, over: defaults)
         }
         if let epochs { config.epochs = epochs }
         if let lr { config.learningRate = lr }
@@ -120,7 +132,10 @@ struct TrainingOptions: ParsableArguments {
         if let averageLast { config.averageEpochs = averageLast }
         if let freezeQuantization { config.freezeQuantizationEpoch = freezeQuantization }
         if let ema { config.emaDecay = ema }
+        if let freezeQuantizationLast { config.freezeQuantizationLastEpochs = freezeQuantizationLast }
         if let augmentShift { config.shiftAugmentation = augmentShift }
+        if shiftTeacherOnly { config.shiftTeacherOnly = true }
+        if keepBestEpoch { config.keepBestEpoch = true }
         return config
     }
 
