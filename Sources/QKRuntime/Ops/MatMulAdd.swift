@@ -3,9 +3,10 @@ import QKKernels
 import QKTensor
 
 extension OpTable {
-    /// Float kernels of the "ai.quantkit" domain written by QuantKit's fp32 passes (``MatMulAddFusion``).
+    /// Float kernels of the "ai.quantkit" domain written by QuantKit's fp32 passes (``MatMulAddFusion``, ``GeluChainFusion``).
     static let quantKitFloatKernels: [String: OpKernel] = [
         MatMulAddFusion.opType: { ctx in try matMulAdd(ctx, packedB: nil) },
+        GeluChainFusion.opType: geluChain,
     ]
 
     /// MatMulAdd: y = x · B + bias with x [..., K], B [K, N], bias [N] or [1, …, 1, N]; y has x's leading axes
