@@ -43,7 +43,11 @@ public func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Floa
         return
     }
     let kernel = kernel ?? .best(columns: n)
-    let source = GemmBSource.operand(GemmOperand(base: b, ld: ldb, transposed: transB))
+    // A B of exactly NR contiguous columns is already one packed panel (rows of NR floats): read in place, no
+    // packing buffer (the attention products of 16-wide heads run thousands of these small GEMMs).
+    let inPlace = !transB && n == kernel.nr && ldb == kernel.nr
+    let source = inPlace ? GemmBSource.packed(b, paddedColumns: n)
+                         : GemmBSource.operand(GemmOperand(base: b, ld: ldb, transposed: transB))
     gemmBlocked(m: m, n: n, k: k, alpha: alpha, a: GemmOperand(base: a, ld: lda, transposed: transA), b: source,
                 beta: beta, c: c, ldc: ldc, threads: threads, kernel: kernel)
 }
