@@ -96,6 +96,22 @@ void QK_NAME(qk_vtanh_f32)(long n, const float *x, float *y) { QK_MAP_BODY(qk_ta
 void QK_NAME(qk_vsigmoid_f32)(long n, const float *x, float *y) { QK_MAP_BODY(qk_sigmoid_v) }
 void QK_NAME(qk_vgelu_f32)(long n, const float *x, float *y) { QK_MAP_BODY(qk_gelu_v) }
 
+/// The Gelu chain as exported graphs write it, node by node: u = erf(x/d) + o, then y = (x·s)·u, or
+/// y = (x·u)·s when `scale_last`. Each step is the IEEE-rounded operation (and erf the same qk_erf_v) that the
+/// separate Div, Erf, Add and Mul nodes compute, so the result has the same bits as running them one by one.
+static inline V qk_gelu_chain_v(V x, V d, V o, V s, long scale_last) {
+    V u = vadd(qk_erf_v(vdiv(x, d)), o);
+    return scale_last ? vmul(vmul(x, u), s) : vmul(vmul(x, s), u);
+}
+
+void QK_NAME(qk_vgelu_chain_f32)(long n, const float *x, float divisor, float offset, float scale, long scale_last,
+                                 float *y) {
+    V d = vset1(divisor), o = vset1(offset), s = vset1(scale);
+    long i = 0;
+    for (; i + QK_W <= n; i += QK_W) vstore(y + i, qk_gelu_chain_v(vload(x + i), d, o, s, scale_last));
+    if (i < n) vstore_partial(y + i, n - i, qk_gelu_chain_v(vload_partial(x + i, n - i, 0.0f), d, o, s, scale_last));
+}
+
 float QK_NAME(qk_vmax_f32)(long n, const float *x) {
     V m = vset1(-__builtin_inff());
     long i = 0;

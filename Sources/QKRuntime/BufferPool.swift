@@ -61,6 +61,17 @@ final class BufferPool: @unchecked Sendable {
         self.minimumBytes = minimumBytes
     }
 
+    /// The shape-derived outputs of the plan this pool's runs ran last (kept with the pool: one run at a time).
+    private var shapeValues: ShapeValueCache?
+
+    /// The cache of `plan`'s shape-derived outputs (a new one when the last run used another plan), ready for a run.
+    func shapeCache(for plan: ExecutionPlan) -> ShapeValueCache? {
+        guard !plan.shapeDerivation.isEmpty else { return nil }
+        if shapeValues?.plan != ObjectIdentifier(plan) { shapeValues = ShapeValueCache(plan: plan) }
+        shapeValues!.beginRun()
+        return shapeValues
+    }
+
     /// Arrays handed out again so far.
     @exclusivity(unchecked) private(set) var reuses = 0
 

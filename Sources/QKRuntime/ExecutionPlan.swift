@@ -63,6 +63,8 @@ final class ExecutionPlan {
     let outputKeep: [Bool]
     /// The most inputs any step has.
     let maxInputCount: Int
+    /// The steps that depend only on shapes and constants (``ShapeValueCache`` reuses their outputs).
+    let shapeDerivation: ShapeDerivation
 
     /// Orders `model`'s nodes, prepares their kernels, numbers the values and finds each value's last reader.
     init(_ model: Model) throws {
@@ -118,6 +120,7 @@ final class ExecutionPlan {
         for name in outputNames { if let slot = slots[name] { keep[slot] = true } }
         outputKeep = keep
         maxInputCount = steps.map(\.inputs.count).max() ?? 0
+        shapeDerivation = ShapeDerivation(steps: steps)
     }
 
     /// True when a run of this plan has a value named `name` (fed, computed or constant).

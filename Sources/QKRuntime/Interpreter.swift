@@ -8,7 +8,8 @@ import QKTensor
 /// Preparation (once): rewrite quantized patterns into integer nodes (``IntegerFusion``, unless
 /// `integerExecution` is false), fold BatchNormalization into Conv, fuse activations into Conv/Gemm and a
 /// constant bias Add into the MatMul before it (``ConvBatchNormFolding``, ``ActivationFusion``,
-/// ``MatMulAddFusion``, as onnxruntime's default graph optimizations), verify the
+/// ``MatMulAddFusion``, as onnxruntime's default graph optimizations) and the exported exact-Gelu chain into one
+/// pass (``GeluChainFusion``, same bits), verify the
 /// graph, order nodes topologically, look every op up in the kernel table and build kernels that pack constant
 /// weights (an unknown op or inconsistent quantization parameters fail here, before any input is read) and count
 /// the readers of each value.
@@ -61,8 +62,10 @@ public final class Interpreter: @unchecked Sendable {
         let folded = ConvBatchNormFolding.apply(to: unfusedModel)
         let activations = ActivationFusion.apply(to: folded.model)
         let linear = MatMulAddFusion.apply(to: activations.model)
-        fused = try ExecutionPlan(linear.model)
+        let gelu = GeluChainFusion.apply(to: linear.model)
+        fused = try ExecutionPlan(gelu.model)
         let changed = folded.report.changed || activations.report.changed || linear.report.changed
+            || gelu.report.changed
         unfused = changed ? try ExecutionPlan(unfusedModel) : nil
         batchSlicing = BatchSlicing(model: model)
     }
@@ -110,19 +113,27 @@ public final class Interpreter: @unchecked Sendable {
                   profile: ((_ node: Node, _ seconds: Double) -> Void)? = nil) throws {
         var inputs: [Tensor?] = []
         inputs.reserveCapacity(plan.maxInputCount)
-        for step in plan.steps {
-            for source in step.inputs {
-                switch source {
-                case .omitted: inputs.append(nil)
-                case .constant(let tensor): inputs.append(tensor)
-                case .slot(let slot):
-                    guard let value = values[slot] else { throw missingValue(step, slot: slot, plan: plan) }
-                    inputs.append(value)
-                }
-            }
+        // Steps that depend only on shapes reuse their outputs while the shapes repeat (not when observing).
+        let shapeCache = observe == nil ? pool.shapeCache(for: plan) : nil
+        for (position, step) in plan.steps.enumerated() {
             let start = profile == nil ? 0 : DispatchTime.now().uptimeNanoseconds
-            let outputs = try execute(step, inputs: inputs, pool: pool, threads: threads)
-            inputs.removeAll(keepingCapacity: true)  // the kernel's context is gone: the buffer is unique again
+            let outputs: [Tensor]
+            if let shapeCache, let cached = shapeCache.outputs(step: position, input: firstInput(step, values)) {
+                outputs = cached
+            } else {
+                for source in step.inputs {
+                    switch source {
+                    case .omitted: inputs.append(nil)
+                    case .constant(let tensor): inputs.append(tensor)
+                    case .slot(let slot):
+                        guard let value = values[slot] else { throw missingValue(step, slot: slot, plan: plan) }
+                        inputs.append(value)
+                    }
+                }
+                outputs = try execute(step, inputs: inputs, pool: pool, threads: threads)
+                inputs.removeAll(keepingCapacity: true)  // the kernel's context is gone: the buffer is unique again
+                shapeCache?.record(step: position, outputs: outputs)
+            }
             if let profile { profile(step.node, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
             for (index, tensor) in outputs.enumerated() where index < step.outputSlots.count {
                 guard let slot = step.outputSlots[index] else { continue }
@@ -135,6 +146,15 @@ public final class Interpreter: @unchecked Sendable {
                     pool.recycle(freed.storage)
                 }
             }
+        }
+    }
+
+    /// The step's first input when it has a value (what a Shape or Size step reads the shape of).
+    private func firstInput(_ step: ExecutionPlan.Step, _ values: [Tensor?]) -> Tensor? {
+        switch step.inputs.first {
+        case .constant(let tensor): tensor
+        case .slot(let slot): values[slot]
+        default: nil
         }
     }
 

@@ -50,6 +50,8 @@ float qk_sdot(long n, const float *x, long incx, const float *y, long incy);
     void qk_vtanh_f32_##isa(long n, const float *x, float *y);                                      \
     void qk_vsigmoid_f32_##isa(long n, const float *x, float *y);                                   \
     void qk_vgelu_f32_##isa(long n, const float *x, float *y);                                      \
+    /* y[i] = (x·s)·(erf(x/d) + o), or (x·(erf(x/d) + o))·s when scale_last, x = x[i], rounded step by step. */ \
+    void qk_vgelu_chain_f32_##isa(long n, const float *x, float d, float o, float s, long scale_last, float *y); \
     /* max_i x[i] (−inf for n = 0; a NaN element may or may not be returned). */                     \
     float qk_vmax_f32_##isa(long n, const float *x);                                                \
     /* y[i] = exp(x[i] − shift); returns Σ y[i] (summed in an unspecified order). */                 \

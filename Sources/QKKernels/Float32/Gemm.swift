@@ -43,7 +43,11 @@ public func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Floa
         return
     }
     let kernel = kernel ?? .best(columns: n)
-    let source = GemmBSource.operand(GemmOperand(base: b, ld: ldb, transposed: transB))
+    // A B of exactly NR contiguous columns is already one packed panel (rows of NR floats): read in place, no
+    // packing buffer (the attention products of 16-wide heads run thousands of these small GEMMs).
+    let inPlace = !transB && n == kernel.nr && ldb == kernel.nr
+    let source = inPlace ? GemmBSource.packed(b, paddedColumns: n)
+                         : GemmBSource.operand(GemmOperand(base: b, ld: ldb, transposed: transB))
     gemmBlocked(m: m, n: n, k: k, alpha: alpha, a: GemmOperand(base: a, ld: lda, transposed: transA), b: source,
                 beta: beta, c: c, ldc: ldc, threads: threads, kernel: kernel)
 }
@@ -65,6 +69,28 @@ public func gemm(transA: Bool, m: Int, alpha: Float, a: UnsafePointer<Float>, ld
     }
 }
 
+/// ``gemm(transA:m:alpha:a:lda:packedB:beta:c:ldc:threads:)`` with a bias row instead of beta (C not read):
+///
+///     C[i, j] ← bias[j] + alpha · (op(A) · B)[i, j]
+///
+/// Each tile of C is set to the bias just before the micro-kernel adds the first depth block to it, so the
+/// bias costs no separate pass over C; the bits are those of filling every row of C with the bias and calling
+/// the GEMM with beta = 1.
+public func gemm(transA: Bool, m: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int, packedB: PackedGemmB,
+                 bias: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int = 1) {
+    let (n, k) = (packedB.n, packedB.k)
+    guard m > 0, n > 0 else { return }
+    guard k > 0, alpha != 0 else {
+        for i in 0..<m { (c + i * ldc).update(from: bias, count: n) }
+        return
+    }
+    packedB.values.withUnsafeBufferPointer { panels in
+        let source = GemmBSource.packed(panels.baseAddress!, paddedColumns: packedB.paddedColumns)
+        gemmBlocked(m: m, n: n, k: k, alpha: alpha, a: GemmOperand(base: a, ld: lda, transposed: transA), b: source,
+                    beta: 1, c: c, ldc: ldc, threads: threads, kernel: packedB.kernel, bias: bias)
+    }
+}
+
 /// C ← A · B (C not read) with B already in the micro-kernel's packed panels, one kc block deep (k ≤ kc):
 /// panel j (columns j·NR…) at `panels + j·NR·k`, `paddedColumns` = n rounded up to NR. Used by im2col, which
 /// writes the column matrix in this layout directly.
@@ -77,9 +103,11 @@ func gemmPrepacked(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, pa
                 kernel: kernel)
 }
 
-/// The blocked product for m ≥ 1, n ≥ 1, k ≥ 1, alpha ≠ 0, split over threads when large enough.
+/// The blocked product for m ≥ 1, n ≥ 1, k ≥ 1, alpha ≠ 0, split over threads when large enough. With `bias`
+/// (and beta = 1), each C tile is set to the bias row before its first depth block (C not read).
 private func gemmBlocked(m: Int, n: Int, k: Int, alpha: Float, a: GemmOperand, b: GemmBSource, beta: Float,
-                         c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int, kernel: GemmMicroKernel) {
+                         c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int, kernel: GemmMicroKernel,
+                         bias: UnsafePointer<Float>? = nil) {
     // beta = 0 stores the products (C never read), beta = 1 adds them, other betas scale C first.
     if beta != 0 && beta != 1 { scaleMatrix(c, rows: m, columns: n, ldc: ldc, by: beta) }
     let accumulate = beta != 0
@@ -87,7 +115,7 @@ private func gemmBlocked(m: Int, n: Int, k: Int, alpha: Float, a: GemmOperand, b
     let workers = m * n * k < 262_144 ? 1 : max(1, threads)
     if workers == 1 {
         gemmSlab(rows: 0..<m, columns: 0..<n, k: k, alpha: alpha, a: a, b: b, c: c, ldc: ldc,
-                 accumulate: accumulate, kernel: kernel)
+                 accumulate: accumulate, kernel: kernel, bias: bias)
         return
     }
     if n >= m {
@@ -95,14 +123,14 @@ private func gemmBlocked(m: Int, n: Int, k: Int, alpha: Float, a: GemmOperand, b
         parallelChunks(blocks, threads: workers) { range in
             let columns = range.lowerBound * kernel.nr..<min(n, range.upperBound * kernel.nr)
             gemmSlab(rows: 0..<m, columns: columns, k: k, alpha: alpha, a: a, b: b, c: c, ldc: ldc,
-                     accumulate: accumulate, kernel: kernel)
+                     accumulate: accumulate, kernel: kernel, bias: bias)
         }
     } else {
         let blocks = (m + kernel.mr - 1) / kernel.mr
         parallelChunks(blocks, threads: workers) { range in
             let rows = range.lowerBound * kernel.mr..<min(m, range.upperBound * kernel.mr)
             gemmSlab(rows: rows, columns: 0..<n, k: k, alpha: alpha, a: a, b: b, c: c, ldc: ldc,
-                     accumulate: accumulate, kernel: kernel)
+                     accumulate: accumulate, kernel: kernel, bias: bias)
         }
     }
 }
@@ -120,10 +148,11 @@ private func scaleMatrix(_ c: UnsafeMutablePointer<Float>, rows: Int, columns: I
     }
 }
 
-/// C[rows, columns] ← alpha · op(A)[rows, :] · op(B)[:, columns] (+ C when `accumulate`) on the calling thread.
+/// C[rows, columns] ← alpha · op(A)[rows, :] · op(B)[:, columns] (+ C when `accumulate`) on the calling thread;
+/// with `bias`, each tile of C is first set to bias[columns] (so C is not read).
 private func gemmSlab(rows: Range<Int>, columns: Range<Int>, k: Int, alpha: Float, a: GemmOperand,
                       b: GemmBSource, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool,
-                      kernel: GemmMicroKernel) {
+                      kernel: GemmMicroKernel, bias: UnsafePointer<Float>? = nil) {
     let mr = kernel.mr, nr = kernel.nr
     let kcMax = min(kernel.kc, k)
     let mcMax = min(kernel.mc, (rows.count + mr - 1) / mr * mr)
@@ -162,6 +191,10 @@ private func gemmSlab(rows: Range<Int>, columns: Range<Int>, k: Int, alpha: Floa
                 for jr in stride(from: 0, to: nc, by: nr) {
                     let panelB = panelsB + jr * kc
                     for ir in stride(from: 0, to: mc, by: mr) {
+                        if let bias, pc == 0 {
+                            fillTile(c + (ic + ir) * ldc + jc + jr, ldc: ldc, rows: min(mr, mc - ir),
+                                     with: bias + jc + jr, columns: min(nr, nc - jr))
+                        }
                         kernel.function(kc, panelA + ir / mr * panelStep, rowStride, depthStride, panelB,
                                         c + (ic + ir) * ldc + jc + jr, ldc, min(mr, mc - ir), min(nr, nc - jr),
                                         alpha, flag)
@@ -169,5 +202,16 @@ private func gemmSlab(rows: Range<Int>, columns: Range<Int>, k: Int, alpha: Floa
                 }
             }
         }
+    }
+}
+
+/// Sets each of `rows` rows of C (stride `ldc`) to the `columns` values of `row`.
+@inline(__always)
+private func fillTile(_ c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, with row: UnsafePointer<Float>,
+                      columns: Int) {
+    for i in 0..<rows {
+        let target = c + i * ldc
+        // A plain loop: a memcpy call per row of 16 or 32 floats costs more than the copy.
+        for j in 0..<columns { target[j] = row[j] }
     }
 }

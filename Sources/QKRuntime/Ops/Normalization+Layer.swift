@@ -1,4 +1,5 @@
 import QKGraph
+import QKKernels
 import QKTensor
 
 /// LayerNormalization (opset 17) and RMSNormalization (opset 23).
@@ -35,14 +36,15 @@ extension OpTable {
         return { ctx in try layerNormalization(ctx, centered: centered, attributes) }
     }
 
-    /// The float32 case below ``NormalizationMath/parallelThreshold`` elements with Scale (and B) already of the
-    /// normalized shape and float32 statistics: the rows are normalized straight into the output array, with the
-    /// same ``NormalizationMath/statistics(_:count:epsilon:centered:)`` and
+    /// The float32 case with Scale (and B) already of the normalized shape and float32 statistics: the rows are
+    /// normalized straight into an output array from the run's pool (split over threads from
+    /// ``NormalizationMath/parallelThreshold`` elements), with the same
+    /// ``NormalizationMath/statistics(_:count:epsilon:centered:)`` and
     /// ``NormalizationMath/normalize(_:into:count:mean:invStd:scale:bias:)`` as the general path (so the same bits).
     /// Nil for every other case, which the general path handles.
     private static func smallLayerNormalization(_ ctx: KernelContext, _ x: Tensor, _ centered: Bool,
                                                 _ attributes: LayerNormAttributes) -> [Tensor]? {
-        guard case .float32(let xs) = x.storage, xs.count > 0, xs.count < NormalizationMath.parallelThreshold,
+        guard case .float32(let xs) = x.storage, xs.count > 0,
               (-x.rank..<x.rank).contains(attributes.axis), DType(onnxCode: attributes.stashType) == .float32,
               let scaleTensor = ctx.optionalInput(1), case .float32(let scale) = scaleTensor.storage else { return nil }
         let first = attributes.axis < 0 ? attributes.axis + x.rank : attributes.axis
@@ -55,22 +57,31 @@ extension OpTable {
         }
         let rows = xs.count / width, epsilon = attributes.epsilon
         var means = [Float](repeating: 0, count: rows), invStds = [Float](repeating: 0, count: rows)
-        let y = [Float](unsafeUninitializedCapacity: xs.count) { out, initialized in
-            xs.withUnsafeBufferPointer { source in
-                scale.withUnsafeBufferPointer { scales in
-                    (bias ?? []).withUnsafeBufferPointer { biases in
-                        let (src, dst) = (source.baseAddress!, out.baseAddress!)
-                        for r in 0..<rows {
-                            let row = src + r * width
-                            let (mean, invStd) = NormalizationMath.statistics(row, count: width, epsilon: epsilon, centered: centered)
-                            NormalizationMath.normalize(row, into: dst + r * width, count: width, mean: mean, invStd: invStd,
-                                                        scale: scales.baseAddress!, bias: bias == nil ? nil : biases.baseAddress)
-                            (means[r], invStds[r]) = (mean, invStd)
+        var y = ctx.outputBuffer(Float.self, count: xs.count)
+        let workers = xs.count < NormalizationMath.parallelThreshold ? 1 : ctx.threads
+        xs.withUnsafeBufferPointer { source in
+            y.withUnsafeMutableBufferPointer { out in
+                means.withUnsafeMutableBufferPointer { meanOut in
+                    invStds.withUnsafeMutableBufferPointer { invStdOut in
+                        scale.withUnsafeBufferPointer { scales in
+                            (bias ?? []).withUnsafeBufferPointer { biases in
+                                let (src, dst) = (source.baseAddress!, out.baseAddress!)
+                                parallelChunks(rows, threads: workers) { range in
+                                    for r in range {
+                                        let row = src + r * width
+                                        let (mean, invStd) = NormalizationMath.statistics(
+                                            row, count: width, epsilon: epsilon, centered: centered)
+                                        NormalizationMath.normalize(
+                                            row, into: dst + r * width, count: width, mean: mean, invStd: invStd,
+                                            scale: scales.baseAddress!, bias: bias == nil ? nil : biases.baseAddress)
+                                        (meanOut[r], invStdOut[r]) = (mean, invStd)
+                                    }
+                                }
+                            }
                         }
                     }
                 }
             }
-            initialized = xs.count
         }
         guard centered else { return [Tensor(shape: x.shape, values: y)] }
         let statisticsShape = Array(x.shape[..<first]) + Array(repeating: 1, count: x.rank - first)
