@@ -73,3 +73,16 @@ void qk_sgemm_micro_avx512_12x32(long kc, const float *a, long row_stride, long 
         micro_rows(QK_MR, kc, a, row_stride, depth_stride, b, c, ldc, mr, nr, alpha, accumulate);
     }
 }
+
+__attribute__((target("avx512f")))
+void qk_sgemm_fill_rows_avx512(float *c, long ldc, long rows, const float *row, long columns) {
+    for (long i = 0; i < rows; i++) {
+        float *target = c + i * ldc;
+        long j = 0;
+        for (; j + 16 <= columns; j += 16) _mm512_storeu_ps(target + j, _mm512_loadu_ps(row + j));
+        if (j < columns) {
+            __mmask16 valid = (__mmask16)((1u << (columns - j)) - 1);
+            _mm512_mask_storeu_ps(target + j, valid, _mm512_maskz_loadu_ps(valid, row + j));
+        }
+    }
+}

@@ -21,3 +21,9 @@ void qk_sgemm_micro_generic_4x16(long kc, const float *a, long row_stride, long 
     }
     qk_sgemm_store_partial(acc, QK_NR, c, ldc, mr, nr, alpha, accumulate);
 }
+
+void qk_sgemm_fill_rows_generic(float *c, long ldc, long rows, const float *row, long columns) {
+    for (long i = 0; i < rows; i++) {
+        for (long j = 0; j < columns; j++) c[i * ldc + j] = row[j];
+    }
+}

@@ -5,7 +5,7 @@ import QKTensor
 /// exporters write: Shape → Gather → Unsqueeze → Concat → Reshape's target, Range over a sequence length, …),
 /// worked out once when the plan is built.
 ///
-/// A step is shape-derived when it is deterministic (standard domain, no subgraph, not a random generator) and
+/// A step is shape-derived when it is deterministic (standard domain, no subgraph, not random: generators, Dropout) and
 /// each input is a constant, omitted, or shape-derived — except that a Shape or Size step is shape-derived
 /// whatever its data input is, since it reads only the input's shape. Such a Shape/Size step is a *root*; every
 /// shape-derived value is a function of the shapes its roots read (and of constants).
@@ -18,6 +18,7 @@ struct ShapeDerivation {
 
     private static let nondeterministic: Set<String> = [
         "RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Bernoulli", "Multinomial",
+        "Dropout",  // random in training mode
     ]
 
     init(steps: [ExecutionPlan.Step]) {

@@ -35,6 +35,10 @@ qk_cpu_features qk_detect_cpu_features(void);
 QK_SGEMM_MICRO_DECLARE(qk_sgemm_micro_avx512_12x32)
 QK_SGEMM_MICRO_DECLARE(qk_sgemm_micro_avx2_6x16)
 QK_SGEMM_MICRO_DECLARE(qk_sgemm_micro_generic_4x16)
+/// C[i·ldc + j] = row[j] for i < rows, j < columns: a GEMM tile set to its bias row before the micro-kernel
+/// accumulates into it. `_avx512` needs avx512f.
+void qk_sgemm_fill_rows_avx512(float *c, long ldc, long rows, const float *row, long columns);
+void qk_sgemm_fill_rows_generic(float *c, long ldc, long rows, const float *row, long columns);
 
 /// y[i·incy] += alpha · x[i·incx] for i < n (x and y must not overlap); the unit-stride case vectorizes.
 void qk_saxpy(long n, float alpha, const float *x, long incx, float *y, long incy);

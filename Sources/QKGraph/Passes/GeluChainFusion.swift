@@ -38,13 +38,7 @@ public enum GeluChainFusion {
             removed.formUnion(match.nodes.filter { $0 != match.div })
         }
         let report = PassReport(pass: "GeluChainFusion", nodesFused: removed.count)
-        graph.nodes = graph.nodes.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
-        var result = model
-        result.graph = graph
-        if report.nodesFused > 0 && result.opsetVersion(for: domain) == nil {
-            result.opsetImports.append(OpsetImport(domain: domain, version: 1))
-        }
-        return (result, report)
+        return (model.withFusedGraph(graph, removing: removed, importing: domain), report)
     }
 
     static func isStandard(_ node: Node, _ opType: String) -> Bool {
@@ -106,5 +100,19 @@ public enum GeluChainFusion {
             }
             return nil
         }
+    }
+}
+
+extension Model {
+    /// This model with `graph` (its nodes at positions `removed` deleted) and, when any node was removed,
+    /// the opset import (`domain`, 1) added if missing: the last step of a fusion pass.
+    func withFusedGraph(_ graph: Graph, removing removed: Set<Int>, importing domain: String) -> Model {
+        var result = self
+        result.graph = graph
+        result.graph.nodes = graph.nodes.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
+        if !removed.isEmpty && result.opsetVersion(for: domain) == nil {
+            result.opsetImports.append(OpsetImport(domain: domain, version: 1))
+        }
+        return result
     }
 }

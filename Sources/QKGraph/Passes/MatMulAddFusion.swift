@@ -35,13 +35,7 @@ public enum MatMulAddFusion {
             }
         }
         let report = PassReport(pass: "MatMulAddFusion", nodesFused: fusedAdds.count)
-        graph.nodes = graph.nodes.enumerated().filter { !fusedAdds.contains($0.offset) }.map(\.element)
-        var result = model
-        result.graph = graph
-        if report.nodesFused > 0 && result.opsetVersion(for: domain) == nil {
-            result.opsetImports.append(OpsetImport(domain: domain, version: 1))
-        }
-        return (result, report)
+        return (model.withFusedGraph(graph, removing: fusedAdds, importing: domain), report)
     }
 
     /// The MatMulAdd replacing `matMul` → `add`, or nil when the pair does not qualify.

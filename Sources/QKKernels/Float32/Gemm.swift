@@ -205,13 +205,13 @@ private func gemmSlab(rows: Range<Int>, columns: Range<Int>, k: Int, alpha: Floa
     }
 }
 
-/// Sets each of `rows` rows of C (stride `ldc`) to the `columns` values of `row`.
+/// Sets each of `rows` rows of C (stride `ldc`) to the `columns` values of `row`, with 512-bit stores where the
+/// CPU has them (Swift's own loop gets 128-bit ones).
 @inline(__always)
 private func fillTile(_ c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, with row: UnsafePointer<Float>,
                       columns: Int) {
-    for i in 0..<rows {
-        let target = c + i * ldc
-        // A plain loop: a memcpy call per row of 16 or 32 floats costs more than the copy.
-        for j in 0..<columns { target[j] = row[j] }
-    }
+    fillRows(c, ldc, rows, row, columns)
 }
+
+private let fillRows: @convention(c) (UnsafeMutablePointer<Float>?, Int, Int, UnsafePointer<Float>?, Int) -> Void =
+    qk_detect_cpu_features().avx512f != 0 ? qk_sgemm_fill_rows_avx512 : qk_sgemm_fill_rows_generic
