@@ -15,8 +15,9 @@ exported models. Rows: fp32, then per weight type PTQ (no training) and three QA
   (validation accuracy is 100 % for all of them), and this one had the lowest mean;
 - "distill + average": the same, with the parameters of the last 3 epochs averaged (--average-last 3).
 Since scripts/bench_qat_cv.py chose it, 4-bit per-channel QAT also freezes the quantization scales for the last 3
-epochs by default (--freeze-quantization 7 with 10 epochs), so the "distill" rows with 4-bit per-channel weights
-include it.
+epochs by default (--freeze-quantization-last 3: from epoch 7 with 10 epochs), so the "distill" rows with 4-bit
+per-channel weights include it. The current default of `qkit qat --weight-type int4 --per-channel` (30 epochs at lr
+3e-4, chosen later by scripts/bench_qat_cv.py) is the "QAT default" setting.
 The "clipped" weight rows start from per-channel ranges clipped to the least squared error (--clip-weights).
 
 "QAT default" runs `qkit qat` with no training flags (the weight type's default recipe). With --all-train every run

@@ -6,10 +6,10 @@ import XCTest
 final class TrainingConfigCodingTests: XCTestCase {
     func testJSONOverABaseKeepsWhatItDoesNotName() throws {
         let base = TrainingConfig.lowBitQuantizationAware
-        let json = Data(#"{"epochs": 20, "learningRate": 0.0003, "optimizer": "sgd"}"#.utf8)
+        let json = Data(#"{"epochs": 20, "learningRate": 0.002, "optimizer": "sgd"}"#.utf8)
         let config = try TrainingConfig.decoded(from: json, over: base)
         XCTAssertEqual(config.epochs, 20)
-        XCTAssertEqual(config.learningRate, 0.0003)
+        XCTAssertEqual(config.learningRate, 0.002)
         XCTAssertEqual(config.optimizer, .sgd)
         XCTAssertEqual(config.distillation, 0.5, "kept from the base")
         XCTAssertEqual(config.temperature, 4)

@@ -113,7 +113,7 @@ def test_4bit_per_channel_defaults_are_the_validated_recipe(run_qkit, tmp_path):
     """`qkit qat --weight-type int4 --per-channel` without training flags runs the recipe in its help text."""
     common = ["--train", DIGITS / "calibration.npz", "--weight-type", "int4", "--per-channel", "--quiet"]
     implicit, explicit, unclipped = (tmp_path / f"{name}.onnx" for name in ("implicit", "explicit", "unclipped"))
-    recipe = ["--epochs", "10", "--lr", "0.001", "--distill", "0.5", "--temperature", "4", "--weight-ranges", "lsq"]
+    recipe = ["--epochs", "30", "--lr", "0.0003", "--distill", "0.5", "--temperature", "4", "--weight-ranges", "lsq"]
     run_qkit("qat", DIGITS / "model.onnx", "-o", implicit, *common)
     run_qkit("qat", DIGITS / "model.onnx", "-o", explicit, *common, *recipe, "--clip-weights")
     run_qkit("qat", DIGITS / "model.onnx", "-o", unclipped, *common, *recipe, "--no-clip-weights")
@@ -129,7 +129,7 @@ def test_training_config_json_keeps_the_4bit_defaults_it_does_not_name(run_qkit,
     config.write_text(json.dumps({"epochs": 4}))
     by_file, by_flags, unfrozen = (tmp_path / f"{name}.onnx" for name in ("file", "flags", "unfrozen"))
     run_qkit("qat", DIGITS / "model.onnx", "-o", by_file, *common, "--training-config", config)
-    run_qkit("qat", DIGITS / "model.onnx", "-o", by_flags, *common, "--epochs", "4", "--lr", "0.001", "--distill",
+    run_qkit("qat", DIGITS / "model.onnx", "-o", by_flags, *common, "--epochs", "4", "--lr", "0.0003", "--distill",
              "0.5", "--temperature", "4", "--freeze-quantization", "1")
     run_qkit("qat", DIGITS / "model.onnx", "-o", unfrozen, *common, "--training-config", config,
              "--freeze-quantization", "1000")

@@ -11,7 +11,7 @@ struct QATCommand: ParsableCommand {
             from the calibrated ranges. Weights are re-fitted each step (minmax) or learned (lsq); activation scales \
             are learned (lsq, the default), follow a moving average of batch ranges (ema), or stay fixed.
 
-            With 4-bit per-channel weights the defaults become 10 epochs, lr 0.001, learned (lsq) weight scales \
+            With 4-bit per-channel weights the defaults become 30 epochs, lr 0.0003, learned (lsq) weight scales \
             starting from MSE-clipped ranges (--clip-weights), distillation 0.5 at T = 4 and the scales frozen for \
             the last 3 epochs (--freeze-quantization-last 3) (chosen by 5-fold cross-validation on the training \
             data, scripts/bench_qat_cv.py). Flags, --no-clip-weights and the keys of a --training-config file \
