@@ -5,8 +5,10 @@ import QKTensor
 /// Batch-sliced execution: for a graph that ``BatchSlicing`` proved per-sample, a run of B rows on T threads
 /// splits every input into T contiguous slices of ⌊B·(i+1)/T⌋ − ⌊B·i/T⌋ rows, runs the whole plan on each slice
 /// with one-thread kernels (one slice per pool thread, no synchronisation between nodes, activations stay in one
-/// core's caches) and joins the outputs along axis 0. Kernels give a sample the same bytes whatever its position
-/// in the batch and whatever the batch size, so the result equals the unsliced run's bytes.
+/// core's caches) and joins the outputs along axis 0. When no pool worker is free (another run holds the pool, or
+/// it backs off on a busy machine) the calling thread runs one slice of all rows instead. Kernels give a sample the
+/// same bytes whatever its position in the batch and whatever the batch size, so the result equals the unsliced
+/// run's bytes.
 extension Interpreter {
     /// Rows per thread below which a run is not sliced (QK_SLICE_MIN_ROWS overrides it, for measurements).
     static let minimumSliceRows = ProcessInfo.processInfo.environment["QK_SLICE_MIN_ROWS"].flatMap { Int($0) } ?? 2
@@ -43,14 +45,19 @@ extension Interpreter {
         beginParallelRun(threads: threads)
         results.withUnsafeMutableBufferPointer { slots in
             parallelChunks(count, threads: threads) { range in
-                for index in range {
-                    let rows = (batch * index / count)..<(batch * (index + 1) / count)
+                // Every chunk in one call: no pool worker is free (another run holds the pool, or it backs off on
+                // a busy machine). One slice of all rows then does the same work with less per-node overhead.
+                let whole = range.count == count
+                for index in whole ? 0..<1 : range {
+                    let rows = whole ? 0..<batch : (batch * index / count)..<(batch * (index + 1) / count)
                     slots[index] = Result { try runSlice(feeds, rows: rows, plan: plan) }
                 }
             }
         }
         endParallelRun(threads: threads)
-        let parts = try results.map { try $0!.get() }  // the first slice's error, as the unsliced run meets it first
+        // The first slice's error, as the unsliced run meets it first.
+        let parts = try results.compactMap { try $0?.get() }
+        if parts.count == 1 { return parts[0] }
         var joined: [String: Tensor] = [:]
         for name in plan.outputNames { joined[name] = try Tensor.concatenatingRows(parts.map { $0[name]! }) }
         return joined
@@ -61,7 +68,7 @@ extension Interpreter {
         let pool = slicePools.take()
         defer { slicePools.put(pool) }
         var values = plan.initialValues
-        for (name, tensor) in feeds { values[plan.slots[name]!] = tensor.rows(rows) }
+        for (name, tensor) in feeds { values[plan.slots[name]!] = rows.count == tensor.shape[0] ? tensor : tensor.rows(rows) }
         try runSteps(of: plan, values: &values, keep: plan.outputKeep, pool: pool, threads: 1)
         var outputs: [String: Tensor] = [:]
         for name in plan.outputNames {
