@@ -50,7 +50,7 @@ extension Interpreter {
                 let whole = range.count == count
                 for index in whole ? 0..<1 : range {
                     let rows = whole ? 0..<batch : (batch * index / count)..<(batch * (index + 1) / count)
-                    slots[index] = Result { try runSlice(feeds, rows: rows, plan: plan) }
+                    slots[index] = Result { try runSlice(feeds, rows: rows, slice: index, plan: plan) }
                 }
             }
         }
@@ -63,10 +63,12 @@ extension Interpreter {
         return joined
     }
 
-    /// The graph outputs of rows `rows` of every feed, computed on the calling thread with one-thread kernels.
-    private func runSlice(_ feeds: [String: Tensor], rows: Range<Int>, plan: ExecutionPlan) throws -> [String: Tensor] {
-        let pool = slicePools.take()
-        defer { slicePools.put(pool) }
+    /// The graph outputs of rows `rows` of every feed, computed on the calling thread with one-thread kernels and
+    /// the buffer pool of slice position `slice`.
+    private func runSlice(_ feeds: [String: Tensor], rows: Range<Int>, slice: Int,
+                          plan: ExecutionPlan) throws -> [String: Tensor] {
+        let pool = slicePools.take(slice)
+        defer { slicePools.put(pool, slice: slice) }
         var values = plan.initialValues
         for (name, tensor) in feeds { values[plan.slots[name]!] = rows.count == tensor.shape[0] ? tensor : tensor.rows(rows) }
         try runSteps(of: plan, values: &values, keep: plan.outputKeep, pool: pool, threads: 1)
@@ -81,10 +83,12 @@ extension Interpreter {
     }
 }
 
-/// Buffer pools for batch slices: a slice takes one, runs, and puts it back, so that slices running at the same
-/// time never share a pool (``BufferPool`` is not thread-safe) and steady-state runs reuse their arrays.
+/// Buffer pools for batch slices, one per slice position: slice i takes pool i (a new one while another run holds
+/// it), runs, and puts it back, so that slices running at the same time never share a pool (``BufferPool`` is not
+/// thread-safe), steady-state runs reuse their arrays, and a slice's arrays stay with the thread that usually
+/// runs that slice (in its core's caches).
 final class BufferPoolShelf: @unchecked Sendable {
-    private var pools: [BufferPool] = []
+    private var pools: [BufferPool?] = []
     private var all: [BufferPool] = []
     private let lock = NSLock()
     /// ``BufferPool/minimumBytes`` of the pools made from now on (tests lower it).
@@ -97,19 +101,23 @@ final class BufferPoolShelf: @unchecked Sendable {
         return all.reduce(0) { $0 + $1.reuses }
     }
 
-    func take() -> BufferPool {
+    func take(_ slice: Int) -> BufferPool {
         lock.lock()
         defer { lock.unlock() }
-        if let pool = pools.popLast() { return pool }
+        if slice < pools.count, let pool = pools[slice] {
+            pools[slice] = nil
+            return pool
+        }
         let pool = BufferPool(minimumBytes: minimumBytes)
         all.append(pool)
         return pool
     }
 
-    func put(_ pool: BufferPool) {
+    func put(_ pool: BufferPool, slice: Int) {
         pool.endRun()
         lock.lock()
-        pools.append(pool)
-        lock.unlock()
+        defer { lock.unlock() }
+        while pools.count <= slice { pools.append(nil) }
+        if pools[slice] == nil { pools[slice] = pool } else { all.removeAll { $0 === pool } }
     }
 }
