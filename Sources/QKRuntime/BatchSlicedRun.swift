@@ -5,8 +5,10 @@ import QKTensor
 /// Batch-sliced execution: for a graph that ``BatchSlicing`` proved per-sample, a run of B rows on T threads
 /// splits every input into T contiguous slices of ⌊B·(i+1)/T⌋ − ⌊B·i/T⌋ rows, runs the whole plan on each slice
 /// with one-thread kernels (one slice per pool thread, no synchronisation between nodes, activations stay in one
-/// core's caches) and joins the outputs along axis 0. Kernels give a sample the same bytes whatever its position
-/// in the batch and whatever the batch size, so the result equals the unsliced run's bytes.
+/// core's caches) and joins the outputs along axis 0. When no pool worker is free (another run holds the pool, or
+/// it backs off on a busy machine) the calling thread runs one slice of all rows instead. Kernels give a sample the
+/// same bytes whatever its position in the batch and whatever the batch size, so the result equals the unsliced
+/// run's bytes.
 extension Interpreter {
     /// Rows per thread below which a run is not sliced (QK_SLICE_MIN_ROWS overrides it, for measurements).
     static let minimumSliceRows = ProcessInfo.processInfo.environment["QK_SLICE_MIN_ROWS"].flatMap { Int($0) } ?? 2
@@ -43,25 +45,32 @@ extension Interpreter {
         beginParallelRun(threads: threads)
         results.withUnsafeMutableBufferPointer { slots in
             parallelChunks(count, threads: threads) { range in
-                for index in range {
-                    let rows = (batch * index / count)..<(batch * (index + 1) / count)
-                    slots[index] = Result { try runSlice(feeds, rows: rows, plan: plan) }
+                // Every chunk in one call: no pool worker is free (another run holds the pool, or it backs off on
+                // a busy machine). One slice of all rows then does the same work with less per-node overhead.
+                let whole = range.count == count
+                for index in whole ? 0..<1 : range {
+                    let rows = whole ? 0..<batch : (batch * index / count)..<(batch * (index + 1) / count)
+                    slots[index] = Result { try runSlice(feeds, rows: rows, slice: index, plan: plan) }
                 }
             }
         }
         endParallelRun(threads: threads)
-        let parts = try results.map { try $0!.get() }  // the first slice's error, as the unsliced run meets it first
+        // The first slice's error, as the unsliced run meets it first.
+        let parts = try results.compactMap { try $0?.get() }
+        if parts.count == 1 { return parts[0] }
         var joined: [String: Tensor] = [:]
         for name in plan.outputNames { joined[name] = try Tensor.concatenatingRows(parts.map { $0[name]! }) }
         return joined
     }
 
-    /// The graph outputs of rows `rows` of every feed, computed on the calling thread with one-thread kernels.
-    private func runSlice(_ feeds: [String: Tensor], rows: Range<Int>, plan: ExecutionPlan) throws -> [String: Tensor] {
-        let pool = slicePools.take()
-        defer { slicePools.put(pool) }
+    /// The graph outputs of rows `rows` of every feed, computed on the calling thread with one-thread kernels and
+    /// the buffer pool of slice position `slice`.
+    private func runSlice(_ feeds: [String: Tensor], rows: Range<Int>, slice: Int,
+                          plan: ExecutionPlan) throws -> [String: Tensor] {
+        let pool = slicePools.take(slice)
+        defer { slicePools.put(pool, slice: slice) }
         var values = plan.initialValues
-        for (name, tensor) in feeds { values[plan.slots[name]!] = tensor.rows(rows) }
+        for (name, tensor) in feeds { values[plan.slots[name]!] = rows.count == tensor.shape[0] ? tensor : tensor.rows(rows) }
         try runSteps(of: plan, values: &values, keep: plan.outputKeep, pool: pool, threads: 1)
         var outputs: [String: Tensor] = [:]
         for name in plan.outputNames {
@@ -74,10 +83,12 @@ extension Interpreter {
     }
 }
 
-/// Buffer pools for batch slices: a slice takes one, runs, and puts it back, so that slices running at the same
-/// time never share a pool (``BufferPool`` is not thread-safe) and steady-state runs reuse their arrays.
+/// Buffer pools for batch slices, one per slice position: slice i takes pool i (a new one while another run holds
+/// it), runs, and puts it back, so that slices running at the same time never share a pool (``BufferPool`` is not
+/// thread-safe), steady-state runs reuse their arrays, and a slice's arrays stay with the thread that usually
+/// runs that slice (in its core's caches).
 final class BufferPoolShelf: @unchecked Sendable {
-    private var pools: [BufferPool] = []
+    private var pools: [BufferPool?] = []
     private var all: [BufferPool] = []
     private let lock = NSLock()
     /// ``BufferPool/minimumBytes`` of the pools made from now on (tests lower it).
@@ -90,19 +101,23 @@ final class BufferPoolShelf: @unchecked Sendable {
         return all.reduce(0) { $0 + $1.reuses }
     }
 
-    func take() -> BufferPool {
+    func take(_ slice: Int) -> BufferPool {
         lock.lock()
         defer { lock.unlock() }
-        if let pool = pools.popLast() { return pool }
+        if slice < pools.count, let pool = pools[slice] {
+            pools[slice] = nil
+            return pool
+        }
         let pool = BufferPool(minimumBytes: minimumBytes)
         all.append(pool)
         return pool
     }
 
-    func put(_ pool: BufferPool) {
+    func put(_ pool: BufferPool, slice: Int) {
         pool.endRun()
         lock.lock()
-        pools.append(pool)
-        lock.unlock()
+        defer { lock.unlock() }
+        while pools.count <= slice { pools.append(nil) }
+        if pools[slice] == nil { pools[slice] = pool } else { all.removeAll { $0 === pool } }
     }
 }

@@ -100,6 +100,9 @@ struct BatchSliceAnalysis {
             symbol = name
             facts[input.name] = .batched
         }
+        for input in runtime where input.shape?.dropFirst().contains(.symbolic(symbol ?? "")) ?? false {
+            throw BatchSliceRefusal(reason: "input '\(input.name)' uses the batch size for another dim too")
+        }
         let overridable = Set(graph.inputs.map(\.name))
         for (name, tensor) in graph.initializers {
             facts[name] = .invariant
@@ -121,6 +124,14 @@ struct BatchSliceAnalysis {
     /// The facts of `node`'s outputs, or a refusal.
     mutating func outputFacts(_ node: Node) throws -> [BatchFact] {
         let inputs = node.inputs.map { $0.isEmpty ? nil : facts[$0] ?? .invariant }
+        let hasSubgraph = node.attributes.values.contains {
+            switch $0 {
+            case .graph, .graphs: true
+            default: false
+            }
+        }
+        // A subgraph may read outer values that are not node inputs: nothing is known about what it computes.
+        if hasSubgraph { throw refuse(node, "has a subgraph") }
         if node.opType == "Constant", node.normalizedDomain.isEmpty {
             if let value = try? node.tensor("value"), let output = node.outputs.first { constants[output] = value }
             return [.invariant]

@@ -101,6 +101,23 @@ import Testing
         #expect(!BatchSlicing(model: model).isSliceable)
     }
 
+    /// A subgraph (If) reading the batched input from the outer scope, and an input whose batch symbol also sizes
+    /// another dim, are refused for those reasons.
+    @Test func subgraphsAndSharedBatchSymbolsAreNotSliceable() {
+        let branch = Graph(nodes: [Self.node("ReduceSum", ["x", "zero"], "s")],
+                           outputs: [ValueInfo(name: "s", dtype: .float32, shape: nil)])
+        let conditional = Self.model([64], [
+            Node(name: "if", opType: "If", inputs: ["c"], outputs: ["y"],
+                 attributes: ["then_branch": .graph(branch), "else_branch": .graph(branch)]),
+        ], ["c": Tensor(shape: [], values: [true]), "zero": Self.ints([0])])
+        #expect(BatchSlicing(model: conditional).refusal?.contains("subgraph") == true)
+        let square = Model(graph: Graph(
+            nodes: [Self.node("Relu", ["x"])],
+            inputs: [ValueInfo(name: "x", dtype: .float32, shape: [.symbolic("N"), .symbolic("N")])],
+            outputs: [ValueInfo(name: "y", dtype: .float32, shape: nil)]))
+        #expect(BatchSlicing(model: square).refusal?.contains("another dim") == true)
+    }
+
     /// A kernel error inside a slice surfaces as the unsliced run's error.
     @Test func sliceErrorsAreTheUnslicedError() throws {
         let input = ValueInfo(name: "x", dtype: .int64, shape: [.symbolic("N"), .known(2)])
