@@ -26,6 +26,17 @@ struct ConfigField<Root> {
     }
 }
 
+/// A JSON config key that no field of the config has (a misspelt key would otherwise be ignored silently).
+public struct UnknownConfigKey: Error, CustomStringConvertible {
+    public let key: String
+    /// The keys the config accepts.
+    public let known: [String]
+
+    public var description: String {
+        "unknown key '\(key)' (known keys: \(known.sorted().joined(separator: ", ")))"
+    }
+}
+
 /// A config whose JSON form is its list of ``ConfigField``s: every key optional, absent keys keep their defaults
 /// (or, through ``decode(json:over:)``, the values of a given base config).
 protocol FieldCodable: Codable {
@@ -43,6 +54,10 @@ extension FieldCodable {
     init(decodingFieldsFrom decoder: Decoder) throws {
         var value = decoder.userInfo[.configBase] as? Self ?? Self()
         let container = try decoder.container(keyedBy: ConfigKey.self)
+        let known = Self.fields.map(\.key)
+        if let unknown = container.allKeys.first(where: { !known.contains($0.stringValue) }) {
+            throw UnknownConfigKey(key: unknown.stringValue, known: known)
+        }
         for field in Self.fields { try field.decode(&value, container) }
         self = value
     }

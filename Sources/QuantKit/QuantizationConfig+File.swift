@@ -63,7 +63,7 @@ extension QuantizationConfig {
     }
 
     /// One line for a decoding error: the dotted key path and what was wrong there.
-    private static func describe(_ error: DecodingError, _ syntax: FileSyntax) -> String {
+    static func describe(_ error: DecodingError, _ syntax: FileSyntax) -> String {
         func key(_ path: [CodingKey]) -> String {
             let joined = path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
             return joined.isEmpty ? "top level" : "'\(joined)'"

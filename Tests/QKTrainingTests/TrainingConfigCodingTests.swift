@@ -43,6 +43,20 @@ final class TrainingConfigCodingTests: XCTestCase {
         XCTAssertThrowsError(try JSONDecoder().decode(TrainingConfig.self, from: Data(#"{"epochs": "ten"}"#.utf8)))
     }
 
+    func testAMisspeltKeyIsNamedNotIgnored() throws {
+        let json = Data(#"{"epochs": 3, "learning_rate": 0.01}"#.utf8)
+        XCTAssertThrowsError(try TrainingConfig.decoded(from: json, over: TrainingConfig())) { error in
+            let unknown = error as? UnknownConfigKey
+            XCTAssertEqual(unknown?.key, "learning_rate")
+            XCTAssertTrue(unknown?.known.contains("learningRate") ?? false)
+            XCTAssertTrue("\(error)".contains("unknown key 'learning_rate'"), "\(error)")
+        }
+        let nested = Data(#"{"iterations": 5, "beta": 2}"#.utf8)
+        XCTAssertThrowsError(try JSONDecoder().decode(AdaRoundOptions.self, from: nested)) { error in
+            XCTAssertEqual((error as? UnknownConfigKey)?.key, "beta")
+        }
+    }
+
     func testFreezingTheLastEpochsAndAnExplicitEpochThatWins() throws {
         var config = TrainingConfig()
         config.epochs = 10

@@ -290,6 +290,20 @@ def test_validation_split_holds_out_a_seeded_part_of_the_training_data(run_qkit,
     assert "--val-split must be in (0, 1)" in message
 
 
+def test_training_config_with_a_misspelt_key_is_refused_naming_file_and_key(run_qkit, tmp_path):
+    config = tmp_path / "typo.json"
+    config.write_text(json.dumps({"epochs": 2, "learning_rate": 0.01}))
+    before = config.read_bytes()
+    message = failing(run_qkit, "qat", DIGITS / "model.onnx", "-o", tmp_path / "x.onnx",
+                      "--train", DIGITS / "calibration.npz", "--training-config", config)
+    assert str(config) in message and "unknown key 'learning_rate'" in message and "learningRate" in message
+    assert not (tmp_path / "x.onnx").exists() and config.read_bytes() == before
+    config.write_text(json.dumps({"epochs": "ten"}))
+    message = failing(run_qkit, "qat", DIGITS / "model.onnx", "-o", tmp_path / "x.onnx",
+                      "--train", DIGITS / "calibration.npz", "--training-config", config)
+    assert str(config) in message and "'epochs' must be a number" in message
+
+
 # ----------------------------------------------------------------------------------------------- bad input
 
 

@@ -103,10 +103,7 @@ struct TrainingOptions: ParsableArguments {
     func makeConfig(defaults: TrainingConfig = TrainingConfig()) throws -> TrainingConfig {
         var config = defaults
         if let path = trainingConfig {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw QuantKitError.unreadableFile(path: path, reason: "cannot read the training config")
-            }
-            config = try TrainingConfig.decoded(from: data, over: defaults)
+            config = try TrainingConfig.load(contentsOfFile: path, over: defaults)
         }
         if let epochs { config.epochs = epochs }
         if let lr { config.learningRate = lr }
