@@ -10,12 +10,19 @@ import QKTensor
 /// same bytes whatever its position in the batch and whatever the batch size, so the result equals the unsliced
 /// run's bytes.
 extension Interpreter {
-    /// Rows per thread below which a run is not sliced (QK_SLICE_MIN_ROWS overrides it, for measurements).
-    static let minimumSliceRows = ProcessInfo.processInfo.environment["QK_SLICE_MIN_ROWS"].flatMap { Int($0) } ?? 2
+    /// Rows per thread below which a run is never sliced.
+    static let minimumSliceRows = 2
+    /// QK_SLICE_MIN_ROWS: slice every run of at least that many rows per thread, whatever its work (measurements).
+    static let forcedSliceRows = ProcessInfo.processInfo.environment["QK_SLICE_MIN_ROWS"].flatMap { Int($0) }
+    /// Multiply-adds a slice must do for slicing to pay (``BatchRowWork``). Measured on the digits CNN (92 k
+    /// multiply-adds per row) with 2 threads: fp32 batch 8 (4 rows per slice, 0.37 M) 0.021 ms sliced against 0.019
+    /// unsliced, batch 16 (0.73 M) 0.030 against 0.034; int8 batch 8 0.019 against 0.017, batch 16 even (0.022 /
+    /// 0.023), batch 32 0.027 against 0.030; the encoder (several M per row) gains from batch 4 on.
+    static let defaultMinimumSliceMultiplyAdds = 512_000
 
     /// The number of slices a run of `feeds` is split into (1: not sliced): `threads` when the graph is
-    /// sliceable, the feeds are exactly its batched inputs with one batch size, and the batch has at least
-    /// ``minimumSliceRows`` rows per thread.
+    /// sliceable, the feeds are exactly its batched inputs with one batch size of at least ``minimumSliceRows``
+    /// rows per thread, and each slice does at least ``minimumSliceMultiplyAdds`` multiply-adds.
     public func sliceCount(for feeds: [String: Tensor]) -> Int {
         guard threads > 1, batchSlicing.isSliceable, feeds.count == batchSlicing.batchedInputs.count else { return 1 }
         var batch: Int?
@@ -23,18 +30,31 @@ extension Interpreter {
             guard let tensor = feeds[name], let rows = tensor.shape.first, batch == nil || batch == rows else { return 1 }
             batch = rows
         }
-        guard let batch, batch >= Self.minimumSliceRows * threads else { return 1 }
+        guard let batch, batch >= (Self.forcedSliceRows ?? Self.minimumSliceRows) * threads else { return 1 }
+        if Self.forcedSliceRows == nil, rowMultiplyAdds(feeds) * (batch / threads) < minimumSliceMultiplyAdds {
+            return 1
+        }
         return threads
+    }
+
+    /// ``BatchRowWork`` for the feeds' shapes, kept while they repeat.
+    func rowMultiplyAdds(_ feeds: [String: Tensor]) -> Int {
+        let rowShapes = batchSlicing.batchedInputs.map { [1] + (feeds[$0]?.shape.dropFirst() ?? []) }
+        return rowWork.value(for: rowShapes) {
+            BatchRowWork.multiplyAdds(model: model, rowShapes: Dictionary(
+                uniqueKeysWithValues: zip(batchSlicing.batchedInputs, rowShapes)))
+        }
     }
 
     /// One line saying whether a run of `feeds` is batch-sliced, and why not (for `qkit bench --profile`; the
     /// per-node profile itself is taken unsliced).
     public func batchSlicingSummary(for feeds: [String: Tensor]) -> String {
         let slices = sliceCount(for: feeds)
-        if slices > 1 { return "batch-sliced over \(slices) threads (each slice runs the whole graph with 1-thread kernels)" }
+        let work = threads > 1 && batchSlicing.isSliceable ? ", \(rowMultiplyAdds(feeds)) multiply-adds per row" : ""
+        if slices > 1 { return "batch-sliced over \(slices) threads (each slice runs the whole graph with 1-thread kernels\(work))" }
         if threads == 1 { return "not batch-sliced: 1 thread" }
         if let refusal = batchSlicing.refusal { return "not batch-sliced: \(refusal)" }
-        return "not batch-sliced: batch below \(Self.minimumSliceRows) rows per thread"
+        return "not batch-sliced: below \(Self.minimumSliceRows) rows or \(minimumSliceMultiplyAdds) multiply-adds per thread\(work)"
     }
 
     /// The graph outputs of `feeds` computed slice by slice, or nil when the run is not sliced.

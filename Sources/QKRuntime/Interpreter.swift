@@ -32,11 +32,15 @@ public final class Interpreter: @unchecked Sendable {
     /// Output arrays freed by earlier runs (``BufferPool``), while no run holds them (tests may set one).
     var idlePool: BufferPool?
     private let poolLock = NSLock()
-    /// Whether runs of at least ``minimumSliceRows`` rows per thread split the batch over the threads, each slice
-    /// running the whole graph on one thread (``runBatchSliced(_:plan:)``).
+    /// Whether runs with enough rows and work per thread (``sliceCount(for:)``) split the batch over the threads,
+    /// each slice running the whole graph on one thread (``runBatchSliced(_:plan:)``).
     public let batchSlicing: BatchSlicing
     /// The buffer pools of batch slices, one per slice running at a time.
     let slicePools = BufferPoolShelf()
+    /// Multiply-adds per batch row for the last input shapes (``BatchRowWork``).
+    let rowWork = LastValueCache<[[Int]], Int>()
+    /// The multiply-adds per slice below which a run is not sliced (tests lower it to slice small graphs).
+    var minimumSliceMultiplyAdds = Interpreter.defaultMinimumSliceMultiplyAdds
 
     /// Prepares `model` for execution. Throws ``GraphError`` for a malformed graph and
     /// ``RuntimeError/unsupportedOp(opType:domain:opset:node:)`` for an op the runtime lacks.

@@ -78,4 +78,4 @@ def test_profile_says_whether_runs_are_batch_sliced(run_qkit):
 
     assert slicing("--batch", "32", "--threads", "2").startswith("batch-sliced over 2 threads")
     assert slicing("--batch", "32", "--threads", "1") == "not batch-sliced: 1 thread"
-    assert slicing("--batch", "1", "--threads", "2").startswith("not batch-sliced: batch below")
+    assert slicing("--batch", "1", "--threads", "2").startswith("not batch-sliced: below 2 rows")
