@@ -64,6 +64,23 @@ import QKTensor
         #expect(close(fused.floatValues, plain.floatValues.map { max(0, $0) }))
     }
 
+    /// A row-invariant C ([n], [1, n], [1]) goes into the GEMM's tiles: the bits of the same C written out as an
+    /// [m, n] matrix, which is filled into y before the GEMM adds to it (K beyond one depth block included).
+    @Test(arguments: 0..<6)
+    func rowInvariantBiasInTilesGivesTheFilledBits(seed: Int) throws {
+        var rng = SplitMix64(seed: UInt64(seed) &+ 140)
+        let m = Int.random(in: 1...40, using: &rng), k = [7, 64, 300][seed % 3], n = Int.random(in: 1...50, using: &rng)
+        let a = randomFloats([m, k], &rng), b = randomFloats([n, k], &rng)
+        let row = randomFloats(seed % 2 == 0 ? [n] : [1, n], &rng)
+        let full = floats([m, n], (0..<m).flatMap { _ in row.floatValues })
+        let attributes: [String: Attribute] = ["transB": .int(1), "alpha": .float(0.75), "beta": .float(seed < 3 ? 1 : 0.5)]
+        for threads in [1, 2] {
+            let tiled = try runPrepared("Gemm", [a, b, row], attributes: attributes, threads: threads)
+            let filled = try runPrepared("Gemm", [a, b, full], attributes: attributes, threads: threads)
+            #expect(tiled.floatValues.map(\.bitPattern) == filled.floatValues.map(\.bitPattern), "\(m)×\(k)×\(n)")
+        }
+    }
+
     /// A prepared MatMul still reports a mismatched A at run time.
     @Test func preparedMatMulRejectsWrongInnerSize() throws {
         var rng = SplitMix64(seed: 3)

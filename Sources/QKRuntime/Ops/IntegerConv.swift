@@ -40,7 +40,7 @@ extension OpTable {
                                   groups: group, geometry: geometry)
             let plane = geometry.outputSize
             return [parameters.stage.output(shape: [x.shape[0], outChannels] + geometry.output,
-                                            channel: { ($0 / max(plane, 1)) % outChannels }, buffers: ctx.outputBuffers) { out in
+                                            channels: ChannelLayout(run: plane, count: outChannels), buffers: ctx.outputBuffers) { out in
                 EightBit.withBytes(x) { bytes, signed in
                     if signed {
                         int8Conv(shape, input: bytes.assumingMemoryBound(to: Int8.self), inputZeroPoint: parameters.xZeroPoint,

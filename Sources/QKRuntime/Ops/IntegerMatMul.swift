@@ -50,7 +50,7 @@ extension OpTable {
         let (aShape, bShape) = (a.shape, b.shape)
         let (m, k, n) = (aShape[aShape.count - 2], aShape[aShape.count - 1], bShape[bShape.count - 1])
         let batches = try MatMulBatches(ctx, aBatch: Array(aShape.dropLast(2)), bBatch: Array(bShape.dropLast(2)))
-        return stage.output(shape: batches.shape + [m, n], channel: { _ in 0 }, buffers: ctx.outputBuffers) { out in
+        return stage.output(shape: batches.shape + [m, n], channels: ChannelLayout(run: 1, count: 1), buffers: ctx.outputBuffers) { out in
             EightBit.batchedGemm(count: batches.count, m: m, n: n, k: k, a: a, aZeroPoints: [aZeroPoint],
                                  b: b, bZeroPoints: [bZeroPoint], operands: batches.operands, output: out,
                                  threads: ctx.threads)

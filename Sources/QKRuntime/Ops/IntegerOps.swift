@@ -100,7 +100,7 @@ extension OpTable {
             let a = try quantizedInput(ctx, parameters)
             guard a.rank >= 1, a.shape.last == k else { throw ctx.invalid("a \(a.shape) does not end in K = \(k) (B is \(b.shape))") }
             let m = k == 0 ? 0 : a.count / k
-            return [parameters.stage.output(shape: Array(a.shape.dropLast()) + [n], channel: { $0 % n }, buffers: ctx.outputBuffers) { out in
+            return [parameters.stage.output(shape: Array(a.shape.dropLast()) + [n], channels: ChannelLayout(run: 1, count: n), buffers: ctx.outputBuffers) { out in
                 EightBit.gemm(a, offset: 0, m: m, zeroPoint: parameters.xZeroPoint, weights: packed, bias: parameters.bias,
                               output: out, ldc: n, threads: ctx.threads)
                 postOp?.apply(out, count: m * n, threads: ctx.threads)

@@ -33,27 +33,48 @@ enum OutputStage: Sendable {
     }
 
     /// A tensor of `shape` filled by `body` through an ``Int8Output``; for the fp32 stage `body` writes int32
-    /// accumulators that are then scaled with the multiplier of channel `channel(i)` of element i. `body` writes
-    /// every element, so the array may come from `buffers` with stale elements.
-    func output(shape: [Int], channel: (Int) -> Int, buffers: BufferPool? = nil, _ body: (Int8Output) -> Void) -> Tensor {
+    /// accumulators that are then scaled with the multiplier of element i's channel (see ``ChannelLayout``).
+    /// `body` writes every element, so the array may come from `buffers` with stale elements.
+    func output(shape: [Int], channels: ChannelLayout, buffers: BufferPool? = nil, _ body: (Int8Output) -> Void) -> Tensor {
         let count = shape.reduce(1, *)
         switch self {
         case .quantized(let requantization, let dtype) where dtype == .int8:
-            var values = buffers?.take(Int8.self, count: count) ?? [Int8](repeating: 0, count: count)
+            var values = buffers?.take(Int8.self, count: count) ?? [Int8](unsafeUninitializedCapacity: count) { $1 = count }
             values.withUnsafeMutableBufferPointer { body(.int8($0.baseAddress!, requantization)) }
             return Tensor(shape: shape, values: values)
         case .quantized(let requantization, _):
-            var values = buffers?.take(UInt8.self, count: count) ?? [UInt8](repeating: 0, count: count)
+            var values = buffers?.take(UInt8.self, count: count) ?? [UInt8](unsafeUninitializedCapacity: count) { $1 = count }
             values.withUnsafeMutableBufferPointer { body(.uint8($0.baseAddress!, requantization)) }
             return Tensor(shape: shape, values: values)
         case .float(let scales, let low, let high):
             var acc = [Int32](repeating: 0, count: count)
             acc.withUnsafeMutableBufferPointer { body(.int32($0.baseAddress!)) }
-            let y = acc.enumerated().map { i, v in
-                min(max(Float(v) * scales[scales.count == 1 ? 0 : channel(i)], low), high)
+            let y = [Float](unsafeUninitializedCapacity: count) { out, initialized in
+                acc.withUnsafeBufferPointer { a in
+                    // One run of elements of one channel at a time.
+                    var start = 0
+                    while start < count {
+                        let run = start / channels.run, end = Swift.min(count, (run + 1) * channels.run)
+                        let scale = scales[scales.count == 1 ? 0 : run % channels.count]
+                        for i in start..<end { out[i] = min(max(Float(a[i]) * scale, low), high) }
+                        start = end
+                    }
+                }
+                initialized = count
             }
             return Tensor(shape: shape, values: y)
         }
+    }
+}
+
+/// Which output channel element i of an integer node's output belongs to: (i / run) % count (a Gemm's columns:
+/// run 1, count N; a Conv's planes: run = the output plane, count = the output channels).
+struct ChannelLayout {
+    let run: Int
+    let count: Int
+
+    init(run: Int, count: Int) {
+        (self.run, self.count) = (Swift.max(run, 1), Swift.max(count, 1))
     }
 }
 

@@ -20,6 +20,22 @@ extension OpTable {
         let (m, k) = transA ? (a.shape[1], a.shape[0]) : (a.shape[0], a.shape[1])
         let (kb, n) = transB ? (b.shape[1], b.shape[0]) : (b.shape[0], b.shape[1])
         guard k == kb else { throw ctx.invalid("inner dimensions differ: op(A) is \(m)×\(k), op(B) is \(kb)×\(n)") }
+        if let packedB, b.dtype == .float32, packedB.k == k, packedB.n == n, m > 0, n > 0, k > 0,
+           let rowBias = try rowInvariantBias(ctx, m: m, n: n, beta: beta) {
+            // The GEMM sets each tile of y to beta · C right before adding alpha · A · B to it: the bits of the
+            // separate fill below, without its pass over y.
+            var y = ctx.outputBuffer(Float.self, count: m * n)
+            aValues.withUnsafeBufferPointer { ap in
+                rowBias.withUnsafeBufferPointer { bp in
+                    y.withUnsafeMutableBufferPointer { yp in
+                        gemm(transA: transA, m: m, alpha: alpha, a: ap.baseAddress!, lda: a.shape[1], packedB: packedB,
+                             bias: bp.baseAddress!, c: yp.baseAddress!, ldc: n, threads: ctx.threads)
+                    }
+                }
+            }
+            activation.apply(to: &y)
+            return [ctx.floatOutput(y, shape: [m, n], as: a.dtype)]
+        }
         var y = [Float](repeating: 0, count: m * n)
         var gemmBeta: Float = 0
         if let (c, cValues) = try ctx.optionalFloatInput(2, matching: a.dtype), beta != 0 {
@@ -46,6 +62,15 @@ extension OpTable {
         }
         activation.apply(to: &y)
         return [ctx.floatOutput(y, shape: [m, n], as: a.dtype)]
+    }
+
+    /// beta · C as one row of n values when C is given, beta ≠ 0 and C is the same for every row (shape [], [1],
+    /// [n], [1, 1|n]); nil otherwise.
+    private static func rowInvariantBias(_ ctx: KernelContext, m: Int, n: Int, beta: Float) throws -> [Float]? {
+        guard let (c, cValues) = try ctx.optionalFloatInput(2, matching: .float32), beta != 0 else { return nil }
+        let padded = Array(repeating: 1, count: max(0, 2 - c.shape.count)) + c.shape
+        guard padded.count == 2, padded[0] == 1, padded[1] == 1 || padded[1] == n else { return nil }
+        return (0..<n).map { beta * cValues[padded[1] == 1 ? 0 : $0] }
     }
 
     /// y ← beta · C broadcast unidirectionally to m×n (C of shape [], [n], [1|m, 1|n]).
